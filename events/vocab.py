@@ -1,0 +1,75 @@
+"""The product's controlled vocabulary (../shared/DESIGN.md): one place for every code.
+
+Everything else (schema, UI, importers, exports) imports these names instead of
+spelling the strings again.
+"""
+from __future__ import annotations
+
+# Claim stances, and the claim status derived from them (first rule that applies).
+STANCES = ("asserts", "denies", "counters", "confirms")
+STATUSES = ("confirmed", "disputed", "denied", "claimed")
+STATUS_RULES = (("confirms", "confirmed"), ("counters", "disputed"), ("denies", "denied"))
+DEFAULT_STATUS = "claimed"
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+STATUS_COLOURS = {
+    "confirmed": "#009E73",  # bluish green
+    "disputed": "#E69F00",   # orange
+    "denied": "#D55E00",     # vermillion
+    "claimed": "#0072B2",    # blue
+}
+STATUS_LABELS = {
+    "confirmed": "Confirmed",
+    "disputed": "Disputed",
+    "denied": "Denied",
+    "claimed": "Claimed",
+}
+
+ACTOR_KINDS = (
+    "state_military",
+    "government",
+    "non_state_armed_group",
+    "news_outlet",
+    "ngo",
+    "un_body",
+    "monitor",
+    "intelligence_service",
+    "other",  # imports: an actor the dataset names but does not describe
+)
+
+# Location precision codes follow UCDP GED where_prec, so imports map one to one.
+PRECISION_RADIUS_KM = {1: 1.0, 2: 25.0, 3: 30.0, 4: 75.0, 5: 150.0, 6: 300.0, 7: 300.0}
+PRECISION_LABELS = {
+    1: "exact site",
+    2: "near a named place",
+    3: "district",
+    4: "governorate / province",
+    5: "part of a country, route or between places",
+    6: "country only",
+    7: "international waters or airspace",
+}
+
+DATE_PRECISIONS = ("day", "week", "month", "year")
+DATE_BASES = ("stated", "publication", "inferred")
+
+# Event types, with the ACLED event_type / sub_event_type they map to.
+EVENT_TYPES = {
+    "aircraft_loss": ("Strategic developments", "Other"),  # ACLED has no aircraft-loss type
+    "air_strike": ("Explosions/Remote violence", "Air/drone strike"),
+    "shelling": ("Explosions/Remote violence", "Shelling/artillery/missile attack"),
+    "armed_clash": ("Battles", "Armed clash"),
+    "attack_on_civilians": ("Violence against civilians", "Attack"),
+    "casualty_report": ("Strategic developments", "Other"),
+    "deployment": ("Strategic developments", "Change to group/activity"),
+    "strategic_development": ("Strategic developments", "Other"),
+}
+EVENT_TYPE_LABELS = {
+    "aircraft_loss": "Aircraft loss",
+    "air_strike": "Air or drone strike",
+    "shelling": "Shelling or missile attack",
+    "armed_clash": "Armed clash",
+    "attack_on_civilians": "Attack on civilians or civilian sites",
+    "casualty_report": "Casualty report",
+    "deployment": "Force deployment or withdrawal",
+    "strategic_development": "Other strategic development",
+}
