@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from . import vocab
 
@@ -68,12 +68,18 @@ class DateSpan(Strict):
     basis: DateBasis
     note: str = ""
 
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, v: Optional[dt.date], info: ValidationInfo) -> Optional[dt.date]:
+        start = info.data.get("start")  # absent when start itself failed
+        if v is not None and start is not None and v < start:
+            raise ValueError(f"end date {v} is before start date {start}")
+        return v
+
     @model_validator(mode="after")
-    def _ordered(self) -> "DateSpan":
+    def _default_end(self) -> "DateSpan":
         if self.end is None:
             self.end = self.start
-        if self.end < self.start:
-            raise ValueError(f"end date {self.end} is before start date {self.start}")
         return self
 
 
@@ -159,11 +165,12 @@ class Event(Strict):
     status_override: Optional[StatusOverride] = None
     note: str = ""
 
-    @model_validator(mode="after")
-    def _unique_claim_ids(self) -> "Event":
+    @field_validator("claims")
+    @classmethod
+    def _unique_claim_ids(cls, v: list[Claim]) -> list[Claim]:
         seen: set[str] = set()
-        for c in self.claims:
+        for c in v:
             if c.id in seen:
                 raise ValueError(f"claim id {c.id!r} is used twice")
             seen.add(c.id)
-        return self
+        return v

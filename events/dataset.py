@@ -1,0 +1,227 @@
+"""The Dataset the app and the exports consume, whatever its origin (curated YAML, ACLED, UCDP).
+
+Frames and their columns are fixed by ARCHITECTURE.md; `EVENT_COLUMNS`, `CLAIM_COLUMNS`,
+`ROLE_COLUMNS` and `ACTOR_COLUMNS` spell them once. Importers can build rows as dicts and call
+`make_frames(...)` to get frames with the right columns and dtypes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Optional
+
+import pandas as pd
+
+from . import vocab
+from .actors import ActorRegistry
+from .problems import Problem
+from .sources import normalise_text
+from .status import event_status
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .schema import Actor, Event, Toll
+    from .sources import SourceRecord
+
+EVENT_COLUMNS = (
+    "id", "title", "summary", "event_type", "status", "status_derived", "status_reason",
+    "date_start", "date_end", "date_precision", "date_basis", "date_note",
+    "place_text", "place_name", "gazetteer_id", "lat", "lon", "precision", "radius_km",
+    "admin1", "country", "participants", "fatalities_text", "fatalities_best", "n_claims",
+    "search_text", "extra",
+)
+CLAIM_COLUMNS = (
+    "event_id", "claim_id", "claimant", "stance", "source_id", "via", "excerpts",
+    "place_text", "lat", "lon", "precision", "radius_km", "admin1",
+    "date_start", "date_end", "date_precision", "fatalities_text", "note",
+)
+ROLE_COLUMNS = ("event_id", "actor_id", "role")
+ACTOR_COLUMNS = ("id", "name", "kind", "aliases")
+
+_DATE_COLUMNS = ("date_start", "date_end")
+_FLOAT_COLUMNS = ("lat", "lon", "radius_km", "fatalities_best")
+_INT_COLUMNS = ("precision", "n_claims")
+_TUPLE_COLUMNS = ("participants", "via", "excerpts", "aliases")
+
+ROLE_PARTICIPANT = "participant"
+ROLE_CLAIMANT = "claimant"
+
+
+@dataclass
+class Dataset:
+    name: str
+    kind: Literal["curated", "acled", "ucdp"]
+    events: pd.DataFrame
+    claims: pd.DataFrame
+    roles: pd.DataFrame
+    actors: pd.DataFrame
+    sources: dict = field(default_factory=dict)  # id -> SourceRecord
+    updated: Optional[dt.datetime] = None
+    problems: list[Problem] = field(default_factory=list)
+    # The validated schema Events by id (curated data only; {} for imports): the yaml-dir export.
+    records: dict = field(default_factory=dict, repr=False)
+    _registry: list = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def registry(self) -> ActorRegistry:
+        """Alias resolution over this dataset's actors (built once)."""
+        if not self._registry:
+            self._registry.append(ActorRegistry.from_frame(self.actors))
+        return self._registry[0]
+
+    def actor_name(self, actor_id: str) -> str:
+        return self.registry.name(actor_id)
+
+    def event(self, event_id: str) -> Optional[pd.Series]:
+        """The events row of one id, or None."""
+        rows = self.events[self.events["id"] == event_id]
+        return None if rows.empty else rows.iloc[0]
+
+    def claims_of(self, event_id: str) -> pd.DataFrame:
+        return self.claims[self.claims["event_id"] == event_id]
+
+    @classmethod
+    def empty(cls, name: str = "empty", kind: str = "curated") -> "Dataset":
+        ev, cl, ro, ac = make_frames([], [], [], [])
+        return cls(name=name, kind=kind, events=ev, claims=cl, roles=ro, actors=ac)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- frames from rows
+
+def _frame(rows: list[dict], columns: tuple[str, ...]) -> pd.DataFrame:
+    df = pd.DataFrame.from_records(rows, columns=list(columns)) if rows else pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in columns})
+    for c in columns:
+        if c in _DATE_COLUMNS:
+            df[c] = pd.to_datetime(df[c], errors="coerce").astype("datetime64[us]")
+        elif c in _FLOAT_COLUMNS:
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+        elif c == "precision":
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
+        elif c == "n_claims":
+            df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0).astype("int64")
+        elif c in _TUPLE_COLUMNS:
+            df[c] = pd.Series([tuple(v) if isinstance(v, (list, tuple)) else () for v in df[c]],
+                              index=df.index, dtype=object)
+        elif c == "extra":
+            df[c] = pd.Series([v if isinstance(v, dict) else {} for v in df[c]],
+                              index=df.index, dtype=object)
+        else:
+            df[c] = df[c].where(df[c].notna(), "").astype(str)
+    return df
+
+
+def make_frames(event_rows: list[dict], claim_rows: list[dict], role_rows: list[dict],
+                actor_rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Frames with exactly the contract's columns and dtypes from lists of row dicts: dates
+    become datetime64 (NaT when missing), floats NaN, `precision` nullable Int64, tuple columns
+    tuples, text columns str ("" when missing), `extra` a dict."""
+    return (_frame(event_rows, EVENT_COLUMNS), _frame(claim_rows, CLAIM_COLUMNS),
+            _frame(role_rows, ROLE_COLUMNS), _frame(actor_rows, ACTOR_COLUMNS))
+
+
+# ---------------------------------------------------------------- display helpers
+
+def toll_figure(count: Optional[int], low: Optional[int], high: Optional[int], note: str = "") -> str:
+    """'5', '3–5', 'at least 3', 'up to 5', or the note when there is no figure."""
+    if count is not None:
+        return str(count)
+    if low is not None and high is not None:
+        return str(low) if low == high else f"{low}–{high}"
+    if low is not None:
+        return f"at least {low}"
+    if high is not None:
+        return f"up to {high}"
+    return note or "?"
+
+
+def toll_best(count: Optional[int], low: Optional[int], high: Optional[int]) -> Optional[float]:
+    """One number for a toll: the count, else the low end of a range, else the high end."""
+    for v in (count, low, high):
+        if v is not None:
+            return float(v)
+    return None
+
+
+def tolls_text(tolls: Iterable[tuple[str, "Toll"]], names: ActorRegistry) -> tuple[str, float]:
+    """('5 (Russian Defence Ministry); 20 (UN)', best) from (claimant id, Toll) pairs.
+
+    The best figure is the lowest one any claimant gives (ACLED's conservative rule);
+    NaN when nobody gives a figure. Identical (claimant, figure) pairs are listed once."""
+    parts: list[str] = []
+    best = math.nan
+    for claimant, t in tolls:
+        fig = toll_figure(t.count, t.low, t.high, t.note)
+        part = f"{fig} ({names.name(claimant)})" if claimant else f"{fig} (unattributed)"
+        if part not in parts:
+            parts.append(part)
+        b = toll_best(t.count, t.low, t.high)
+        if b is not None and (math.isnan(best) or b < best):
+            best = b
+    return "; ".join(parts), best
+
+
+def _radius(precision: Optional[int], radius: Optional[float]) -> Optional[float]:
+    if radius is not None:
+        return radius
+    if precision is not None:
+        return vocab.PRECISION_RADIUS_KM.get(precision)
+    return None
+
+
+# ---------------------------------------------------------------- curated records -> Dataset
+
+def build_dataset(events: Iterable["Event"], actors: Iterable["Actor"], sources: dict,
+                  *, name: str = "Curated events", updated: Optional[dt.datetime] = None,
+                  problems: Optional[list[Problem]] = None) -> Dataset:
+    """Frames from validated schema records (events sorted by start date, then id)."""
+    actors = list(actors)
+    names = ActorRegistry(actors)
+    events = sorted(events, key=lambda e: (e.date.start, e.id))
+    ev_rows, cl_rows, ro_rows = [], [], []
+    for e in events:
+        status, derived, reason = event_status(e)
+        tolls: list[tuple[str, Any]] = [(t.claimant or "", t) for t in e.fatalities]
+        tolls += [(c.fatalities.claimant or c.claimant, c.fatalities) for c in e.claims if c.fatalities]
+        fat_text, fat_best = tolls_text(tolls, names)
+        p = e.place
+        search = [e.title, e.summary, p.text, p.name or ""]
+        search += [x for c in e.claims for x in c.excerpts]
+        ev_rows.append({
+            "id": e.id, "title": e.title, "summary": e.summary, "event_type": e.event_type,
+            "status": status, "status_derived": derived, "status_reason": reason,
+            "date_start": e.date.start, "date_end": e.date.end or e.date.start,
+            "date_precision": e.date.precision, "date_basis": e.date.basis, "date_note": e.date.note,
+            "place_text": p.text, "place_name": p.name or "", "gazetteer_id": p.gazetteer_id or "",
+            "lat": p.lat, "lon": p.lon, "precision": p.precision,
+            "radius_km": _radius(p.precision, p.radius_km),
+            "admin1": p.admin1 or "", "country": p.country or "",
+            "participants": tuple(e.participants), "fatalities_text": fat_text,
+            "fatalities_best": fat_best, "n_claims": len(e.claims),
+            "search_text": normalise_text("\n".join(search)).lower(), "extra": {},
+        })
+        for a in dict.fromkeys(e.participants):
+            ro_rows.append({"event_id": e.id, "actor_id": a, "role": ROLE_PARTICIPANT})
+        for a in dict.fromkeys(c.claimant for c in e.claims):
+            ro_rows.append({"event_id": e.id, "actor_id": a, "role": ROLE_CLAIMANT})
+        for c in e.claims:
+            cp, cd = c.place, c.date
+            ctext = ""
+            if c.fatalities:
+                ctext, _ = tolls_text([(c.fatalities.claimant or c.claimant, c.fatalities)], names)
+            cl_rows.append({
+                "event_id": e.id, "claim_id": c.id, "claimant": c.claimant, "stance": c.stance,
+                "source_id": c.source, "via": tuple(c.via), "excerpts": tuple(c.excerpts),
+                "place_text": cp.text if cp else "", "lat": cp.lat if cp else None,
+                "lon": cp.lon if cp else None, "precision": cp.precision if cp else None,
+                "radius_km": _radius(cp.precision, cp.radius_km) if cp else None,
+                "admin1": (cp.admin1 or "") if cp else "",
+                "date_start": cd.start if cd else None, "date_end": (cd.end or cd.start) if cd else None,
+                "date_precision": cd.precision if cd else "", "fatalities_text": ctext, "note": c.note,
+            })
+    ac_rows = [{"id": a.id, "name": a.name, "kind": a.kind, "aliases": tuple(a.aliases)} for a in actors]
+    ev, cl, ro, ac = make_frames(ev_rows, cl_rows, ro_rows, ac_rows)
+    ds = Dataset(name=name, kind="curated", events=ev, claims=cl, roles=ro, actors=ac,
+                 sources=dict(sources), updated=updated, problems=list(problems or []),
+                 records={e.id: e for e in events})
+    return ds
