@@ -1,0 +1,207 @@
+"""UCDP GED CSV export -> Dataset.
+
+Columns: GED's standard 49-column layout (id, relid, year, active_year, code_status,
+type_of_violence, conflict_*, dyad_*, side_a*, side_b*, number_of_sources, source_article,
+source_office, source_date, source_headline, source_original, where_prec, where_coordinates,
+where_description, adm_1, adm_2, latitude, longitude, geom_wkt, priogrid_gid, country,
+country_id, region, event_clarity, date_prec, date_start, date_end, deaths_a, deaths_b,
+deaths_civilians, deaths_unknown, best, high, low, gwnoa, gwnob). Quoted fields may hold line
+breaks. Required: id, type_of_violence, side_a, side_b, where_prec, latitude, longitude,
+date_prec, date_start, date_end, best.
+
+Mappings (DESIGN.md):
+- **where_prec** 1..7 -> our precision 1..7, one to one (our table is GED's).
+- **date_prec** -> date precision: 1 -> day, 2 -> week (a 2–6 day range), 3 -> month,
+  4 -> year, 5 -> year (a longer period); the range is GED's own date_start..date_end
+  (time of day dropped); date_end before date_start is a malformed row. Basis `stated`.
+- **type_of_violence** 1 (state-based) and 2 (non-state) -> armed_clash; 3 (one-sided) ->
+  attack_on_civilians.
+- **actors**: side_a and side_b (a side listing several groups, "A, B, C", gives each) ->
+  participants, resolved through aliases.yaml / the ActorRegistry ("Government of Syria" is
+  the same actor as ACLED's "Military Forces of Syria (2000-)"). Kind: "Government of …" ->
+  state_military (GED's sides are the parties' armed forces), "Civilians" -> other, the rest
+  non_state_armed_group.
+- **claim**: one per event. Claimant = the first outlet in source_office (';'-separated;
+  every outlet named gets the claimant role, kind news_outlet), or UCDP GED itself when
+  source_office is empty; stance `asserts` -> status `claimed`. Excerpts = source_headline,
+  source_original and source_article, each verbatim, in that order, empty ones left out.
+- **fatalities**: best/low/high -> fatalities_best = best, fatalities_text
+  "best 12 (low 10, high 15)" (just "12" when all three agree).
+- **adm_1**: Syria's GED governorate names become OCHA's (as in ACLED and our boundaries:
+  "Hamah governorate" -> "Hama", "Idlib governorate" -> "Idleb"); elsewhere the " province" /
+  " governorate" suffix is dropped. The original stays in extra.
+- Everything else -> `extra` (the original columns, keyed by the file's header spelling).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from .. import vocab
+from .common import (
+    ActorBook, Checks, ImportReport, Progress, assemble, blank, codes, column_map, coordinates,
+    country_codes, extra_records, flag_duplicates, lower_join, no_progress, parse_dates, read_table,
+    require_columns, skipped_problems, split_names, to_number, value_reasons,
+)
+
+FORMAT = "ucdp"
+REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "where_prec", "latitude", "longitude",
+            "date_prec", "date_start", "date_end", "best")
+KNOWN = (
+    "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
+    "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id",
+    "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources",
+    "source_article", "source_office", "source_date", "source_headline", "source_original",
+    "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2", "latitude",
+    "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region", "event_clarity",
+    "date_prec", "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians",
+    "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob",
+)
+# Carried in full by the model; everything else goes to extra.
+MODELLED = ("where_prec", "latitude", "longitude", "date_prec", "date_start", "date_end",
+            "where_description", "source_headline", "source_original", "source_article", "best")
+
+WHERE_PREC = {str(i): i for i in range(1, 8)}
+DATE_PREC = {"1": "day", "2": "week", "3": "month", "4": "year", "5": "year"}
+VIOLENCE = {"1": "armed_clash", "2": "armed_clash", "3": "attack_on_civilians"}
+VIOLENCE_LABEL = {"1": "state-based", "2": "non-state", "3": "one-sided"}
+SYRIA_ADM1 = {  # GED -> OCHA NAME_EN (../shared/data/syr_admin1_governorates.geojson)
+    "aleppo": "Aleppo", "al hasakah": "Al-Hasakeh", "ar raqqah": "Ar-Raqqa", "as suwayda": "As-Sweida",
+    "damascus": "Damascus", "daraa": "Dar'a", "dar'a": "Dar'a", "deir ez zor": "Deir-ez-Zor",
+    "dayr az zawr": "Deir-ez-Zor", "hamah": "Hama", "hama": "Hama", "homs": "Homs", "hims": "Homs",
+    "idlib": "Idleb", "latakia": "Lattakia", "al ladhiqiyah": "Lattakia", "quneitra": "Quneitra",
+    "al qunaytirah": "Quneitra", "rif dimashq": "Rural Damascus", "tartus": "Tartous", "tartous": "Tartous",
+}
+
+
+def _admin1(adm: pd.Series, country: pd.Series) -> pd.Series:
+    base = adm.str.strip().str.replace(r"\s+(governorate|province|region|state|district)$", "", regex=True, case=False)
+    syr = base.str.lower().map(SYRIA_ADM1)
+    return syr.where(syr.notna() & (country == "SY"), base).astype("str")
+
+
+def _int_text(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: "" if pd.isna(v) else str(int(v)))
+
+
+def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progress, registry=None):
+    """Read a UCDP GED CSV export (path, bytes or file-like). Returns (Dataset, ImportReport)."""
+    progress(0.0, "Reading the file")
+    table, fname = read_table(src, progress, 0.0, 0.55)
+    cols = column_map(table)
+    require_columns(cols, REQUIRED, "UCDP GED", fname)
+    report = ImportReport(format=FORMAT, source=fname, rows_read=table.rows_read,
+                          encoding=table.encoding, delimiter=table.delimiter)
+    report.warnings.extend(table.warnings)
+    report.unknown_columns = [h for k, h in zip(table.keys, table.header) if k not in KNOWN]
+    f = table.frame
+    get = lambda k: f[cols[k]] if k in cols else pd.Series([""] * len(f), index=f.index, dtype="str")  # noqa: E731
+    checks = Checks(table)
+    progress(0.6, "Checking values")
+
+    ids = get("id").str.strip().str.replace(r"\.0+$", "", regex=True)
+    checks.flag(blank(ids), cols["id"], "id is empty")
+    start = parse_dates(get("date_start"), cols["date_start"], checks, report.warnings)
+    end = parse_dates(get("date_end"), cols["date_end"], checks, report.warnings)
+    checks.flag((end < start).fillna(False).to_numpy(dtype=bool), cols["date_end"], lambda idx: [
+        f"date_end {end.iloc[i].date()} is before date_start {start.iloc[i].date()}" for i in idx])
+    dprec = codes(f, cols["date_prec"], DATE_PREC, checks, "date_prec")
+    wprec = codes(f, cols["where_prec"], WHERE_PREC, checks, "where_prec")
+    vtype = codes(f, cols["type_of_violence"], VIOLENCE, checks, "type_of_violence")
+    lat, lon = coordinates(f, cols["latitude"], cols["longitude"], checks)
+    deaths = {}
+    for c in ("best", "low", "high"):
+        raw = get(c)
+        num = to_number(raw)
+        deaths[c] = num
+        if c in cols:
+            bad = ~blank(raw) & ~((num >= 0) & (num == num.round())).fillna(False).to_numpy(dtype=bool)
+            checks.flag(bad, cols[c], value_reasons(raw, f"{c} {{value}} is not a whole number ≥ 0"))
+    checks.flag(blank(get("best")), cols["best"], "best is empty")
+    for c in ("side_a", "side_b"):
+        checks.flag(blank(get(c)), cols[c], f"{c} is empty")
+    flag_duplicates(ids, checks, cols["id"], "id")
+
+    report.skipped = sorted(table.skipped + checks.skipped())
+    keep = ~checks.bad
+    n = int(keep.sum())
+    progress(0.7, "Building events")
+    k = lambda s: s[keep].reset_index(drop=True) if isinstance(s, pd.Series) else s[keep]  # noqa: E731
+
+    country = k(country_codes(get("country")))
+    book = ActorBook(registry)
+    side_a, side_b = k(split_names(get("side_a"), ",")), k(split_names(get("side_b"), ","))
+
+    def kind(nm: str) -> str:
+        low = nm.lower()
+        if low.startswith("government of"):
+            return "state_military"
+        if low.startswith("civilians"):
+            return "other"
+        return "non_state_armed_group"
+    for tuples in (side_a, side_b):
+        for t in set(tuples):
+            for nm in t:
+                if nm not in book.ids:
+                    book.resolve(nm, kind(nm))
+    ids_of = book.ids
+    participants = pd.Series([tuple(dict.fromkeys(ids_of[x] for x in (*a, *b))) for a, b in zip(side_a, side_b)], dtype=object)
+
+    offices = k(split_names(get("source_office"), ";"))
+    for t in set(offices):
+        for nm in t:
+            if nm not in book.ids:
+                book.resolve(nm, "news_outlet")
+    ged_id = book.resolve("UCDP GED", "monitor")
+    claimants = pd.Series([tuple(dict.fromkeys(book.ids[x] for x in t)) if t else (ged_id,) for t in offices], dtype=object)
+
+    headline, original, article = k(get("source_headline")), k(get("source_original")), k(get("source_article"))
+    excerpts = pd.Series([tuple(x for x in trio if x.strip()) for trio in zip(headline, original, article)], dtype=object)
+
+    best, low, high = k(deaths["best"]), k(deaths["low"]), k(deaths["high"])
+    bt, lt, ht = _int_text(best), _int_text(low), _int_text(high)
+    same = ((lt == "") | (lt == bt)) & ((ht == "") | (ht == bt))
+    fat_text = bt.where(same, "best " + bt + " (low " + lt.where(lt != "", "?") + ", high " + ht.where(ht != "", "?") + ")")
+
+    vt = k(vtype).astype("str")
+    vraw = k(get("type_of_violence").str.strip().str.replace(r"\.0+$", "", regex=True))
+    place_name = k(get("where_coordinates").str.strip())
+    where_desc = k(get("where_description").str.strip())
+    place_text = where_desc.where(where_desc != "", place_name)
+    dyad = k(get("dyad_name").str.strip())
+    sides = pd.Series([" – ".join(x for x in (", ".join(a), ", ".join(b)) if x) for a, b in zip(side_a, side_b)], dtype="str")
+    title = vt.map(vocab.EVENT_TYPE_LABELS).astype("str") + ": " + sides + (", " + place_name).where(place_name != "", "")
+    summary = ("UCDP GED " + vraw.map(VIOLENCE_LABEL).fillna("") + " violence, " + dyad.where(dyad != "", sides)
+               + ". Place: " + place_text + ". Deaths: " + fat_text + ".")
+    dp = k(dprec).astype("str")
+    date_note = pd.Series(np.where(dp.to_numpy() == "day", "", "UCDP GED date_prec " + k(get("date_prec").str.strip()).to_numpy(dtype=object)), dtype="str")
+
+    extra_cols = [h for kk, h in zip(table.keys, table.header) if kk not in MODELLED]
+    extra = extra_records(f[keep].reset_index(drop=True), extra_cols)
+    progress(0.9, "Building tables")
+    ev = {
+        "id": "ged-" + k(ids),
+        "title": title,
+        "summary": summary,
+        "event_type": vt,
+        "date_start": k(start).dt.normalize(), "date_end": k(end).dt.normalize(),
+        "date_precision": dp, "date_note": date_note,
+        "place_text": place_text, "place_name": place_name,
+        "lat": k(lat), "lon": k(lon), "precision": k(wprec),
+        "admin1": _admin1(k(get("adm_1")), country),
+        "country": country,
+        "fatalities_text": fat_text, "fatalities_best": best,
+        "search_text": lower_join(title, summary, headline, original, article),
+        "extra": extra,
+    }
+    report.rows_loaded = n
+    ds = assemble(
+        kind=FORMAT, name=name or fname, ev=ev, participants=participants, claimants=claimants,
+        excerpts=excerpts, book=book, problems=skipped_problems(fname, report.skipped),
+        claim_note="Imported from UCDP GED: claimant = the first outlet in source_office; excerpts = "
+                   "source_headline, source_original and source_article, verbatim.",
+    )
+    progress(1.0, report.summary())
+    return ds, report
