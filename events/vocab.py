@@ -73,3 +73,10 @@ EVENT_TYPE_LABELS = {
     "deployment": "Force deployment or withdrawal",
     "strategic_development": "Other strategic development",
 }
+
+# ACLED's codes: time_precision (1 day, 2 week, 3 month) and geo_precision (1 the named place,
+# 2 near it or part of a region, 3 a larger region such as a province) <-> ours.
+ACLED_TIME_PRECISION = {1: "day", 2: "week", 3: "month"}
+DATE_PRECISION_TO_ACLED = {"day": 1, "week": 2, "month": 3, "year": 3}  # ACLED has no year code
+ACLED_GEO_PRECISION = {1: 1, 2: 2, 3: 4}  # ACLED geo_precision -> our precision code
+PRECISION_TO_ACLED_GEO = {1: 1, 2: 2, 3: 2, 4: 3, 5: 3, 6: 3, 7: 3}

@@ -1,0 +1,234 @@
+"""Exports of a Dataset (or a filtered subset of its events): CSV with ACLED-like columns,
+GeoJSON with one Feature per event, and the curated YAML folder format itself."""
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any, Iterable, Optional, Union
+
+import pandas as pd
+import yaml
+
+from . import vocab
+
+# ACLED's own column names first (same meaning, our values), then ours.
+CSV_COLUMNS = (
+    "event_id_cnty", "event_date", "year", "time_precision", "event_type", "sub_event_type",
+    "actor1", "actor2", "country", "admin1", "location", "latitude", "longitude", "geo_precision",
+    "source", "notes", "fatalities", "timestamp",
+    "title", "status", "status_derived", "status_reason", "event_type_code", "date_start", "date_end",
+    "date_precision", "date_basis", "place_text", "precision", "radius_km", "participants",
+    "claimants", "fatalities_text", "n_claims",
+)
+GEOJSON_PROPERTIES = (
+    "id", "title", "summary", "status", "event_type", "date_start", "date_end", "date_precision",
+    "precision", "radius_km", "actors", "claims",
+)
+
+
+def _subset(ds, events_subset) -> pd.DataFrame:
+    """The events rows to export: all, a DataFrame of rows (its `id` column is used), or ids."""
+    if events_subset is None:
+        return ds.events
+    if isinstance(events_subset, pd.DataFrame):
+        ids = events_subset["id"].tolist()
+    else:
+        ids = [str(i) for i in events_subset]
+    order = {i: n for n, i in enumerate(ids)}
+    ev = ds.events[ds.events["id"].isin(order)]
+    return ev.iloc[ev["id"].map(order).argsort(kind="stable")]
+
+
+def _clean(v: Any) -> Any:
+    """A JSON-safe plain Python value (NaN/NaT/NA -> None, numpy scalars -> Python)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        try:
+            v = v.item()
+        except (ValueError, AttributeError):
+            return str(v)
+        return None if isinstance(v, float) and math.isnan(v) else v
+    if isinstance(v, tuple):
+        return [_clean(x) for x in v]
+    return v
+
+
+def _iso(ts) -> Optional[str]:
+    return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).date().isoformat()
+
+
+def _roles_by_event(ds, role: str) -> dict[str, list[str]]:
+    r = ds.roles[ds.roles["role"] == role]
+    out: dict[str, list[str]] = {}
+    for eid, aid in zip(r["event_id"].tolist(), r["actor_id"].tolist()):
+        out.setdefault(eid, []).append(aid)
+    return out
+
+
+def _source_label(ds, source_id: str) -> str:
+    rec = ds.sources.get(source_id)
+    if rec is None:
+        return source_id
+    return ds.actor_name(rec.meta.outlet)
+
+
+def to_csv(ds, events_subset=None) -> str:
+    """One row per event with ACLED-like columns (CSV_COLUMNS), as text."""
+    ev = _subset(ds, events_subset)
+    claimants = _roles_by_event(ds, "claimant")
+    sources: dict[str, list[str]] = {}
+    cl = ds.claims[ds.claims["event_id"].isin(ev["id"])]
+    for eid, sid in zip(cl["event_id"].tolist(), cl["source_id"].tolist()):
+        label = _source_label(ds, sid)
+        if label and label not in sources.setdefault(eid, []):
+            sources[eid].append(label)
+    stamp = int(ds.updated.timestamp()) if ds.updated else ""
+    name = ds.actor_name
+    rows = []
+    for e in ev.itertuples(index=False):
+        acled_type, acled_sub = vocab.EVENT_TYPES.get(e.event_type, ("", ""))
+        parts = list(e.participants)
+        start = _iso(e.date_start)
+        prec = None if pd.isna(e.precision) else int(e.precision)
+        rows.append({
+            "event_id_cnty": e.id, "event_date": start or "",
+            "year": pd.Timestamp(e.date_start).year if start else "",
+            "time_precision": vocab.DATE_PRECISION_TO_ACLED.get(e.date_precision, ""),
+            "event_type": acled_type, "sub_event_type": acled_sub,
+            "actor1": name(parts[0]) if parts else "", "actor2": name(parts[1]) if len(parts) > 1 else "",
+            "country": e.country, "admin1": e.admin1, "location": e.place_name or e.place_text,
+            "latitude": _clean(e.lat), "longitude": _clean(e.lon),
+            "geo_precision": vocab.PRECISION_TO_ACLED_GEO.get(prec, "") if prec else "",
+            "source": "; ".join(sources.get(e.id, [])), "notes": e.summary,
+            "fatalities": "" if pd.isna(e.fatalities_best) else int(e.fatalities_best),
+            "timestamp": stamp,
+            "title": e.title, "status": e.status, "status_derived": e.status_derived,
+            "status_reason": e.status_reason, "event_type_code": e.event_type,
+            "date_start": start or "", "date_end": _iso(e.date_end) or "",
+            "date_precision": e.date_precision, "date_basis": e.date_basis, "place_text": e.place_text,
+            "precision": prec if prec is not None else "", "radius_km": _clean(e.radius_km),
+            "participants": "; ".join(name(a) for a in parts),
+            "claimants": "; ".join(name(a) for a in claimants.get(e.id, [])),
+            "fatalities_text": e.fatalities_text, "n_claims": int(e.n_claims),
+        })
+    buf = io.StringIO()
+    pd.DataFrame(rows, columns=list(CSV_COLUMNS)).to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue()
+
+
+def to_geojson(ds, events_subset=None) -> dict:
+    """A FeatureCollection: one Feature per event (geometry null when the place is unresolved),
+    properties GEOJSON_PROPERTIES plus a few display fields. JSON-serialisable as is."""
+    ev = _subset(ds, events_subset)
+    cl = ds.claims[ds.claims["event_id"].isin(ev["id"])]
+    claims: dict[str, list[dict]] = {}
+    for c in cl.itertuples(index=False):
+        item = {
+            "id": c.claim_id, "claimant": c.claimant, "claimant_name": ds.actor_name(c.claimant),
+            "stance": c.stance, "source": c.source_id, "excerpts": list(c.excerpts),
+        }
+        rec = ds.sources.get(c.source_id)
+        if rec is not None:
+            item["source_title"] = rec.meta.title
+            item["source_url"] = rec.meta.url
+            item["source_published"] = rec.meta.published.isoformat()
+        if c.via:
+            item["via"] = list(c.via)
+        if c.place_text or not pd.isna(c.lat):
+            item["place"] = {"text": c.place_text, "lat": _clean(c.lat), "lon": _clean(c.lon),
+                             "precision": _clean(c.precision), "radius_km": _clean(c.radius_km),
+                             "admin1": c.admin1}
+        if not pd.isna(c.date_start):
+            item["date"] = {"start": _iso(c.date_start), "end": _iso(c.date_end), "precision": c.date_precision}
+        if c.fatalities_text:
+            item["fatalities_text"] = c.fatalities_text
+        if c.note:
+            item["note"] = c.note
+        claims.setdefault(c.event_id, []).append(item)
+    roles: dict[str, dict[str, list[str]]] = {}
+    for eid, aid, role in zip(ds.roles["event_id"].tolist(), ds.roles["actor_id"].tolist(), ds.roles["role"].tolist()):
+        roles.setdefault(eid, {}).setdefault(aid, [])
+        if role not in roles[eid][aid]:
+            roles[eid][aid].append(role)
+    features = []
+    for e in ev.itertuples(index=False):
+        lat, lon = _clean(e.lat), _clean(e.lon)
+        geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
+        props = {
+            "id": e.id, "title": e.title, "summary": e.summary, "status": e.status,
+            "event_type": e.event_type, "date_start": _iso(e.date_start), "date_end": _iso(e.date_end),
+            "date_precision": e.date_precision, "precision": _clean(e.precision),
+            "radius_km": _clean(e.radius_km),
+            "actors": [{"id": a, "name": ds.actor_name(a), "roles": r} for a, r in roles.get(e.id, {}).items()],
+            "claims": claims.get(e.id, []),
+            # display extras
+            "status_derived": e.status_derived, "status_reason": e.status_reason,
+            "status_colour": vocab.STATUS_COLOURS.get(e.status), "date_basis": e.date_basis,
+            "place_text": e.place_text, "place_name": e.place_name, "admin1": e.admin1,
+            "country": e.country, "fatalities_text": e.fatalities_text,
+            "fatalities_best": _clean(e.fatalities_best),
+        }
+        features.append({"type": "Feature", "id": e.id, "geometry": geometry, "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+# ---------------------------------------------------------------- the curated format itself
+
+def _dump(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+
+
+def _model_data(model) -> dict:
+    """A schema model as plain YAML data: defaults and empty values left out, dates as dates."""
+    return model.model_dump(mode="python", exclude_defaults=True)
+
+
+def to_yaml_dir(ds, out_dir: Union[str, Path], events_subset=None) -> list[Path]:
+    """Write the curated format (actors.yaml, sources/, events/) of a curated Dataset's events
+    to `out_dir`; the result validates with `python -m events validate out_dir`.
+    Only the actors and sources those events use are written. Returns the files written."""
+    if not ds.records:
+        raise ValueError("the yaml-dir export needs curated records (this dataset has none)")
+    ids = _subset(ds, events_subset)["id"].tolist()
+    events = [ds.records[i] for i in ids if i in ds.records]
+    out = Path(out_dir)
+    (out / "events").mkdir(parents=True, exist_ok=True)
+    (out / "sources").mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    used_sources = {c.source for e in events for c in e.claims}
+    used_actors: set[str] = set()
+    for e in events:
+        used_actors |= set(e.participants)
+        used_actors |= {t.claimant for t in e.fatalities if t.claimant}
+        for c in e.claims:
+            used_actors |= {c.claimant, *c.via}
+            if c.fatalities and c.fatalities.claimant:
+                used_actors.add(c.fatalities.claimant)
+    for sid in sorted(used_sources):
+        rec = ds.sources.get(sid)
+        if rec is None:
+            continue
+        used_actors |= {rec.meta.outlet, *rec.meta.agencies}
+        p = out / "sources" / f"{sid}.yaml"
+        p.write_text(_dump(_model_data(rec.meta)), encoding="utf-8")
+        t = out / "sources" / f"{sid}.txt"
+        t.write_text(rec.text, encoding="utf-8")
+        written += [p, t]
+    actors = [
+        {k: v for k, v in {"id": r.id, "name": r.name, "kind": r.kind, "aliases": list(r.aliases)}.items() if v != []}
+        for r in ds.actors.itertuples(index=False) if r.id in used_actors
+    ]
+    p = out / "actors.yaml"
+    p.write_text(_dump(actors), encoding="utf-8")
+    written.append(p)
+    for e in events:
+        p = out / "events" / f"{e.id}.yaml"
+        p.write_text(_dump(_model_data(e)), encoding="utf-8")
+        written.append(p)
+    return written

@@ -1,0 +1,201 @@
+"""Filters and the selected event <-> URL query parameters.
+
+Keys: `event` (an event id), `status`, `actor`, `type` (repeatable), `from`, `to` (ISO dates,
+YYYY-MM-DD) and `q` (text, at most 200 characters). Actors may be given by id or by any alias.
+`parse_query` never raises: whatever cannot be used is dropped with one human-readable notice
+(unknown keys, unknown values, bad dates, `from` after `to`, values longer than 200 characters,
+more than 50 values for one key). Notices quote user input shortened and with repr(), and the
+app still escapes them before display.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Iterable, Mapping, Optional
+
+from . import vocab
+from .filters import Filters
+
+KEYS = ("event", "status", "actor", "type", "from", "to", "q")
+MULTI_KEYS = ("status", "actor", "type")
+MAX_VALUE_LEN = 200
+MAX_VALUES = 50
+MAX_NOTICES = 20
+# Keys some other part of the app or Streamlit itself uses: ignored without a notice.
+SILENT_KEYS = frozenset({"embed", "embed_options", "dataset", "page", "view", "tab"})
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _show(value: Any, limit: int = 40) -> str:
+    s = str(value)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return repr(s)
+
+
+def _values(raw: Any) -> list[str]:
+    """A parameter's values as a list of str, whatever shape the caller passed."""
+    if raw is None:
+        return []
+    if isinstance(raw, (str, bytes)):
+        raw = [raw]
+    try:
+        items = list(raw)
+    except TypeError:
+        items = [raw]
+    out = []
+    for v in items:
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", "replace")
+        out.append(v if isinstance(v, str) else str(v))
+    return out
+
+
+def _parse_date(value: str) -> Optional[dt.date]:
+    v = value.strip()
+    if not _ISO_DATE.match(v):
+        return None
+    try:
+        return dt.date.fromisoformat(v)
+    except ValueError:
+        return None
+
+
+def _known_types(ds) -> set[str]:
+    known = set(vocab.EVENT_TYPES)
+    try:
+        known |= set(ds.events["event_type"].unique().tolist())
+    except Exception:  # a dataset without events frame: the vocabulary alone
+        pass
+    return known
+
+
+def _event_ids(ds) -> set[str]:
+    try:
+        return set(ds.events["id"].tolist())
+    except Exception:
+        return set()
+
+
+def parse_query(params: Mapping[str, Any], ds, *, silent_keys: Iterable[str] = SILENT_KEYS
+                ) -> tuple[Filters, Optional[str], list[str]]:
+    """(Filters, selected event id or None, notices) from query parameters.
+
+    `params` maps a key to its list of values (a single str is accepted as one value), as
+    `{k: st.query_params.get_all(k) for k in st.query_params}` gives."""
+    notices: list[str] = []
+    silent = set(silent_keys)
+    got: dict[str, list[str]] = {}
+    try:
+        items = list(params.items())
+    except Exception:
+        return Filters(), None, ["Ignored the address parameters: they could not be read."]
+    for key, raw in items:
+        key = str(key)
+        if key not in KEYS:
+            if key not in silent:
+                notices.append(f"Ignored unknown parameter {_show(key)}.")
+            continue
+        values = _values(raw)
+        if len(values) > MAX_VALUES:
+            notices.append(f"Ignored {_show(key)}: {len(values)} values is more than {MAX_VALUES}.")
+            continue
+        kept = []
+        for v in values:
+            if len(v) > MAX_VALUE_LEN:
+                notices.append(f"Ignored a value of {_show(key)} longer than {MAX_VALUE_LEN} characters.")
+            else:
+                kept.append(v)
+        got.setdefault(key, []).extend(kept)
+
+    def single(key: str) -> Optional[str]:
+        vals = [v for v in got.get(key, []) if v.strip()]
+        if not vals:
+            return None
+        if len(set(vals)) > 1:
+            notices.append(f"Several values for {_show(key)}: used the last, {_show(vals[-1])}.")
+        return vals[-1]
+
+    statuses: list[str] = []
+    for v in got.get("status", []):
+        s = v.strip().lower()
+        if s in vocab.STATUSES:
+            if s not in statuses:
+                statuses.append(s)
+        elif s:
+            notices.append(f"Ignored unknown status {_show(v)} (known: {', '.join(vocab.STATUSES)}).")
+
+    types: list[str] = []
+    known_types = _known_types(ds) if got.get("type") else set()
+    for v in got.get("type", []):
+        t = v.strip() if v.strip() in known_types else v.strip().lower()
+        if t in known_types:
+            if t not in types:
+                types.append(t)
+        elif t:
+            notices.append(f"Ignored unknown event type {_show(v)}.")
+
+    actors: list[str] = []
+    if got.get("actor"):
+        registry = getattr(ds, "registry", None)
+        for v in got.get("actor", []):
+            aid = registry.resolve(v.strip()) if registry is not None else None
+            if aid is not None:
+                if aid not in actors:
+                    actors.append(aid)
+            elif v.strip():
+                cands = registry.candidates(v.strip()) if registry is not None else []
+                if len(cands) > 1:
+                    notices.append(f"Ignored actor {_show(v)}: it could mean {', '.join(cands)}.")
+                else:
+                    notices.append(f"Ignored unknown actor {_show(v)}.")
+
+    dates: dict[str, Optional[dt.date]] = {}
+    for key in ("from", "to"):
+        v = single(key)
+        dates[key] = None
+        if v is not None:
+            d = _parse_date(v)
+            if d is None:
+                notices.append(f"Ignored {_show(key)} date {_show(v)}: use YYYY-MM-DD.")
+            dates[key] = d
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        notices.append(f"Ignored the date range: 'from' {dates['from']} is after 'to' {dates['to']}.")
+        dates["from"] = dates["to"] = None
+
+    q = single("q") or ""
+    q = " ".join(q.split())
+
+    event_id = single("event")
+    if event_id is not None:
+        event_id = event_id.strip()
+        if event_id not in _event_ids(ds):
+            notices.append(f"Event {_show(event_id)} is not in this dataset.")
+            event_id = None
+
+    if len(notices) > MAX_NOTICES:
+        rest = len(notices) - (MAX_NOTICES - 1)
+        notices = notices[: MAX_NOTICES - 1] + [f"… and {rest} more ignored parameters."]
+    f = Filters(date_from=dates["from"], date_to=dates["to"], actors=tuple(actors),
+                statuses=tuple(statuses), types=tuple(types), q=q)
+    return f, event_id, notices
+
+
+def to_query(filters: Filters, event_id: Optional[str] = None) -> dict[str, list[str]]:
+    """The query parameters of a state: only keys with a value, in the order of KEYS."""
+    out: dict[str, list[str]] = {}
+    if event_id:
+        out["event"] = [event_id]
+    if filters.statuses:
+        out["status"] = list(filters.statuses)
+    if filters.actors:
+        out["actor"] = list(filters.actors)
+    if filters.types:
+        out["type"] = list(filters.types)
+    if filters.date_from:
+        out["from"] = [filters.date_from.isoformat()]
+    if filters.date_to:
+        out["to"] = [filters.date_to.isoformat()]
+    if filters.q and filters.q.strip():
+        out["q"] = [filters.q.strip()]
+    return out
