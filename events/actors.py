@@ -18,7 +18,8 @@ def name_key(name: object) -> str:
     if not isinstance(name, str):
         return ""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(ch for ch in decomposed if ch.isalnum())
+    # Modifier letters (ʼ ʿ ʾ of transliterations) count as punctuation here.
+    return "".join(ch for ch in decomposed if ch.isalnum() and unicodedata.category(ch) != "Lm")
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,9 @@ class _Reader:
 
     # -- helpers
     def problem(self, file: str, record: str, fld: str, msg: str) -> None:
-        self.r.problems.append(Problem(file, record or "-", fld or NO_FIELD, msg))
+        p = Problem(file, record or "-", fld or NO_FIELD, msg)
+        if p not in self.r.problems:
+            self.r.problems.append(p)
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.dir).as_posix()
@@ -254,6 +256,7 @@ class _Reader:
 
     # -- events
     def read_events(self, actor_ids: set[str], bad_sources: set[str]) -> None:
+        parsed: list[tuple[Path, str, Event]] = []
         for p in self.listing(EVENTS_DIR):
             rel = self.rel(p)
             if p.is_dir():
@@ -276,7 +279,15 @@ class _Reader:
                 self.r.problems.extend(_pydantic_problems(exc, rel, rid))
                 continue
             self.r.n_claims += len(ev.claims)
+            parsed.append((p, rel, ev))
+        # Of files sharing an id, the one named after it (else the first) keeps it.
+        owner: dict[str, str] = {}
+        for p, rel, ev in sorted(parsed, key=lambda t: (t[2].id != t[0].stem, t[1])):
+            owner.setdefault(ev.id, rel)
+        for p, rel, ev in parsed:
             before = len(self.r.problems)
+            if owner[ev.id] != rel:
+                self.problem(rel, ev.id, "id", f"duplicate event id (also in {owner[ev.id]})")
             self.check_event(ev, p, rel, actor_ids, bad_sources)
             if len(self.r.problems) == before:
                 self.r.events.append(ev)
@@ -289,10 +300,6 @@ class _Reader:
 
         if ev.id != p.stem:
             self.problem(rel, ev.id, "id", f"the file name must be the id: rename to {ev.id}.yaml or change the id")
-        if ev.id in self.r.event_files or ev.id in self._seen_ids:
-            other = self._seen_ids.get(ev.id, "another file")
-            self.problem(rel, ev.id, "id", f"duplicate event id (also in {other})")
-        self._seen_ids.setdefault(ev.id, rel)
         for i, a in enumerate(ev.participants):
             actor(a, f"participants[{i}]")
         for i, t in enumerate(ev.fatalities):
@@ -327,10 +334,7 @@ class _Reader:
                                  f"excerpt not found verbatim in source {c.source!r} "
                                  f"(sources/{c.source}.txt): {_short(normalise_text(x), 70)}{where}")
 
-    _seen_ids: dict
-
     def run(self) -> ReadResult:
-        self._seen_ids = {}
         if not self.dir.is_dir():
             self.problem(".", "-", NO_FIELD, f"data folder not found: {self.dir}")
             return self.r
