@@ -70,7 +70,7 @@ class ReadResult:
     event_files: dict[str, str] = field(default_factory=dict)  # event id -> file (relative)
     problems: list[Problem] = field(default_factory=list)
     n_events: int = 0  # event files read
-    n_claims: int = 0  # claims in events that passed the schema
+    n_claims: int = 0  # claims in the event files read
     n_actors: int = 0  # actor entries read
     n_sources: int = 0  # source records read
     n_excerpts: int = 0  # excerpts compared with an archived text
@@ -277,6 +277,8 @@ class _Reader:
                 ev = Event.model_validate(data)
             except ValidationError as exc:
                 self.r.problems.extend(_pydantic_problems(exc, rel, rid))
+                if isinstance(data.get("claims"), list):
+                    self.r.n_claims += len(data["claims"])
                 continue
             self.r.n_claims += len(ev.claims)
             parsed.append((p, rel, ev))
