@@ -24,6 +24,7 @@ from typing import Any, Optional, Union
 import yaml
 from pydantic import ValidationError
 
+from .actors import ActorRegistry, name_key
 from .problems import NO_FIELD, Problem, field_path
 from .schema import Actor, Event, Source
 from .sources import SourceRecord, longest_found_prefix, normalise_text
@@ -92,11 +93,10 @@ def _short(value: Any, limit: int = 60) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-def _pydantic_problems(err: ValidationError, file: str, record: str, prefix: str = "") -> list[Problem]:
+def _pydantic_problems(err: ValidationError, file: str, record: str) -> list[Problem]:
     out = []
     for e in err.errors(include_url=False):
         loc = field_path(e.get("loc", ()))
-        loc = (prefix + ("." if prefix and loc != NO_FIELD else "") + (loc if loc != NO_FIELD else "")) or NO_FIELD
         kind = e.get("type", "")
         if kind == "missing":
             msg = "required field is missing"
@@ -193,8 +193,6 @@ class _Reader:
                 continue
             seen[actor.id] = i
             self.r.actors.append(actor)
-        from .actors import ActorRegistry, name_key
-
         reg = ActorRegistry(self.r.actors)
         for key, ids, spellings in reg.ambiguous():
             order = [a.id for a in self.r.actors if a.id in ids]

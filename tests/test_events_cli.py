@@ -58,9 +58,9 @@ def test_validate_reports_every_bad_file(data):
     assert lines[3].endswith("5 events, 6 claims, 7 actors, 2 sources, 5 excerpts checked, 3 problems")
 
 
-def test_validate_missing_folder(tmp_path):
-    r = run("validate", tmp_path / "nope")
-    assert r.returncode == 2 and "no such folder" in r.stderr
+def test_validate_missing_folder(tmp_path, capsys):
+    code, _, err = call(capsys, "validate", tmp_path / "nope")
+    assert code == 2 and "no such folder" in err
 
 
 def test_export_csv_to_stdout():
