@@ -23,13 +23,18 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.record}: {self.field}: {self.message}"
+        """One line, always: line breaks inside any part become spaces."""
+        return ": ".join(_one_line(x) for x in (self.file, self.record, self.field, self.message))
 
     def under(self, root: str) -> "Problem":
         """The same problem with `file` prefixed by `root` (the data folder as the user gave it)."""
         if not root or root == ".":
             return self
         return replace(self, file=str(PurePosixPath(root.replace("\\", "/")) / self.file))
+
+
+def _one_line(s: object) -> str:
+    return " ".join(str(s).splitlines())
 
 
 def field_path(loc: tuple | list) -> str:

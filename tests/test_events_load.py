@@ -269,3 +269,15 @@ def test_load_curated_never_raises_and_reports(data):
 def test_parse_yaml_is_safe():
     with pytest.raises(yaml.YAMLError):
         parse_yaml("!!python/object/apply:os.system ['true']")
+
+
+def test_problem_is_always_one_line():
+    from events.problems import Problem
+    assert str(Problem("events/a.yaml", "a\nb", "title", "bad\nvalue")) == "events/a.yaml: a b: title: bad value"
+
+
+def test_malformed_id_still_names_a_record(data):
+    p = data / "events" / "mi8-crash-palmyra.yaml"
+    p.write_text(p.read_text().replace("id: mi8-crash-palmyra", "id: 'Mi8 Crash'"))
+    r = read_data_dir(data)
+    assert {(x.record, x.field) for x in r.problems} == {("Mi8 Crash", "id")}
