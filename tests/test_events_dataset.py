@@ -175,3 +175,11 @@ def test_no_streamlit_or_geodata_import():
     out = subprocess.run([sys.executable, "-c", code, str(VALID)], capture_output=True, text=True,
                          cwd=Path(__file__).parents[1], check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_dataset_pickles_for_the_app_cache(ds):
+    import pickle
+    ds.registry  # built lazily; must survive the copy st.cache_data makes
+    copy = pickle.loads(pickle.dumps(ds))
+    assert copy.events.equals(ds.events) and copy.registry.resolve("ISIS") == "islamic-state"
+    assert copy.sources["wire-denials"].contains("Three Russians fighting")
