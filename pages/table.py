@@ -1,0 +1,115 @@
+"""Table page: the filtered events; selecting a row selects the event; CSV and GeoJSON downloads."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from events import vocab
+from pages.ui import fmt, panel, state
+
+TABLE_KEY = "events_table"
+_SEEN = "_table_selection_seen"
+
+view = state.view()
+shown = view.shown.reset_index(drop=True)
+
+st.subheader(f"Events ({len(shown):,} of {view.total:,})")
+
+
+def table_frame(v: state.View, df: pd.DataFrame) -> pd.DataFrame:
+    names = v.actor_names
+    rows = []
+    for r in df.to_dict("records"):
+        eid = r["id"]
+        participants = [names.get(a, a) for a in fmt.as_tuple(r.get("participants"))]
+        claimants = v.ds.claims_of(eid)["claimant"].drop_duplicates().tolist() if r.get("n_claims") else []
+        rows.append(
+            {
+                "Status": fmt.status_label(r.get("status")),
+                "Title": fmt.text(r.get("title")),
+                "Dates": fmt.date_label(r.get("date_start"), r.get("date_end"), r.get("date_precision")),
+                "Start": fmt.to_date(r.get("date_start")),
+                "Type": fmt.type_label(r.get("event_type")),
+                "Place": fmt.place_label(r),
+                "Precision": fmt.precision_int(r.get("precision")),
+                "Participants": ", ".join(participants),
+                "Claimants": ", ".join(names.get(a, a) for a in claimants),
+                "Claims": int(r.get("n_claims") or 0),
+                "Fatalities": fmt.text(r.get("fatalities_text")),
+                "Actor match": state.roles_text(v, eid),
+                "id": eid,
+            }
+        )
+    cols = ["Status", "Title", "Dates", "Start", "Type", "Place", "Precision", "Participants", "Claimants",
+            "Claims", "Fatalities", "Actor match", "id"]
+    out = pd.DataFrame(rows, columns=cols)
+    if not v.filters.actors:
+        out = out.drop(columns=["Actor match"])
+    return out
+
+
+frame = table_frame(view, shown)
+colour_of = {vocab.STATUS_LABELS[s]: c for s, c in vocab.STATUS_COLOURS.items()}
+text_on = {vocab.STATUS_LABELS[s]: ("#1F2328" if s == "disputed" else "#FFFFFF") for s in vocab.STATUSES}
+styled = frame.style.map(
+    lambda v: f"background-color: {colour_of.get(v, '#6B7280')}; color: {text_on.get(v, '#FFFFFF')}; font-weight: 600",
+    subset=["Status"],
+)
+
+selected_rows = [int(i) for i in frame.index[frame["id"] == view.selected_id]] if view.selected_id else []
+event = st.dataframe(
+    styled,
+    key=TABLE_KEY,
+    on_select="rerun",
+    selection_mode="single-row",
+    selection_default={"selection": {"rows": selected_rows}} if selected_rows else None,
+    hide_index=True,
+    width="stretch",
+    height=min(600, 38 + 35 * max(1, len(frame))),
+    column_config={
+        "Title": st.column_config.TextColumn(width="large"),
+        "Start": st.column_config.DateColumn("Start", format="YYYY-MM-DD", help="For sorting by date"),
+        "Precision": st.column_config.NumberColumn(help="Location precision code (1 exact … 7 international)"),
+        "Claims": st.column_config.NumberColumn(help="Number of claims recorded"),
+        "id": st.column_config.TextColumn("Event id"),
+    },
+)
+
+# A newly selected row selects its event; the selection persists across reruns, so act on change only.
+rows = list(getattr(getattr(event, "selection", None), "rows", []) or []) if event is not None else []
+picked = frame.iloc[rows[0]]["id"] if rows and 0 <= rows[0] < len(frame) else None
+if st.session_state.get(_SEEN) != picked:
+    st.session_state[_SEEN] = picked
+    if picked is not None and picked != view.selected_id:
+        state.select(picked)
+        st.rerun()
+
+st.caption("Select a row to see the event's claims and excerpts below. Click a column header to sort.")
+
+from events import export  # noqa: E402
+
+c1, c2, _ = st.columns([1, 1, 3])
+subset = view.shown
+c1.download_button(
+    "Download CSV",
+    data=lambda: export.to_csv(view.ds, subset),
+    file_name="events.csv",
+    mime="text/csv",
+    on_click="ignore",
+    icon=":material/download:",
+    width="stretch",
+)
+c2.download_button(
+    "Download GeoJSON",
+    data=lambda: json.dumps(export.to_geojson(view.ds, subset), ensure_ascii=False, indent=1),
+    file_name="events.geojson",
+    mime="application/geo+json",
+    on_click="ignore",
+    icon=":material/download:",
+    width="stretch",
+)
+
+st.divider()
+panel.render_event(view, view.selected_id, key="table-panel", show_map_button=True)

@@ -1,0 +1,106 @@
+"""Timeline page: the filtered events over time, one bar per event from its start to its end
+date, coloured by claim status; clicking a bar selects the event."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from events import vocab
+from pages.ui import fmt, panel, state
+
+CHART_KEY = "timeline"
+_SEEN = "_timeline_selection_seen"
+MAX_BARS = 400  # one row per event is readable up to this many
+
+view = state.view()
+shown = view.shown
+
+st.subheader(f"Timeline ({len(shown):,} of {view.total:,} events)")
+
+
+def timeline_frame(df: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for r in df.to_dict("records"):
+        start = fmt.to_date(r.get("date_start"))
+        if start is None:
+            continue
+        end = fmt.to_date(r.get("date_end")) or start
+        title = fmt.text(r.get("title"), "Untitled event")
+        rows.append(
+            {
+                "event_id": r["id"],
+                "label": title if len(title) <= 60 else title[:59] + "…",
+                "title": title,
+                "start": pd.Timestamp(start),
+                "end": pd.Timestamp(end) + pd.Timedelta(days=1),  # so a single day shows as a bar
+                "dates": fmt.date_label(r.get("date_start"), r.get("date_end"), r.get("date_precision")),
+                "status": fmt.status_label(r.get("status")),
+                "type": fmt.type_label(r.get("event_type")),
+                "place": fmt.place_label(r),
+                "selected": r["id"] == view.selected_id,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["event_id", "label", "title", "start", "end", "dates", "status", "type", "place", "selected"]
+    )
+
+
+data = timeline_frame(shown).sort_values(["start", "event_id"]).reset_index(drop=True)
+undated = len(shown) - len(data)
+
+if data.empty:
+    st.info("No dated events match the filters.")
+else:
+    if len(data) > MAX_BARS:
+        st.caption(f"Showing the first {MAX_BARS:,} of {len(data):,} events; narrow the filters to see the rest.")
+        data = data.head(MAX_BARS)
+    # A unique label per row, in date order (two events may share a title).
+    data["row"] = [f"{lab}  ·  {i + 1}" if dup else lab
+                   for i, (lab, dup) in enumerate(zip(data["label"], data["label"].duplicated(keep=False)))]
+    order = data["row"].tolist()
+    domain = [vocab.STATUS_LABELS[s] for s in vocab.STATUSES]
+    colours = [vocab.STATUS_COLOURS[s] for s in vocab.STATUSES]
+    pick = alt.selection_point(name="pick", fields=["event_id"], on="click", clear=False)
+    chart = (
+        alt.Chart(data)
+        .mark_bar(cornerRadius=2)
+        .encode(
+            x=alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
+            x2="end:T",
+            y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=340)),
+            color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=colours),
+                            legend=alt.Legend(title="Claim status", orient="top")),
+            stroke=alt.condition("datum.selected", alt.value("#111827"), alt.value(None)),
+            strokeWidth=alt.condition("datum.selected", alt.value(2.5), alt.value(0)),
+            tooltip=[
+                alt.Tooltip("title:N", title="Event"),
+                alt.Tooltip("dates:N", title="When"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("type:N", title="Type"),
+                alt.Tooltip("place:N", title="Where"),
+            ],
+        )
+        .add_params(pick)
+        .properties(height=max(140, 26 * len(data) + 60))
+    )
+    result = st.altair_chart(chart, key=CHART_KEY, on_select="rerun", selection_mode="pick", width="stretch")
+
+    picked = None
+    sel = getattr(result, "selection", None) or {}
+    points = sel.get("pick") if isinstance(sel, dict) else getattr(sel, "pick", None)
+    if points:
+        first = points[0] if isinstance(points, list) else points
+        picked = first.get("event_id") if isinstance(first, dict) else None
+    if st.session_state.get(_SEEN) != picked:
+        st.session_state[_SEEN] = picked
+        if picked is not None and picked != view.selected_id:
+            state.select(picked)
+            st.rerun()
+    st.caption("Bars run from each event's first to last possible day. Click a bar to select its event.")
+
+if undated:
+    st.caption(f"{undated} event{'s' if undated != 1 else ''} without a date are not drawn.")
+
+st.divider()
+panel.render_event(view, view.selected_id, key="timeline-panel", show_map_button=True)

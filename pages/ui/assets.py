@@ -1,0 +1,101 @@
+"""Offline map assets: copy Leaflet, Leaflet.markercluster and jQuery from the XStatic packages
+into ``static/vendor/`` next to app.py, which Streamlit serves at ``/app/static/vendor/...``
+(``server.enableStaticServing``). No Streamlit import.
+
+Idempotent (a stamp file records the package versions), atomic (files are assembled in a
+temporary folder and renamed into place) and fast (one stat when already present).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+URL_ROOT = "/app/static/vendor"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+STAMP = ".xstatic.json"
+
+# vendor sub-folder -> (xstatic package module, files or folders to copy from its BASE_DIR)
+_PACKAGES = {
+    "leaflet": ("xstatic.pkg.leaflet", ("leaflet.js", "leaflet.css", "images")),
+    "markercluster": (
+        "xstatic.pkg.leaflet_markercluster",
+        ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"),
+    ),
+    "jquery": ("xstatic.pkg.jquery", ("jquery.min.js",)),
+}
+
+# The URLs folium is pointed at (see pages.ui.mapview).
+LEAFLET_JS = f"{URL_ROOT}/leaflet/leaflet.js"
+LEAFLET_CSS = f"{URL_ROOT}/leaflet/leaflet.css"
+JQUERY_JS = f"{URL_ROOT}/jquery/jquery.min.js"
+MARKERCLUSTER_JS = f"{URL_ROOT}/markercluster/leaflet.markercluster.js"
+MARKERCLUSTER_CSS = f"{URL_ROOT}/markercluster/MarkerCluster.css"
+MARKERCLUSTER_DEFAULT_CSS = f"{URL_ROOT}/markercluster/MarkerCluster.Default.css"
+
+
+def _modules():
+    import importlib
+
+    return {sub: (importlib.import_module(mod), files) for sub, (mod, files) in _PACKAGES.items()}
+
+
+def _stamp(mods) -> dict:
+    return {sub: getattr(mod, "VERSION", "?") for sub, (mod, _files) in mods.items()}
+
+
+def vendor_ok(static_dir: Path | str = STATIC_DIR) -> bool:
+    """True when static/vendor holds every file, from the installed package versions."""
+    vendor = Path(static_dir) / "vendor"
+    try:
+        recorded = json.loads((vendor / STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+    mods = _modules()
+    if recorded != _stamp(mods):
+        return False
+    return all((vendor / sub / name).exists() for sub, (_m, files) in mods.items() for name in files)
+
+
+def ensure_vendor_assets(static_dir: Path | str = STATIC_DIR) -> Path:
+    """Make sure ``<static_dir>/vendor`` holds the offline map assets; return its path."""
+    static_dir = Path(static_dir)
+    vendor = static_dir / "vendor"
+    if vendor_ok(static_dir):
+        return vendor
+    mods = _modules()
+    static_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".vendor-", dir=static_dir))
+    try:
+        for sub, (mod, files) in mods.items():
+            (tmp / sub).mkdir()
+            for name in files:
+                src = Path(mod.BASE_DIR) / name
+                if src.is_dir():
+                    shutil.copytree(src, tmp / sub / name)
+                else:
+                    shutil.copy2(src, tmp / sub / name)
+        (tmp / STAMP).write_text(json.dumps(_stamp(mods), sort_keys=True))
+        os.chmod(tmp, 0o755)
+        if vendor.exists():
+            old = Path(tempfile.mkdtemp(prefix=".vendor-old-", dir=static_dir))
+            try:
+                os.replace(vendor, old / "vendor")
+            except OSError:
+                pass  # another process moved it first
+            shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.replace(tmp, vendor)
+        except OSError:
+            # Another process put a complete copy in place between our check and now.
+            if not vendor_ok(static_dir):
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return vendor
+
+
+if __name__ == "__main__":  # python -m pages.ui.assets
+    print(ensure_vendor_assets())

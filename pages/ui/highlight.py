@@ -1,0 +1,80 @@
+"""Find excerpts in an archived source text and mark them, for the Sources page. No Streamlit.
+
+Excerpts are verbatim passages up to white space, quotes and dashes (events.sources.normalise_text),
+so the search runs on the normalised text while keeping, for each normalised character, the
+position in the original text it came from. The text is escaped first; only our own ``<mark>``
+tags are added.
+"""
+from __future__ import annotations
+
+import unicodedata
+from typing import Iterable
+
+from events.sources import normalise_text
+
+from .html_safe import safe, safe_lines
+
+
+def _normalised_with_map(text: str) -> tuple[str, list[int]]:
+    """(normalised text, start offset in ``text`` of each normalised character)."""
+    out: list[str] = []
+    pos: list[int] = []
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not in_space and out:
+                out.append(" ")
+                pos.append(i)
+            in_space = True
+            continue
+        in_space = False
+        mapped = normalise_text(ch)
+        for m in mapped:
+            out.append(m)
+            pos.append(i)
+    return "".join(out), pos
+
+
+def find_spans(text: str, excerpt: str) -> list[tuple[int, int]]:
+    """Every (start, end) in ``text`` where ``excerpt`` occurs (after normalisation)."""
+    needle = normalise_text(excerpt)
+    if not needle:
+        return []
+    hay, pos = _normalised_with_map(text)
+    spans = []
+    start = hay.find(needle)
+    while start != -1:
+        end_norm = start + len(needle) - 1
+        spans.append((pos[start], pos[end_norm] + 1))
+        start = hay.find(needle, start + 1)
+    return spans
+
+
+def highlight_html(text: str, marks: Iterable[tuple[str, str]]) -> tuple[str, set[str]]:
+    """The escaped text with each excerpt wrapped in ``<mark class="...">``.
+
+    ``marks`` are (excerpt, css class) pairs; overlapping spans merge (the first class listed
+    wins). Returns the HTML and the excerpts that were not found."""
+    text = unicodedata.normalize("NFC", text)
+    spans: list[tuple[int, int, str]] = []
+    missing: set[str] = set()
+    for excerpt, cls in marks:
+        found = find_spans(text, excerpt)
+        if not found:
+            missing.add(excerpt)
+        spans.extend((s, e, cls) for s, e in found)
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    merged: list[list] = []
+    for s, e, cls in spans:
+        if merged and s < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+            continue
+        merged.append([s, e, cls])
+    parts, last = [], 0
+    for s, e, cls in merged:
+        parts.append(safe_lines(text[last:s]))
+        parts.append(f'<mark class="{safe(cls)}">{safe_lines(text[s:e])}</mark>')
+        last = e
+    parts.append(safe_lines(text[last:]))
+    return "".join(parts), missing
+

@@ -1,0 +1,246 @@
+"""The event side panel: everything about one event, its claims side by side with their
+verbatim excerpts, and links to the archived sources.
+
+All data text is escaped (pages.ui.html_safe) before it reaches st.html / st.markdown.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from events import vocab
+
+from . import fmt, state
+from .html_safe import md, safe, safe_lines
+
+STANCE_LABELS = {
+    "asserts": "asserts",
+    "denies": "denies",
+    "counters": "counters",
+    "confirms": "confirms",
+}
+STANCE_HELP = {
+    "asserts": "says the event happened as described",
+    "denies": "says it did not happen",
+    "counters": "agrees something happened but gives a different account",
+    "confirms": "acknowledges it, or an independent check supports it",
+}
+
+CSS = """
+<style>
+.ev-badge { display: inline-block; padding: 1px 9px; border-radius: 10px; color: #fff;
+            font-weight: 600; font-size: .85rem; letter-spacing: .01em; }
+.ev-badge.claimed, .ev-badge.confirmed, .ev-badge.denied { color: #fff; }
+.ev-badge.disputed { color: #1F2328; }
+.ev-type { color: #4B5563; font-size: .85rem; margin-left: .4rem; }
+.ev-title { font-size: 1.3rem; font-weight: 700; line-height: 1.3; margin: .35rem 0 .25rem; }
+.ev-summary { color: #374151; margin-bottom: .4rem; }
+.ev-override { font-size: .85rem; color: #4B5563; border-left: 3px solid #9CA3AF; padding-left: .5rem;
+               margin: .25rem 0 .5rem; }
+.ev-facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .75rem; font-size: .92rem;
+            margin: .3rem 0 .4rem; }
+.ev-facts dt { color: #6B7280; font-weight: 600; }
+.ev-facts dd { margin: 0; }
+.ev-muted { color: #6B7280; font-size: .85rem; }
+.claim-card { border: 1px solid #E5E7EB; border-radius: 6px; padding: .5rem .65rem; background: #FAFAFA;
+              margin-bottom: .35rem; }
+.claim-head { font-weight: 700; }
+.stance { display: inline-block; font-size: .75rem; font-weight: 700; padding: 0 6px; border-radius: 8px;
+          border: 1px solid #9CA3AF; color: #374151; background: #fff; margin-left: .3rem; text-transform: uppercase; }
+.stance.denies { border-color: #D55E00; color: #A34700; }
+.stance.counters { border-color: #E69F00; color: #8A5F00; }
+.stance.confirms { border-color: #009E73; color: #006B4E; }
+.stance.asserts { border-color: #0072B2; color: #005080; }
+.claim-meta { color: #4B5563; font-size: .82rem; margin-top: .1rem; }
+blockquote.excerpt { margin: .4rem 0; padding: .25rem .6rem; border-left: 3px solid #0072B2;
+                     background: #fff; font-style: italic; color: #1F2328; font-size: .9rem; }
+mark.ex { background: #FFE9A8; padding: 0 1px; }
+mark.ex-hl { background: #FFC94D; outline: 2px solid #E69F00; padding: 0 1px; }
+.src-text { font-family: Georgia, 'Times New Roman', serif; line-height: 1.55; font-size: .98rem;
+            background: #fff; border: 1px solid #E5E7EB; border-radius: 6px; padding: .75rem 1rem;
+            max-height: 32rem; overflow-y: auto; }
+</style>
+"""
+
+
+def inject_css() -> None:
+    st.html(CSS)
+
+
+def status_badge(status: Any) -> str:
+    s = fmt.text(status)
+    return (
+        f'<span class="ev-badge {safe(s)}" style="background:{safe(fmt.status_colour(s))}">'
+        f"{safe(fmt.status_label(s))}</span>"
+    )
+
+
+def _names(view: state.View, ids: Any) -> str:
+    return ", ".join(view.actor(a) for a in fmt.as_tuple(ids)) or "—"
+
+
+def _source_line(view: state.View, source_id: str) -> str:
+    rec = view.ds.sources.get(source_id)
+    if rec is None:
+        return safe(source_id) if source_id else ""
+    meta = rec.meta
+    date = fmt.date_label(meta.published, None, getattr(meta, "published_precision", "day"))
+    outlet = view.actor(meta.outlet)
+    return f"{safe(outlet)} · {safe(date)} · <i>{safe(meta.title)}</i>"
+
+
+def _external_link(view: state.View, source_id: str) -> str:
+    rec = view.ds.sources.get(source_id)
+    url = getattr(getattr(rec, "meta", None), "url", None) if rec else None
+    if url and str(url).startswith(("http://", "https://")):
+        return f' · <a href="{safe(url)}" target="_blank" rel="noopener noreferrer">original</a>'
+    return ""
+
+
+def claim_card_html(view: state.View, claim: dict, event_row: dict) -> str:
+    claimant = view.actor(claim["claimant"])
+    stance = fmt.text(claim.get("stance"))
+    parts = [
+        '<div class="claim-card">',
+        f'<div class="claim-head">{safe(claimant)}'
+        f'<span class="stance {safe(stance)}" title="{safe(STANCE_HELP.get(stance, ""))}">'
+        f"{safe(STANCE_LABELS.get(stance, stance))}</span></div>",
+    ]
+    src = _source_line(view, fmt.text(claim.get("source_id")))
+    if src:
+        parts.append(f'<div class="claim-meta">{src}{_external_link(view, fmt.text(claim.get("source_id")))}</div>')
+    via = fmt.as_tuple(claim.get("via"))
+    if via:
+        parts.append(f'<div class="claim-meta">via {safe(_names(view, via))}</div>')
+    for ex in fmt.as_tuple(claim.get("excerpts")):
+        parts.append(f'<blockquote class="excerpt">“{safe_lines(ex)}”</blockquote>')
+    if fmt.text(claim.get("place_text")) or fmt.has_coords(claim):
+        where = fmt.text(claim.get("place_text")) or "a place"
+        extra = []
+        p = fmt.precision_int(claim.get("precision"))
+        if p:
+            extra.append(f"precision {fmt.precision_label(p)}")
+        r = fmt.radius_km(claim)
+        if r and fmt.has_coords(claim):
+            extra.append(f"±{r:g} km")
+        if fmt.has_coords(claim) and fmt.has_coords(event_row):
+            d = fmt.km_between(float(event_row["lat"]), float(event_row["lon"]), float(claim["lat"]), float(claim["lon"]))
+            if d >= 1:
+                extra.append(f"{d:.0f} km from the event's place")
+        tail = f" ({'; '.join(extra)})" if extra else ""
+        parts.append(f'<div class="claim-meta"><b>Place per this claim:</b> {safe(where)}{safe(tail)}</div>')
+    if not fmt.is_missing(claim.get("date_start")):
+        parts.append(
+            f'<div class="claim-meta"><b>Date per this claim:</b> '
+            f'{safe(fmt.date_label(claim.get("date_start"), claim.get("date_end"), claim.get("date_precision")))}</div>'
+        )
+    if fmt.text(claim.get("fatalities_text")):
+        parts.append(f'<div class="claim-meta"><b>Fatalities per this claim:</b> {safe(claim["fatalities_text"])}</div>')
+    if fmt.text(claim.get("note")):
+        parts.append(f'<div class="claim-meta">Note: {safe(claim["note"])}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def event_header_html(view: state.View, row: dict) -> str:
+    parts = [
+        f'<div>{status_badge(row.get("status"))}<span class="ev-type">{safe(fmt.type_label(row.get("event_type")))}</span></div>',
+        f'<div class="ev-title">{safe(fmt.text(row.get("title"), "Untitled event"))}</div>',
+    ]
+    reason = fmt.text(row.get("status_reason"))
+    derived = fmt.text(row.get("status_derived"))
+    if reason:
+        parts.append(
+            f'<div class="ev-override"><b>Status set by the curator</b>'
+            f'{" (the claims alone give " + safe(fmt.status_label(derived)) + ")" if derived and derived != fmt.text(row.get("status")) else ""}: '
+            f"{safe_lines(reason)}</div>"
+        )
+    if fmt.text(row.get("summary")):
+        parts.append(f'<div class="ev-summary">{safe_lines(row["summary"])}</div>')
+
+    facts: list[tuple[str, str]] = []
+    dates = fmt.date_label(row.get("date_start"), row.get("date_end"), row.get("date_precision"))
+    qual = [q for q in (fmt.text(row.get("date_precision")) and f"{row['date_precision']} precision",
+                        fmt.text(row.get("date_basis")) and f"date {row['date_basis']}") if q]
+    d = safe(dates) + (f' <span class="ev-muted">({safe(", ".join(qual))})</span>' if qual else "")
+    if fmt.text(row.get("date_note")):
+        d += f'<br><span class="ev-muted">{safe(row["date_note"])}</span>'
+    facts.append(("When", d))
+
+    place = safe(fmt.place_label(row))
+    src_words = fmt.text(row.get("place_text"))
+    if src_words and src_words != fmt.text(row.get("place_name")):
+        place = f"“{safe(src_words)}” → {place}" if fmt.text(row.get("place_name")) else f"“{safe(src_words)}”"
+    pbits = []
+    if fmt.precision_int(row.get("precision")):
+        pbits.append(f"precision {fmt.precision_label(row.get('precision'))}")
+    r = fmt.radius_km(row)
+    if r and fmt.has_coords(row):
+        pbits.append(f"±{r:g} km")
+    if not fmt.has_coords(row):
+        pbits.append("not located on the map")
+    if pbits:
+        place += f'<br><span class="ev-muted">{safe("; ".join(pbits))}</span>'
+    facts.append(("Where", place))
+    facts.append(("Participants", safe(_names(view, row.get("participants")))))
+    tolls = [t for t in fmt.text(row.get("fatalities_text")).split("; ") if t]
+    facts.append(("Fatalities", "<br>".join(safe(t) for t in tolls) if tolls else '<span class="ev-muted">no figure given</span>'))
+    matched = state.roles_text(view, fmt.text(row.get("id")))
+    if matched:
+        facts.append(("Actor filter", safe(matched)))
+    parts.append('<dl class="ev-facts">' + "".join(f"<dt>{safe(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
+    return "".join(parts)
+
+
+def render_event(view: state.View, event_id: str | None, *, key: str = "panel", show_map_button: bool = False) -> None:
+    """The side panel for one event (or a hint when none is selected)."""
+    if event_id is None:
+        st.info("Select an event — click a marker on the map, a row of the table or a bar of the timeline — "
+                "to see its claims and excerpts here.", icon=":material/touch_app:")
+        return
+    row_s = view.ds.event(event_id)
+    if row_s is None:
+        st.warning(f"Event {md(event_id)} is not in this dataset.")
+        return
+    row = row_s.to_dict()
+    if not view.selected_shown and view.selected_id == event_id:
+        st.caption("This event is hidden by the current filters.")
+    st.html(event_header_html(view, row))
+
+    link = state.event_link(event_id, view.filters)
+    st.caption("Link to this event")
+    st.code(link, language=None, wrap_lines=True)
+
+    cols_btn = st.columns(2 if show_map_button else 1)
+    if cols_btn[0].button("Clear selection", key=f"{key}-clear", width="stretch"):
+        state.select(None)
+        st.rerun()
+    if show_map_button and cols_btn[1].button("Show on map", key=f"{key}-map", width="stretch", type="primary"):
+        st.switch_page("pages/map.py")
+
+    claims = view.ds.claims_of(event_id)
+    st.markdown(f"**Claims ({len(claims)})**")
+    records = claims.to_dict("records")
+    per_row = 2 if len(records) > 1 else 1
+    for i in range(0, len(records), per_row):
+        cols = st.columns(per_row)
+        for col, claim in zip(cols, records[i : i + per_row]):
+            with col:
+                st.html(claim_card_html(view, claim, row))
+                sid = fmt.text(claim.get("source_id"))
+                if sid and sid in view.ds.sources:
+                    st.page_link(
+                        "pages/sources.py",
+                        label="Archived source, excerpt highlighted",
+                        icon=":material/article:",
+                        query_params={"source": sid, "hl": f"{event_id}/{claim['claim_id']}"},
+                    )
+
+
+def claims_frame(view: state.View, event_id: str) -> pd.DataFrame:
+    return view.ds.claims_of(event_id)
+
+
+__all__ = ["render_event", "inject_css", "status_badge", "claim_card_html", "event_header_html", "vocab"]

@@ -1,0 +1,351 @@
+"""Shared view state: the sidebar filters and the selected event, mirrored to the URL.
+
+The URL query parameters (``event``, ``status``, ``actor``, ``type``, ``from``, ``to``, ``q``;
+events.urlstate) and ``st.session_state`` hold the same state:
+
+- On a session's first run, and whenever the address carries parameters that the app did not
+  write itself (a pasted link, a page link with parameters, the browser's back button), the
+  address wins: ``events.urlstate.parse_query`` reads it and whatever it drops is listed in a
+  visible notice.
+- Otherwise the session state wins and is written back to the address, only when it differs
+  (so no rerun loops). This also restores the parameters when a page switch cleared them.
+
+app.py calls ``setup(ds, page)`` before running the page; pages call ``view()`` and ``select()``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import pandas as pd
+import streamlit as st
+
+from events import vocab
+from events.dataset import Dataset
+from events.filters import FilterResult, Filters, apply_filters
+from events.urlstate import KEYS, SILENT_KEYS, parse_query, to_query
+
+from . import fmt
+from .html_safe import md
+
+# url_path of every page but the map (the default page, served at the app's root).
+PAGE_PATHS = ("table", "timeline", "sources", "about")
+# Parameters that belong to one page (the Sources page's source and highlighted claim).
+PAGE_KEYS = ("source", "hl")
+MAX_Q = 200
+
+W_DATES, W_ACTORS, W_STATUS, W_TYPES, W_Q = "flt_dates", "flt_actors", "flt_status", "flt_types", "flt_q"
+WIDGET_KEYS = (W_DATES, W_ACTORS, W_STATUS, W_TYPES, W_Q)
+
+_F, _EVENT, _NOTICES, _WRITTEN, _DS, _VIEW = "_filters", "_event", "_notices", "_qp_written", "_ds_name", "_view"
+
+
+@dataclass
+class View:
+    """What a page shows: the dataset, the filters, the events they keep, the selected event."""
+
+    ds: Dataset
+    filters: Filters
+    shown: pd.DataFrame
+    matched_roles: dict[str, set[str]] = field(default_factory=dict)
+    selected_id: str | None = None
+    page: str = ""
+    actor_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.ds.events)
+
+    @property
+    def selected_shown(self) -> bool:
+        return self.selected_id is not None and self.selected_id in set(self.shown["id"])
+
+    def actor(self, actor_id: str) -> str:
+        return self.actor_names.get(actor_id, actor_id)
+
+
+# --------------------------------------------------------------------------- URL <-> state
+
+
+def current_query() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
+def _ours(params: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {k: v for k, v in params.items() if k not in PAGE_KEYS}
+
+
+def _date_bounds(ds: Dataset) -> tuple[dt.date, dt.date]:
+    ev = ds.events
+    lo = ev["date_start"].min() if len(ev) else pd.NaT
+    hi = ev["date_end"].max() if len(ev) else pd.NaT
+    today = dt.date.today()
+    lo = fmt.to_date(lo) or today
+    hi = fmt.to_date(hi) or lo
+    return lo, max(lo, hi)
+
+
+def _set_widgets(ds: Dataset, f: Filters) -> None:
+    """Put a Filters into the sidebar widgets' state (before the widgets are drawn)."""
+    lo, hi = _date_bounds(ds)
+    ss = st.session_state
+    ss[W_DATES] = (f.date_from or lo, f.date_to or hi)
+    ss[W_ACTORS] = list(f.actors)
+    ss[W_STATUS] = list(f.statuses)
+    ss[W_TYPES] = list(f.types)
+    ss[W_Q] = f.q
+
+
+def _apply_url(ds: Dataset, params: dict[str, list[str]]) -> None:
+    f, eid, notices = parse_query(params, ds, silent_keys=set(SILENT_KEYS) | set(PAGE_KEYS))
+    ss = st.session_state
+    ss[_F] = f
+    ss[_EVENT] = eid
+    ss[_NOTICES] = notices
+    _set_widgets(ds, f)
+
+
+def write_url(keep_page_params: bool = True) -> None:
+    """Write the state to the address bar, if it differs from what is there."""
+    ss = st.session_state
+    want = to_query(ss.get(_F, Filters()), ss.get(_EVENT))
+    have = current_query()
+    if keep_page_params:
+        full = dict(want, **{k: v for k, v in have.items() if k in PAGE_KEYS})
+    else:
+        full = want
+    if full != have:
+        st.query_params.from_dict(full)
+    ss[_WRITTEN] = want
+
+
+def select(event_id: str | None) -> None:
+    """Select an event (None clears the selection) and put it in the address."""
+    st.session_state[_EVENT] = event_id
+    write_url()
+
+
+def selected_id() -> str | None:
+    return st.session_state.get(_EVENT)
+
+
+def notify(message: str) -> None:
+    st.session_state.setdefault(_NOTICES, []).append(message)
+
+
+# --------------------------------------------------------------------------- sidebar
+
+
+def _reset() -> None:
+    ds = st.session_state.get("_reset_ds")
+    st.session_state[_F] = Filters()
+    st.session_state[_NOTICES] = []
+    if ds is not None:
+        _set_widgets(ds, Filters())
+
+
+def _filters_from_widgets(ds: Dataset, previous: Filters) -> Filters:
+    ss = st.session_state
+    lo, hi = _date_bounds(ds)
+    dates = ss.get(W_DATES) or ()
+    if isinstance(dates, (list, tuple)) and len(dates) == 2 and all(dates):
+        d0, d1 = fmt.to_date(dates[0]), fmt.to_date(dates[1])
+        date_from = None if d0 is None or d0 <= lo else d0
+        date_to = None if d1 is None or d1 >= hi else d1
+    else:  # the user is still picking the second date
+        date_from, date_to = previous.date_from, previous.date_to
+    q = " ".join(str(ss.get(W_Q) or "").split())[:MAX_Q]
+    return Filters(
+        date_from=date_from,
+        date_to=date_to,
+        actors=tuple(ss.get(W_ACTORS) or ()),
+        statuses=tuple(ss.get(W_STATUS) or ()),
+        types=tuple(ss.get(W_TYPES) or ()),
+        q=q,
+    )
+
+
+def _type_options(ds: Dataset) -> list[str]:
+    present = set(ds.events["event_type"].dropna().tolist()) if len(ds.events) else set()
+    known = [t for t in vocab.EVENT_TYPES if t in present]
+    return known + sorted(present - set(known))
+
+
+def _actor_options(ds: Dataset) -> list[str]:
+    """Actors that appear as a participant or claimant, by display name."""
+    used = set(ds.roles["actor_id"].tolist()) if len(ds.roles) else set()
+    names = dict(zip(ds.actors["id"], ds.actors["name"]))
+    return sorted(used, key=lambda a: (names.get(a, a).casefold(), a))
+
+
+def render_sidebar(ds: Dataset, f: Filters) -> None:
+    """The shared filter widgets (their state already holds ``f``)."""
+    ss = st.session_state
+    ss["_reset_ds"] = ds
+    lo, hi = _date_bounds(ds)
+    names = dict(zip(ds.actors["id"], ds.actors["name"]))
+    sb = st.sidebar
+    sb.header("Filters")
+
+    # Widget options must contain the state's values.
+    d0, d1 = ss.get(W_DATES, (lo, hi)) if isinstance(ss.get(W_DATES), (list, tuple)) else (lo, hi)
+    d0 = fmt.to_date(d0) if d0 else lo
+    d1 = fmt.to_date(d1) if d1 else hi
+    sb.date_input(
+        "Dates",
+        value=(lo, hi),  # a range widget; its state holds the filter's dates
+        min_value=min(lo, d0 or lo),
+        max_value=max(hi, d1 or hi),
+        key=W_DATES,
+        format="YYYY-MM-DD",
+        help="Keeps events whose date range overlaps the chosen range.",
+    )
+    actor_opts = _actor_options(ds)
+    for a in ss.get(W_ACTORS) or []:
+        if a not in actor_opts:
+            actor_opts.append(a)
+    sb.multiselect(
+        "Actors",
+        options=actor_opts,
+        format_func=lambda a: names.get(a, a),
+        key=W_ACTORS,
+        placeholder="Any actor",
+        help="Matches participants (who acted, who was hit) and claimants (who said it).",
+    )
+    sb.multiselect(
+        "Claim status",
+        options=list(vocab.STATUSES),
+        format_func=lambda s: vocab.STATUS_LABELS.get(s, s),
+        key=W_STATUS,
+        placeholder="Any status",
+    )
+    type_opts = _type_options(ds)
+    for t in ss.get(W_TYPES) or []:
+        if t not in type_opts:
+            type_opts.append(t)
+    sb.multiselect(
+        "Event type",
+        options=type_opts,
+        format_func=fmt.type_label,
+        key=W_TYPES,
+        placeholder="Any type",
+    )
+    sb.text_input(
+        "Search",
+        key=W_Q,
+        max_chars=MAX_Q,
+        placeholder="Words in titles, summaries, excerpts",
+        help="Every word must occur in the event's title, summary, place or excerpts.",
+    )
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def setup(ds: Dataset, page: str = "") -> View:
+    """Sync URL and state, draw the sidebar filters, apply them. Call once per run, before the page."""
+    ss = st.session_state
+    params = current_query()
+    ours = _ours(params)
+    first = _F not in ss or ss.get(_DS) != ds.name
+    if first or (ours and ours != ss.get(_WRITTEN)):
+        _apply_url(ds, ours)
+    ss[_DS] = ds.name
+
+    for k in WIDGET_KEYS:  # widgets' state survives page switches only if touched every run
+        if k in ss:
+            ss[k] = ss[k]
+
+    previous: Filters = ss.get(_F, Filters())
+    render_sidebar(ds, previous)
+    f = _filters_from_widgets(ds, previous)
+    if f != previous:
+        ss[_F] = f
+        ss[_NOTICES] = []
+
+    # A selected event must exist in this dataset.
+    eid = ss.get(_EVENT)
+    if eid is not None and eid not in set(ds.events["id"]):
+        notify(f"Event {eid!r} is not in this dataset.")
+        ss[_EVENT] = eid = None
+
+    result: FilterResult = apply_filters(ds, f)
+    names = dict(zip(ds.actors["id"], ds.actors["name"]))
+    v = View(
+        ds=ds,
+        filters=f,
+        shown=result.events,
+        matched_roles=result.matched_roles,
+        selected_id=eid,
+        page=page,
+        actor_names=names,
+    )
+
+    sb = st.sidebar
+    sb.markdown(f"**{len(result.events):,}** of {len(ds.events):,} events shown")
+    sb.button("Reset filters", on_click=_reset, disabled=not f.active, width="stretch", key="flt_reset")
+
+    write_url(keep_page_params=(page == "sources"))
+    ss[_VIEW] = v
+    return v
+
+
+def show_notices() -> None:
+    """The notice listing address parameters that were dropped (escaped: they quote user input)."""
+    notes = st.session_state.get(_NOTICES) or []
+    if notes:
+        st.warning(
+            "Some parts of the address could not be used and were ignored:\n\n"
+            + "\n".join(f"- {md(n)}" for n in notes),
+            icon=":material/warning:",
+        )
+
+
+def view() -> View:
+    return st.session_state[_VIEW]
+
+
+# --------------------------------------------------------------------------- links
+
+
+def app_base_url(page_paths: Iterable[str] = PAGE_PATHS) -> str:
+    """The app's root address (no page path, no query), '' when unknown."""
+    try:
+        url = st.context.url
+    except Exception:  # noqa: BLE001 - not in a browser session (AppTest)
+        url = None
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    for p in page_paths:
+        if p and path.endswith("/" + p):
+            path = path[: -len(p) - 1]
+            break
+    return urlunsplit((parts.scheme, parts.netloc, path + "/", "", ""))
+
+
+def event_link(event_id: str, filters: Filters | None = None, page_paths: Iterable[str] = PAGE_PATHS) -> str:
+    """A shareable address of the map with this event selected (and the filters, if given)."""
+    q = to_query(filters or Filters(), event_id)
+    query = urlencode([(k, v) for k, vals in q.items() for v in vals])
+    return f"{app_base_url(page_paths) or '/'}?{query}"
+
+
+def roles_text(view: View, event_id: str) -> str:
+    """'Russian Ministry of Defence — claimant; Islamic State — participant' for the actor filter."""
+    if not view.filters.actors:
+        return ""
+    roles = view.ds.roles
+    rows = roles[(roles["event_id"] == event_id) & roles["actor_id"].isin(list(view.filters.actors))]
+    parts: dict[str, list[str]] = {}
+    for a, r in zip(rows["actor_id"], rows["role"]):
+        parts.setdefault(a, [])
+        if r not in parts[a]:
+            parts[a].append(r)
+    return "; ".join(f"{view.actor(a)} — {' and '.join(rs)}" for a, rs in parts.items())
+
+
+KNOWN_KEYS = KEYS
