@@ -31,8 +31,9 @@ Mappings (DESIGN.md):
 - **event_type / sub_event_type** -> our type: Air/drone strike -> air_strike;
   Shelling/artillery/missile attack -> shelling; other Explosions/Remote violence (IED, suicide
   bomb, grenade, chemical weapon) -> shelling (our one remote-violence type besides air
-  strikes); Battles -> armed_clash; Violence against civilians -> attack_on_civilians (and any
-  event with civilian_targeting set); Strategic developments / Change to group/activity and
+  strikes); Battles -> armed_clash; Violence against civilians -> attack_on_civilians
+  (civilian_targeting does not change the type: a shelling that hit civilians stays a shelling,
+  and the column is kept in extra); Strategic developments / Change to group/activity and
   Headquarters or base established -> deployment; other Strategic developments, Protests and
   Riots -> strategic_development. Older exports' "Remote violence", "Battle-…",
   "Strategic development" and "Riots/Protests" map the same way. The original pair is kept in
@@ -59,7 +60,7 @@ from .. import vocab
 from .common import (
     ActorBook, Checks, ImportReport, Progress, blank, codes, column_map, coordinates, country_codes,
     extra_records, flag_duplicates, lower_join, no_progress, parse_dates, read_table, require_columns, skipped_problems,
-    split_names, to_number, value_reasons, assemble,
+    split_names, to_number, value_reasons, assemble, fast_map, claimant_tuples as _claimant_tuples,
 )
 
 FORMAT = "acled"
@@ -99,15 +100,17 @@ INTER_KINDS = {"1": "state_military", "2": "non_state_armed_group", "3": "non_st
 
 
 def map_event_types(event_type: pd.Series, sub: pd.Series, civilian: Optional[pd.Series]) -> pd.Series:
-    et = event_type.str.strip().str.lower()
-    st = sub.str.strip().str.lower()
-    out = st.map(SUB_EVENT_TYPES)
-    for prefix, ours in EVENT_TYPES:
-        out = out.where(out.notna() | ~et.str.startswith(prefix), ours)
-    if civilian is not None:
-        targeted = civilian.str.strip().str.lower().str.startswith("civilian")
-        out = out.where(~(targeted & out.isin(["armed_clash", "shelling"])), "attack_on_civilians")
-    return out
+    def one(pair: str):
+        et, st = pair.split("\x1f")
+        got = SUB_EVENT_TYPES.get(st.strip().lower())
+        if got:
+            return got
+        et = et.strip().lower()
+        for prefix, ours in EVENT_TYPES:
+            if et.startswith(prefix):
+                return ours
+        return None
+    return fast_map(event_type + "\x1f" + sub, one)
 
 
 def import_acled(src, name: Optional[str] = None, progress: Progress = no_progress, registry=None):
@@ -167,18 +170,18 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
 
     # Actors.
     book = ActorBook(registry)
-    kinds1 = get("inter1").str.strip().str.lower().map(INTER_KINDS).fillna("other")
-    kinds2 = get("inter2").str.strip().str.lower().map(INTER_KINDS).fillna("other")
+    kinds1 = fast_map(get("inter1"), lambda v: INTER_KINDS.get(v.strip().lower(), "other"))
+    kinds2 = fast_map(get("inter2"), lambda v: INTER_KINDS.get(v.strip().lower(), "other"))
     a1, a2 = k(get("actor1").str.strip()), k(get("actor2").str.strip())
     k1, k2 = k(kinds1), k(kinds2)
     as1, as2 = k(split_names(get("assoc_actor_1"), ";")), k(split_names(get("assoc_actor_2"), ";"))
     pairs = {}
     for names, kinds in ((a1, k1), (a2, k2)):
-        for nm, kd in zip(names, kinds):
+        for nm, kd in set(zip(names.tolist(), kinds.tolist())):
             if nm and nm not in pairs:
                 pairs[nm] = kd
     for tuples in (as1, as2):
-        for t in set(tuples):
+        for t in set(tuples.tolist()):
             for nm in t:
                 pairs.setdefault(nm, "other")
     for nm, kd in pairs.items():
@@ -194,15 +197,15 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
                 if aid not in seen:
                     seen.append(aid)
         return tuple(seen)
-    participants = pd.Series([part(r) for r in zip(a1, as1, a2, as2)], dtype=object)
+    participants = pd.Series([part(r) for r in zip(a1.tolist(), as1.tolist(), a2.tolist(), as2.tolist())], dtype=object)
 
     src = k(split_names(get("source"), ";"))
-    for t in set(src):
+    for t in set(src.tolist()):
         for nm in t:
             if nm not in book.ids:
                 book.resolve(nm, "news_outlet")
     acled_id = book.resolve("ACLED", "monitor")
-    claimants = pd.Series([tuple(dict.fromkeys(book.ids[n] for n in t)) if t else (acled_id,) for t in src], dtype=object)
+    claimants = _claimant_tuples(src, book, acled_id)
 
     notes = k(get("notes"))
     location = k(get("location").str.strip())
@@ -213,7 +216,7 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
     title = what + " in " + location.where(location != "", admin1.where(admin1 != "", "an unnamed place"))
     place_text = location.where(admin1 == "", location + ", " + admin1).str.strip(", ")
     summary = notes.where(notes.str.strip() != "", title)
-    excerpts = pd.Series([(x,) if x.strip() else () for x in notes], dtype=object)
+    excerpts = pd.Series([(x,) if x.strip() else () for x in notes.tolist()], dtype=object)
     fat_k = k(fat)
     fat_text = k(fat_raw.str.strip())
 

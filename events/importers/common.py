@@ -152,29 +152,64 @@ class Table:
     rows_read: int
 
 
+def _str_series(arr) -> pd.Series:
+    """A pyarrow string (chunked) array -> a pandas "str" Series without copying per element."""
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 0:
+        arr = pa.chunked_array([pa.array([], type=pa.string())])
+    return arr.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def _fast_parse(text_bytes: bytes, header: list[str], delimiter: str):
+    """pyarrow's CSV reader, for files without irregular rows: returns the frame, or None when
+    any row is irregular (wrong field count, blank line) so the exact path reports it."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    bad = []
+
+    def handler(row):
+        bad.append(row)
+        return "skip"
+    try:
+        tb = pcsv.read_csv(
+            io.BytesIO(text_bytes),
+            read_options=pcsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                            ignore_empty_lines=False, invalid_row_handler=handler),
+            convert_options=pcsv.ConvertOptions(column_types={h: pa.string() for h in header},
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    if bad:
+        return None
+    return pd.DataFrame({h: _str_series(tb.column(i)) for i, h in enumerate(header)})
+
+
 def read_table(src, progress: Progress = no_progress, start: float = 0.0, span: float = 0.5) -> tuple[Table, str]:
-    """Parse a CSV into strings, skipping (and reporting) records with the wrong number of fields."""
+    """Parse a CSV into strings, skipping (and reporting) records with the wrong number of fields.
+
+    Regular files go through pyarrow's C++ reader; a file with any irregular row (wrong field
+    count, blank line) is re-read with the csv module, which knows every record's row number."""
+    import pyarrow as pa
+
     data, name = read_bytes(src)
     warnings: list[str] = []
     text, encoding = decode(data, warnings)
-    del data
     if not text.strip():
         raise ImportFailed(f"{name}: the file is empty")
     delimiter = sniff_delimiter(text)
-    total_lines = max(1, text.count("\n"))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    try:
-        header = next(reader)
-    except csv.Error as e:  # pragma: no cover - csv in non-strict mode rarely raises
-        raise ImportFailed(f"{name}: cannot read the header: {e}") from e
+    first_line = text.split("\n", 1)[0]
+    header = next(csv.reader([first_line], delimiter=delimiter), [])
     header = [h.replace("\ufeff", "").strip() for h in header]
     while header and header[-1] == "":  # a trailing delimiter on the header line
         header.pop()
     if len(header) < 2:
         raise ImportFailed(f"{name}: the first line is not a CSV header ({header[:1]!r})")
-    # Unique names: a repeated header gets a numbered suffix, as in pandas.
     seen: dict[str, int] = {}
-    for i, h in enumerate(header):
+    for i, h in enumerate(header):  # unique names: a repeated header gets a numbered suffix
         if h in seen:
             seen[h] += 1
             header[i] = f"{h}.{seen[h]}"
@@ -182,36 +217,53 @@ def read_table(src, progress: Progress = no_progress, start: float = 0.0, span: 
         else:
             seen[h] = 0
     n = len(header)
-    good: list[list[str]] = []
-    rows: list[int] = []
+    progress(start + span * 0.1, f"Reading {name}")
+    if encoding == "utf-8":
+        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    else:
+        body = text.encode("utf-8")
+    del data
+    frame = _fast_parse(body, header, delimiter) if first_line.count(delimiter) + 1 == n else None
+    del body
     skipped: list[SkippedRow] = []
-    row_no = 1
-    try:
-        for rec in reader:
-            row_no += 1
-            if len(rec) == n:
-                good.append(rec)
-                rows.append(row_no)
-            elif not rec or (len(rec) == 1 and not rec[0].strip()):
-                continue  # blank line: nothing to load, nothing to report
-            elif len(rec) > n and not any(v.strip() for v in rec[n:]):
-                good.append(rec[:n])  # trailing empty fields (a trailing delimiter)
-                rows.append(row_no)
-            else:
-                skipped.append(SkippedRow(row_no, "-", f"row has {len(rec)} fields, the header has {n}"))
-            if row_no % CHUNK_ROWS == 0:
-                progress(start + span * min(1.0, reader.line_num / total_lines), f"Reading {name}: {row_no - 1:,} rows")
-    except csv.Error as e:
-        skipped.append(SkippedRow(row_no + 1, "-", f"unreadable CSV from here on: {e}"))
-    progress(start + span, f"Read {len(good):,} rows")
-    cols = list(zip(*good)) if good else [() for _ in header]
-    del good
-    frame = pd.DataFrame({h: pd.array(c, dtype="str") if c else pd.array([], dtype="str") for h, c in zip(header, cols)})
-    del cols
+    if frame is not None:
+        rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+        rows_read = len(frame)
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+        next(reader)
+        good: list[list[str]] = []
+        rows_l: list[int] = []
+        row_no = 1
+        total_lines = max(1, text.count("\n"))
+        try:
+            for rec in reader:
+                row_no += 1
+                if len(rec) == n:
+                    good.append(rec)
+                    rows_l.append(row_no)
+                elif not rec or (len(rec) == 1 and not rec[0].strip()):
+                    continue  # blank line: nothing to load, nothing to report
+                elif len(rec) > n and not any(v.strip() for v in rec[n:]):
+                    good.append(rec[:n])  # trailing empty fields (a trailing delimiter)
+                    rows_l.append(row_no)
+                else:
+                    skipped.append(SkippedRow(row_no, "-", f"row has {len(rec)} fields, the header has {n}"))
+                if row_no % CHUNK_ROWS == 0:
+                    progress(start + span * min(1.0, reader.line_num / total_lines), f"Reading {name}: {row_no - 1:,} rows")
+        except csv.Error as e:
+            skipped.append(SkippedRow(row_no + 1, "-", f"unreadable CSV from here on: {e}"))
+        cols = list(zip(*good)) if good else [() for _ in header]
+        del good
+        frame = pd.DataFrame({h: _str_series(pa.chunked_array([pa.array(list(c), type=pa.string())]))
+                              for h, c in zip(header, cols)})
+        del cols
+        rows = np.asarray(rows_l, dtype=np.int64)
+        rows_read = row_no - 1
+    progress(start + span, f"Read {len(frame):,} rows")
     table = Table(
-        header=header, keys=[norm_col(h) for h in header], frame=frame,
-        rows=np.asarray(rows, dtype=np.int64), skipped=skipped, warnings=warnings,
-        encoding=encoding, delimiter=delimiter, rows_read=row_no - 1,
+        header=header, keys=[norm_col(h) for h in header], frame=frame, rows=rows, skipped=skipped,
+        warnings=warnings, encoding=encoding, delimiter=delimiter, rows_read=rows_read,
     )
     return table, name
 
@@ -296,8 +348,7 @@ def coordinates(frame: pd.DataFrame, lat_col: str, lon_col: str, checks: Checks)
 def codes(frame: pd.DataFrame, col: str, mapping: dict[str, object], checks: Checks, what: str) -> pd.Series:
     """Map a code column ('1', '2', ' 3 ', '2.0') through `mapping`; flag empty and unknown codes."""
     raw = frame[col]
-    key = raw.str.strip().str.replace(r"\.0+$", "", regex=True)
-    mapped = key.map(mapping)
+    mapped = fast_map(raw, lambda v: mapping.get(re.sub(r"\.0+$", "", str(v).strip())))
     empty = blank(raw)
     checks.flag(empty, col, f"{what} is empty")
     allowed = ", ".join(mapping)
@@ -320,63 +371,71 @@ def parse_dates(raw: pd.Series, col: str, checks: Checks, warnings: list[str]) -
 
     Slash dates are read day-first or month-first for the whole file, from the evidence in
     the file (a first part above 12 means day-first); a date that fits both readings when
-    the file gives no evidence is reported as ambiguous and its row skipped."""
+    the file gives no evidence is reported as ambiguous and its row skipped. Each spelling
+    is tried only on the values no earlier one could read, so a file in one spelling costs
+    one pass."""
     s = raw.str.strip()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    todo = s != ""
+    todo = np.array(s != "", dtype=bool)
 
     def attempt(values: pd.Series, fmt: str) -> None:
+        """values: a subset of rows (index labels of s) to try with fmt."""
         nonlocal todo
-        if not todo.any():
+        if not len(values):
             return
-        parsed = pd.to_datetime(values.where(todo), format=fmt, errors="coerce")
-        hit = parsed.notna() & todo
+        parsed = pd.to_datetime(values, format=fmt, errors="coerce")
+        hit = parsed.notna()
         if hit.any():
-            out[hit] = parsed[hit].astype("datetime64[us]")
-            todo = todo & ~hit
+            where = values.index[hit.to_numpy()]
+            out.loc[where] = parsed[hit].astype("datetime64[us]")
+            todo[s.index.get_indexer(where)] = False
 
-    head10 = s.str.slice(0, 10)
-    iso_like = s.str.match(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-    attempt(head10.where(iso_like), "%Y-%m-%d")
-    attempt(s.str.replace("-", "/", regex=False).where(s.str.match(r"^\d{4}/\d{1,2}/\d{1,2}$")), "%Y/%m/%d")
-    # Month names: normalise separators and case first.
-    words = s.str.replace(r"[\s\-,]+", " ", regex=True).str.strip().str.lower()
-    for fmt in ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y"):
-        attempt(words, fmt)
-    # Slash dates: decide the order from the file.
-    m = s.str.extract(_SLASH)
-    slash = m[0].notna() & todo
-    if slash.any():
-        a = pd.to_numeric(m[0][slash]); b = pd.to_numeric(m[1][slash])
-        day_first_evidence = (a > 12).any()
-        month_first_evidence = (b > 12).any()
-        if day_first_evidence and month_first_evidence:
-            warnings.append(f"Column {col}: slash dates are written both day-first and month-first; "
-                            "only unambiguous ones were read.")
-            order = None
-        elif day_first_evidence:
-            order = "dmy"
-        elif month_first_evidence:
-            order = "mdy"
-        else:
-            order = None
-        if order:
-            warnings.append(f"Column {col}: slash dates read as {'day/month/year' if order == 'dmy' else 'month/day/year'}.")
-            attempt(s.str.replace(".", "/", regex=False).where(slash), "%d/%m/%Y" if order == "dmy" else "%m/%d/%Y")
-        else:
-            # Unambiguous ones only: a part above 12, or both parts equal.
-            dmy = slash & (pd.to_numeric(m[0], errors="coerce") > 12)
-            mdy = slash & (pd.to_numeric(m[1], errors="coerce") > 12)
-            same = slash & (m[0].astype(float) == m[1].astype(float))
-            t = s.str.replace(".", "/", regex=False)
-            attempt(t.where(dmy | same), "%d/%m/%Y")
-            attempt(t.where(mdy), "%m/%d/%Y")
-            amb = slash & todo
-            checks.flag(amb.to_numpy(), col, value_reasons(
-                raw, "date {value} is ambiguous: day/month or month/day? (no date in the file settles it)"))
-            todo = todo & ~amb
+    def rest() -> pd.Series:
+        return s[todo]
+
+    iso = rest()
+    iso = iso[iso.str.match(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")]
+    attempt(iso.str.slice(0, 10), "%Y-%m-%d")
+    if todo.any():
+        r = rest()
+        r = r[r.str.match(r"^\d{4}[/-]\d{1,2}[/-]\d{1,2}$")]
+        attempt(r.str.replace("-", "/", regex=False), "%Y/%m/%d")
+    if todo.any():  # month names: normalise separators and case first
+        words = rest().str.replace(r"[\s\-,]+", " ", regex=True).str.strip().str.lower()
+        for fmt in ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y"):
+            if not todo.any():
+                break
+            attempt(words[todo[s.index.get_indexer(words.index)]], fmt)
+    if todo.any():  # slash dates: decide the order from the file
+        r = rest()
+        m = r.str.extract(_SLASH)
+        sl = m[0].notna().to_numpy()
+        if sl.any():
+            r, m = r[sl], m[sl]
+            a = pd.to_numeric(m[0]).to_numpy()
+            b = pd.to_numeric(m[1]).to_numpy()
+            t = r.str.replace(".", "/", regex=False)
+            day_first, month_first = (a > 12).any(), (b > 12).any()
+            if day_first and not month_first:
+                warnings.append(f"Column {col}: slash dates read as day/month/year.")
+                attempt(t, "%d/%m/%Y")
+            elif month_first and not day_first:
+                warnings.append(f"Column {col}: slash dates read as month/day/year.")
+                attempt(t, "%m/%d/%Y")
+            else:
+                if day_first and month_first:
+                    warnings.append(f"Column {col}: slash dates are written both day-first and "
+                                    "month-first; only unambiguous ones were read.")
+                attempt(t[(a > 12) | (a == b)], "%d/%m/%Y")
+                attempt(t[b > 12], "%m/%d/%Y")
+                amb = np.zeros(len(s), dtype=bool)
+                amb[s.index.get_indexer(r.index)] = True
+                amb &= todo
+                checks.flag(amb, col, value_reasons(
+                    raw, "date {value} is ambiguous: day/month or month/day? (no date in the file settles it)"))
+                todo &= ~amb
     checks.flag(blank(raw), col, "date is empty")
-    checks.flag(todo.to_numpy(dtype=bool), col, value_reasons(raw, "date {value} is not a date this importer reads"))
+    checks.flag(todo, col, value_reasons(raw, "date {value} is not a date this importer reads"))
     return out
 
 
@@ -463,16 +522,23 @@ class ActorBook:
 
 
 def split_names(s: pd.Series, sep: str) -> pd.Series:
-    """'A; B' -> ('A', 'B'); '' -> ()."""
-    cache: dict[str, tuple[str, ...]] = {}
+    """'A; B' -> ('A', 'B'); '' -> (). Each distinct value is split once."""
+    codes_, uniq = pd.factorize(s, use_na_sentinel=False)
+    table = np.empty(len(uniq), dtype=object)
+    for i, v in enumerate(uniq.tolist()):
+        table[i] = tuple(x.strip() for x in str(v).split(sep) if x.strip())
+    return pd.Series(table[codes_] if len(uniq) else np.empty(0, dtype=object), index=s.index, dtype=object)
 
-    def one(v: str) -> tuple[str, ...]:
-        t = cache.get(v)
-        if t is None:
-            t = tuple(x.strip() for x in v.split(sep) if x.strip())
-            cache[v] = t
-        return t
-    return s.map(one)
+
+def fast_map(s: pd.Series, mapping) -> pd.Series:
+    """Series.map for a dict or function, applied once per distinct value (object result)."""
+    codes_, uniq = pd.factorize(s, use_na_sentinel=False)
+    get = mapping.get if isinstance(mapping, dict) else mapping
+    table = np.empty(len(uniq) + 1, dtype=object)
+    for i, v in enumerate(uniq.tolist()):
+        table[i] = get(v)
+    table[-1] = None
+    return pd.Series(table[codes_], index=s.index, dtype=object)
 
 
 # --------------------------------------------------------------------------- countries
@@ -509,9 +575,9 @@ def _country_tables() -> tuple[dict[str, str], dict[str, str]]:
 def country_codes(names: pd.Series, numeric: Optional[pd.Series] = None) -> pd.Series:
     """ISO 3166-1 alpha-2 from an ISO numeric code column and/or a country name; '' if unknown."""
     by_num, by_name = _country_tables()
-    out = names.str.strip().str.lower().map(by_name)
+    out = fast_map(names, lambda v: by_name.get(str(v).strip().lower()))
     if numeric is not None:
-        num = numeric.str.strip().str.replace(r"\.0+$", "", regex=True).map(by_num)
+        num = fast_map(numeric, lambda v: by_num.get(re.sub(r"\.0+$", "", str(v).strip())))
         out = num.where(num.notna(), out)
     return out.fillna("").astype("str")
 
@@ -623,14 +689,27 @@ def _explode_roles(ids: pd.Series, tuples: pd.Series, role: str) -> pd.DataFrame
 
 def lower_join(*parts: pd.Series) -> pd.Series:
     """The search text: the parts joined, normalised like the curated search text
-    (events.sources.normalise_text, vectorised) and lower-cased."""
+    (events.sources.normalise_text) and lower-cased. Vectorised with pyarrow compute; the
+    per-character table and NFC only run on the rows that need them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from ..sources import _SPACE, _TABLE
 
-    out = parts[0].fillna("")
+    out = parts[0].fillna("").astype("str")
     for p in parts[1:]:
-        out = out + " " + p.fillna("")
-    return (out.str.normalize("NFC").str.translate(_TABLE)
-            .str.replace(_SPACE.pattern, " ", regex=True).str.strip().str.lower())
+        out = out + " " + p.fillna("").astype("str")
+    arr = pa.array(out.to_numpy(dtype=object), type=pa.string()) if len(out) else pa.array([], type=pa.string())
+    needs = pc.invert(pc.string_is_ascii(arr))
+    if len(arr) and pc.any(needs).as_py():
+        idx = np.flatnonzero(needs.to_numpy(zero_copy_only=False))
+        vals = arr.to_numpy(zero_copy_only=False).astype(object)
+        for i in idx:
+            vals[i] = _SPACE.sub(" ", unicodedata.normalize("NFC", vals[i]).translate(_TABLE))
+        arr = pa.array(vals, type=pa.string())
+    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
+    arr = pc.utf8_lower(arr)
+    return _str_series(pa.chunked_array([arr]))
 
 
 def skipped_problems(name: str, skipped: list[SkippedRow]) -> list:
@@ -651,3 +730,16 @@ def flag_duplicates(ids: pd.Series, checks: Checks, column: str, what: str) -> N
         first[v] = int(r)
     checks.flag(dup, column, lambda idx: [
         f"duplicate {what} {ids.iloc[i]!r} (first on row {first.get(ids.iloc[i], '?')})" for i in idx])
+
+
+def claimant_tuples(sources: pd.Series, book: "ActorBook", fallback: str) -> pd.Series:
+    """Per event, the claimant ids of its source names (tuples of names), once per distinct tuple."""
+    cache: dict[tuple, tuple] = {}
+    out = []
+    for t in sources.tolist():
+        got = cache.get(t)
+        if got is None:
+            got = tuple(dict.fromkeys(book.ids[n] for n in t)) if t else (fallback,)
+            cache[t] = got
+        out.append(got)
+    return pd.Series(out, dtype=object)

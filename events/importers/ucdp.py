@@ -43,7 +43,7 @@ from .. import vocab
 from .common import (
     ActorBook, Checks, ImportReport, Progress, assemble, blank, codes, column_map, coordinates,
     country_codes, extra_records, flag_duplicates, lower_join, no_progress, parse_dates, read_table,
-    require_columns, skipped_problems, split_names, to_number, value_reasons,
+    require_columns, skipped_problems, split_names, to_number, value_reasons, claimant_tuples,
 )
 
 FORMAT = "ucdp"
@@ -83,7 +83,7 @@ def _admin1(adm: pd.Series, country: pd.Series) -> pd.Series:
 
 
 def _int_text(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: "" if pd.isna(v) else str(int(v)))
+    return pd.Series(["" if v != v else str(int(v)) for v in s.tolist()], index=s.index, dtype="str")
 
 
 def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progress, registry=None):
@@ -142,23 +142,25 @@ def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progres
             return "other"
         return "non_state_armed_group"
     for tuples in (side_a, side_b):
-        for t in set(tuples):
+        for t in set(tuples.tolist()):
             for nm in t:
                 if nm not in book.ids:
                     book.resolve(nm, kind(nm))
     ids_of = book.ids
-    participants = pd.Series([tuple(dict.fromkeys(ids_of[x] for x in (*a, *b))) for a, b in zip(side_a, side_b)], dtype=object)
+    participants = pd.Series([tuple(dict.fromkeys(ids_of[x] for x in (*a, *b)))
+                              for a, b in zip(side_a.tolist(), side_b.tolist())], dtype=object)
 
     offices = k(split_names(get("source_office"), ";"))
-    for t in set(offices):
+    for t in set(offices.tolist()):
         for nm in t:
             if nm not in book.ids:
                 book.resolve(nm, "news_outlet")
     ged_id = book.resolve("UCDP GED", "monitor")
-    claimants = pd.Series([tuple(dict.fromkeys(book.ids[x] for x in t)) if t else (ged_id,) for t in offices], dtype=object)
+    claimants = claimant_tuples(offices, book, ged_id)
 
     headline, original, article = k(get("source_headline")), k(get("source_original")), k(get("source_article"))
-    excerpts = pd.Series([tuple(x for x in trio if x.strip()) for trio in zip(headline, original, article)], dtype=object)
+    excerpts = pd.Series([tuple(x for x in trio if x.strip())
+                          for trio in zip(headline.tolist(), original.tolist(), article.tolist())], dtype=object)
 
     best, low, high = k(deaths["best"]), k(deaths["low"]), k(deaths["high"])
     bt, lt, ht = _int_text(best), _int_text(low), _int_text(high)
@@ -171,7 +173,8 @@ def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progres
     where_desc = k(get("where_description").str.strip())
     place_text = where_desc.where(where_desc != "", place_name)
     dyad = k(get("dyad_name").str.strip())
-    sides = pd.Series([" – ".join(x for x in (", ".join(a), ", ".join(b)) if x) for a, b in zip(side_a, side_b)], dtype="str")
+    sides = pd.Series([" – ".join(x for x in (", ".join(a), ", ".join(b)) if x)
+                       for a, b in zip(side_a.tolist(), side_b.tolist())], dtype="str")
     title = vt.map(vocab.EVENT_TYPE_LABELS).astype("str") + ": " + sides + (", " + place_name).where(place_name != "", "")
     summary = ("UCDP GED " + vraw.map(VIOLENCE_LABEL).fillna("") + " violence, " + dyad.where(dyad != "", sides)
                + ". Place: " + place_text + ". Deaths: " + fat_text + ".")

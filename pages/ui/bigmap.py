@@ -58,11 +58,20 @@ def _json(obj: Any) -> str:
 
 def _split_ids(ids: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
     """ids -> (prefix table, prefix index, number or -1). 'acled-syr12345' -> ('acled-syr', 12345)."""
-    parts = ids.astype(str).str.extract(_ID_RE)
-    has_num = parts[1].notna()
-    prefix = parts[0].where(has_num, ids.astype(str))
-    number = pd.to_numeric(parts[1], errors="coerce").fillna(-1).astype("int64").to_numpy()
-    codes, uniques = pd.factorize(prefix)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(ids.astype(str).to_numpy(dtype=object), type=pa.string())
+    parts = pc.extract_regex(arr, r"^(?P<prefix>.*?)(?P<num>[1-9]\d{0,14})$")
+    has = pc.is_valid(parts).to_numpy(zero_copy_only=False)
+    prefix = np.asarray(pc.struct_field(parts, "prefix").to_numpy(zero_copy_only=False), dtype=object)
+    num_s = np.asarray(pc.struct_field(parts, "num").to_numpy(zero_copy_only=False), dtype=object)
+    whole = arr.to_numpy(zero_copy_only=False).astype(object)
+    prefix = np.where(has, prefix, whole)
+    number = np.full(len(whole), -1, dtype="int64")
+    if has.any():
+        number[has] = np.asarray(num_s[has], dtype="int64")
+    codes, uniques = pd.factorize(pd.Series(prefix, dtype=object))
     return [str(u) for u in uniques], codes.astype("int64"), number
 
 
