@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from events import vocab
-from pages.ui import mapview, panel
+from pages.ui import mapview, panel, shell
 from pages.ui.html_safe import safe
+
+shell.page_view()
 
 st.subheader("About this map")
 st.markdown(

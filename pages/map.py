@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from pages.ui import fmt, mapview, panel, state
+from pages.ui import fmt, mapview, panel, shell, state
 
 MAP_KEY = "map"
 _SEEN = "_map_click_seen"
@@ -17,7 +17,7 @@ def _on_map_change() -> None:
     st.session_state[_SEEN] = None
 
 
-view = state.view()
+view = shell.page_view()
 shown = view.shown
 
 left, right = st.columns([3, 2], gap="medium")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import fmt, state
+from pages.ui import fmt, shell, state
 from pages.ui.highlight import highlight_html
 from pages.ui.html_safe import md, safe
 
-view = state.view()
+view = shell.page_view()
 ds = view.ds
 
 st.subheader("Sources")

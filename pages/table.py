@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from events import vocab
-from pages.ui import fmt, panel, state
+from pages.ui import fmt, panel, shell, state
 
 TABLE_KEY = "events_table"
 _SEEN = "_table_selection_seen"
 
-view = state.view()
+view = shell.page_view()
 shown = view.shown.reset_index(drop=True)
 
 st.subheader(f"Events ({len(shown):,} of {view.total:,})")

@@ -7,13 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from events import vocab
-from pages.ui import fmt, panel, state
+from pages.ui import fmt, panel, shell, state
 
 CHART_KEY = "timeline"
 _SEEN = "_timeline_selection_seen"
 MAX_BARS = 400  # one row per event is readable up to this many
 
-view = state.view()
+view = shell.page_view()
 shown = view.shown
 
 st.subheader(f"Timeline ({len(shown):,} of {view.total:,} events)")

@@ -1,0 +1,83 @@
+"""The app shell: page config, offline assets, navigation, the active dataset and the shared
+sidebar filters, then the chosen page. ``app.py`` calls ``run_app()``.
+
+Why pages call ``page_view()`` first: because the pages live in a folder named ``pages/``,
+Streamlit starts in its legacy multipage mode, in which a request for ``/table`` runs
+``pages/table.py`` directly, without app.py, until some session has called ``st.navigation``
+(the first request after a server start, and every AppTest run). ``page_view()`` notices that
+the shell is not running and runs it instead, so every page always gets the shared sidebar,
+dataset and URL state.
+"""
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+_local = threading.local()
+
+
+def active() -> bool:
+    """True while run_app() is running in this script thread."""
+    return getattr(_local, "depth", 0) > 0
+
+
+@st.cache_resource(show_spinner=False)
+def _offline_assets() -> str:
+    """Copy Leaflet, Leaflet.markercluster and jQuery into static/vendor once per process."""
+    from . import assets
+
+    return str(assets.ensure_vendor_assets())
+
+
+PAGE_SPECS = (
+    # key, file, title, icon, url_path
+    ("map", "pages/map.py", "Map", ":material/map:", None),
+    ("table", "pages/table.py", "Table", ":material/table_rows:", "table"),
+    ("timeline", "pages/timeline.py", "Timeline", ":material/timeline:", "timeline"),
+    ("sources", "pages/sources.py", "Sources", ":material/article:", "sources"),
+    ("about", "pages/about.py", "About", ":material/info:", "about"),
+)
+
+
+def run_app() -> None:
+    st.set_page_config(
+        page_title="Conflict event map",
+        page_icon=":material/map:",
+        layout="wide",
+        initial_sidebar_state="expanded",
+    )
+    from . import panel, state  # noqa: PLC0415
+    from .datasets import active_dataset  # noqa: PLC0415
+
+    try:
+        _offline_assets()
+    except Exception as exc:  # noqa: BLE001 - the other pages still work without the map assets
+        st.error(f"Could not prepare the offline map files in static/vendor: {exc}")
+
+    pages = {
+        key: st.Page(path, title=title, icon=icon, default=(key == "map"), **({"url_path": url} if url else {}))
+        for key, path, title, icon, url in PAGE_SPECS
+    }
+    page = st.navigation(list(pages.values()))
+    page_name = next((k for k, p in pages.items() if p.url_path == page.url_path), "map")
+
+    _local.depth = getattr(_local, "depth", 0) + 1
+    try:
+        ds = active_dataset()
+        state.setup(ds, page=page_name)
+        panel.inject_css()
+        state.show_notices()
+        page.run()
+    finally:
+        _local.depth -= 1
+
+
+def page_view():
+    """The shared View for a page; runs the shell first if Streamlit ran the page on its own."""
+    if not active():
+        run_app()
+        st.stop()
+    from . import state  # noqa: PLC0415
+
+    return state.view()
