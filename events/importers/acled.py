@@ -242,8 +242,7 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
     ds = assemble(
         kind=FORMAT, name=name or fname, ev=ev, participants=participants, claimants=claimants,
         excerpts=excerpts, book=book, problems=skipped_problems(fname, report.skipped),
-        claim_note="Imported from ACLED: claimant = the first outlet in ACLED's source column; "
-                   "excerpt = ACLED's notes, verbatim.",
+        claim_note="ACLED: claimant = first outlet in `source`; excerpt = `notes`.",
     )
     progress(1.0, report.summary())
     return ds, report

@@ -203,8 +203,8 @@ def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progres
     ds = assemble(
         kind=FORMAT, name=name or fname, ev=ev, participants=participants, claimants=claimants,
         excerpts=excerpts, book=book, problems=skipped_problems(fname, report.skipped),
-        claim_note="Imported from UCDP GED: claimant = the first outlet in source_office; excerpts = "
-                   "source_headline, source_original and source_article, verbatim.",
+        claim_note="UCDP GED: claimant = first outlet in `source_office`; excerpts = "
+                   "`source_headline`, `source_original`, `source_article`.",
     )
     progress(1.0, report.summary())
     return ds, report

@@ -77,10 +77,13 @@ def _split_ids(ids: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
 
 def compact_payload(events_df: pd.DataFrame, max_events: int = MAX_EVENTS) -> dict:
     """The data the layer embeds (also used by tests). Located events only."""
-    ev = events_df
+    cols = [c for c in ("id", "lat", "lon", "date_start", "date_precision", "status", "event_type", "precision",
+                        "place_name", "place_text") if c in events_df.columns]
+    ev = events_df[cols]  # only the columns the layer uses: never copy the whole frame
     if len(ev):
         ok = ev["lat"].notna() & ev["lon"].notna()
-        ev = ev.loc[ok]
+        if not ok.all():
+            ev = ev.loc[ok]
     n = len(ev)
     lat4 = np.round(ev["lat"].to_numpy(dtype=float) * 1e4).astype("int64") if n else np.zeros(0, "int64")
     lon4 = np.round(ev["lon"].to_numpy(dtype=float) * 1e4).astype("int64") if n else np.zeros(0, "int64")
