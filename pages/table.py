@@ -78,7 +78,8 @@ event = st.dataframe(
 )
 
 # A newly selected row selects its event; the selection persists across reruns, so act on change only.
-rows = list(getattr(getattr(event, "selection", None), "rows", []) or []) if event is not None else []
+selection = (event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)) or {}
+rows = list((selection.get("rows") if isinstance(selection, dict) else getattr(selection, "rows", None)) or [])
 picked = frame.iloc[rows[0]]["id"] if rows and 0 <= rows[0] < len(frame) else None
 if st.session_state.get(_SEEN) != picked:
     st.session_state[_SEEN] = picked

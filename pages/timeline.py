@@ -87,7 +87,7 @@ else:
     result = st.altair_chart(chart, key=CHART_KEY, on_select="rerun", selection_mode="pick", width="stretch")
 
     picked = None
-    sel = getattr(result, "selection", None) or {}
+    sel = (result.get("selection") if isinstance(result, dict) else getattr(result, "selection", None)) or {}
     points = sel.get("pick") if isinstance(sel, dict) else getattr(sel, "pick", None)
     if points:
         first = points[0] if isinstance(points, list) else points

@@ -284,7 +284,7 @@ class PointLayer(MacroElement):
                     + '<path d="' + d + '" fill="' + c + '" stroke="#FFFFFF" stroke-width="1.6" stroke-linejoin="round"/></svg>';
                 return L.marker(latlng, {
                     icon: L.divIcon({className: "ev-icon", html: svg, iconSize: [22, 22], iconAnchor: [11, 11]}),
-                    riseOnHover: true, keyboard: true, alt: p.title
+                    riseOnHover: true, keyboard: true
                 });
                 {% else %}
                 return L.circleMarker(latlng, {radius: 6, color: p.colour, weight: 2.5, dashArray: "3 2",
@@ -440,7 +440,7 @@ def event_features(events_df: pd.DataFrame) -> dict:
                     "geometry": {"type": "Point", "coordinates": [float(rec["lon"]), float(rec["lat"])]},
                     "properties": {
                         "event_id": rec["id"],
-                        "title": fmt.text(rec.get("title")),
+                        "title": safe(fmt.text(rec.get("title"))),  # escaped too: defence in depth
                         "date": fmt.iso(rec.get("date_start")),
                         "status": fmt.text(rec.get("status")),
                         "shape": shape_for(rec.get("event_type")),

@@ -1,0 +1,114 @@
+"""AppTest: the map page (markers, selection by click, side panel, escaping)."""
+from __future__ import annotations
+
+import re
+
+from app_support import (ALEPPO_ID, HELI_ID, HOSTILE_ID, all_text, click_marker, folium_args, html_bodies,
+                         make_app, no_exceptions, shown_count)
+
+
+def test_map_page_draws_every_located_event_offline(monkeypatch):
+    at = make_app(monkeypatch).run()
+    no_exceptions(at)
+    assert shown_count(at) == (5, 5)
+    args = folium_args(at)
+    script = args["script"]
+    for eid in (ALEPPO_ID, HELI_ID, HOSTILE_ID, "hmeimim-withdrawal"):
+        assert f'"event_id": "{eid}"' in script
+    assert "latakia-shell-deaths" not in script  # no coordinates: listed in the table, not drawn
+    # Leaflet, jQuery and markercluster come from the app itself, never a CDN.
+    links = args["js_links"] + args["css_links"]
+    assert links and all(u.startswith("/app/static/vendor/") for u in links), links
+    assert "bootstrap" not in " ".join(links) and "awesome" not in " ".join(links)
+    assert not re.search(r"https?://", args["header"])
+    assert args["returned_objects"] == ["last_active_drawing", "last_object_clicked_count"]
+    assert "4 events on the map" in all_text(at)
+
+
+def test_click_on_marker_selects_event_and_panel_shows_excerpts(monkeypatch):
+    at = make_app(monkeypatch).run()
+    click_marker(at, ALEPPO_ID)
+    no_exceptions(at)
+    assert at.query_params["event"] == ALEPPO_ID
+    text = all_text(at)
+    assert "Air strike on Al-Quds hospital in Aleppo" in text
+    assert "Doctors without Borders claims that the hospital was destroyed in a recent air raid." in text
+    assert "The Russian Defense Ministry denies the very instance of an air strike against a hospital" in text
+    assert "Russian Ministry of Defence" in text and ">denies<" in text and ">asserts<" in text
+    assert "Denied" in text  # status badge
+    assert "?event=aleppo-hospital-strike" in text  # link to this event
+    # each claim links to its archived source with the excerpt highlighted
+    links = [n for n in at.get("page_link")]
+    assert len(links) == 2
+
+
+def test_repeated_rerun_does_not_reapply_an_old_click(monkeypatch):
+    at = make_app(monkeypatch).run()
+    click_marker(at, ALEPPO_ID)
+    at.button(key="map-panel-clear").click().run()
+    assert "event" not in at.query_params
+    at.run()  # the old click value is still in session state: it must not select again
+    assert "event" not in at.query_params
+    click_marker(at, ALEPPO_ID, count=6)  # a new click on the same marker selects again
+    assert at.query_params["event"] == ALEPPO_ID
+
+
+def test_selection_does_not_remount_the_map(monkeypatch):
+    at = make_app(monkeypatch).run()
+    before = folium_args(at)
+    assert before["feature_group"] is None
+    click_marker(at, HELI_ID)
+    after = folium_args(at)
+    assert after["feature_group"]  # the selection ring is a dynamic layer ...
+    assert after["script"] == before["script"] or _stable(after["script"]) == _stable(before["script"])
+    assert after["key"] == before["key"]  # ... so the component keeps its key: no remount
+
+
+def _stable(script: str) -> str:
+    return re.sub(r"_[a-z0-9]+", "", script)
+
+
+def test_event_parameter_opens_event(monkeypatch):
+    at = make_app(monkeypatch, {"event": HELI_ID}).run()
+    no_exceptions(at)
+    text = all_text(at)
+    assert "Russian helicopter shot down or landed under fire near Palmyra" in text
+    assert "declared that they shot down a Russian helicopter in the province of HOMS in Syria" in text
+    assert "Place per this claim:" in text and "Hama province" in text
+    assert "0 (Russian Ministry of Defence)" in text  # fatalities by claimant
+    assert folium_args(at)["feature_group"]
+
+
+def test_disputed_places_and_uncertainty_are_drawn(monkeypatch):
+    at = make_app(monkeypatch).run()
+    script = folium_args(at)["script"]
+    assert "per Islamic State" in script and "per Russian Ministry of Defence" in script
+    assert '"dashArray": "6 5"' in script  # the lines linking each claimed place to the event
+    assert '"radius": 60000.0' in script  # the event's own 60 km uncertainty circle
+    assert '"radius": 25000.0' in script  # the hostile event, precision 2
+
+
+def test_hostile_event_is_escaped_everywhere(monkeypatch):
+    at = make_app(monkeypatch, {"event": HOSTILE_ID}).run()
+    no_exceptions(at)
+    for body in html_bodies(at):
+        if body.lstrip().startswith("<style"):
+            continue
+        assert "<img" not in body and "<script" not in body and "<i>Damascus" not in body and "${" not in body
+        assert "<b>shelling" not in body
+    text = "\n".join(html_bodies(at))
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text  # shown as text
+    assert "&lt;b&gt;shelling&lt;/b&gt; hit the &#36;{district} at dawn." in text
+    assert "&lt;b onmouseover=alert(1)&gt;Evil&lt;/b&gt;" in text
+    script = folium_args(at)["script"]
+    assert "<img" not in script and "<script" not in script and "<b " not in script
+    # Markdown-rendered texts (labels, captions) escape Markdown.
+    for m in at.markdown:
+        assert "**bold**" not in m.value and "](javascript" not in m.value
+
+
+def test_unknown_event_parameter_gives_notice(monkeypatch):
+    at = make_app(monkeypatch, {"event": "no-such-event"}).run()
+    no_exceptions(at)
+    assert any("no\\-such\\-event" in w or "no-such-event" in w for w in (x.value for x in at.warning))
+    assert "event" not in at.query_params

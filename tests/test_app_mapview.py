@@ -1,0 +1,169 @@
+"""The pure view helpers: map building, escaping, excerpt highlighting, offline assets."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import folium
+import pandas as pd
+import pytest
+from streamlit_folium import _get_map_string, generate_js_hash
+
+from app_support import APP_FIXTURE
+from events.dataset import make_frames
+from events.load import load_curated
+from pages.ui import assets, fmt, highlight, mapview
+from pages.ui.html_safe import md, safe, safe_lines
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_curated(APP_FIXTURE)
+
+
+def _render(m: folium.Map) -> str:
+    return m.get_root().render()
+
+
+def test_map_uses_only_local_assets(ds):
+    html = _render(mapview.build_map(ds.events, ds.claims))
+    srcs = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert srcs and all(s.startswith("/app/static/vendor/") for s in srcs), srcs
+    assert "cdn" not in " ".join(srcs)
+
+
+def test_map_is_deterministic_for_the_same_input(ds):
+    a = _get_map_string(mapview.build_map(ds.events, ds.claims))
+    b = _get_map_string(mapview.build_map(ds.events, ds.claims))
+    assert generate_js_hash(a, "map") == generate_js_hash(b, "map")
+
+
+def test_markers_carry_event_ids_shapes_and_status_colours(ds):
+    feats = mapview.event_features(ds.events)["features"]
+    by_id = {f["properties"]["event_id"]: f["properties"] for f in feats}
+    assert set(by_id) == {"aleppo-hospital-strike", "helicopter-homs-hama", "hostile-title", "hmeimim-withdrawal"}
+    assert by_id["aleppo-hospital-strike"]["colour"] == "#D55E00"
+    assert by_id["aleppo-hospital-strike"]["shape"] == "square"
+    assert by_id["helicopter-homs-hama"]["shape"] == "triangle"
+    assert by_id["hmeimim-withdrawal"]["date"] == "2016-03-01"
+    json.dumps(feats)  # plain JSON types only
+
+
+def test_claim_places_only_where_they_differ(ds):
+    places = mapview.claim_places(ds.events, ds.claims)
+    assert {(p["event_id"], p["claimant"]) for p in places} == {
+        ("helicopter-homs-hama", "islamic-state"), ("helicopter-homs-hama", "ru-mod")}
+
+
+def test_single_event_zooms_in_and_no_events_show_syria(ds):
+    one = ds.events[ds.events["id"] == "aleppo-hospital-strike"]
+    html = _render(mapview.build_map(one, ds.claims))
+    assert '"maxZoom": 8' in html
+    empty = ds.events.iloc[0:0]
+    html = _render(mapview.build_map(empty, ds.claims))
+    assert "32.3" in html and "42.4" in html  # Syria's bounds
+
+
+def test_legend_lists_statuses_types_and_symbols():
+    html = mapview.legend_html(["aircraft_loss", "shelling"])
+    for word in ("Confirmed", "Disputed", "Denied", "Claimed", "Aircraft loss", "Shelling or missile attack",
+                 "uncertainty"):
+        assert word in html
+    assert "Armed clash" not in html
+
+
+def test_offline_outlines_drawn_when_available(ds):
+    if mapview.offline_outlines() is None:
+        pytest.skip("geodata.governorates.outline_geojson() is not available")
+    html = _render(mapview.build_map(ds.events, ds.claims, online_tiles=False))
+    assert "govlabels" in html and "Aleppo" in html
+    assert "tile.openstreetmap.org" not in html
+    html = _render(mapview.build_map(ds.events, ds.claims, online_tiles=True))
+    assert "tile.openstreetmap.org" in html and "tileerror" in html
+
+
+def test_hostile_strings_never_reach_the_map_html_raw(ds):
+    html = _render(mapview.build_map(ds.events, ds.claims, "hostile-title"))
+    assert "<img src=x" not in html and "<b onmouseover" not in html
+    assert "${7*6}" not in html  # the JS template literal payload is entity-encoded
+    tip = mapview.event_tooltip(ds.event("hostile-title").to_dict())
+    assert "&lt;img src=x onerror=alert(1)&gt;" in tip and "&#36;{7*6}" in tip and "&#96;tick&#96;" in tip
+
+
+def test_too_many_events_need_the_compact_layer(monkeypatch):
+    n = mapview.LARGE + 1
+    rows = [{"id": f"e{i}", "title": "t", "summary": "s", "event_type": "air_strike", "status": "claimed",
+             "date_start": "2016-01-01", "date_end": "2016-01-01", "lat": 35.0, "lon": 38.0, "precision": 1}
+            for i in range(n)]
+    ev, cl, _, _ = make_frames(rows, [], [], [])
+    monkeypatch.setitem(sys.modules, "pages.ui.bigmap", None)  # as if it did not exist
+    with pytest.raises(mapview.CompactLayerUnavailable, match="too many"):
+        mapview.build_map(ev, cl)
+
+
+def test_events_without_coordinates_are_skipped():
+    ev, cl, _, _ = make_frames([{"id": "x", "title": "t", "summary": "s", "event_type": "air_strike",
+                                 "status": "claimed", "date_start": "2016-01-01"}], [], [], [])
+    assert mapview.event_features(ev)["features"] == []
+    _render(mapview.build_map(ev, cl))
+
+
+# ----------------------------------------------------------------- escaping
+
+def test_safe_escapes_html_backtick_and_dollar():
+    assert safe('<img src="x" onerror=alert(1)>') == "&lt;img src=&quot;x&quot; onerror=alert(1)&gt;"
+    assert safe("`${x}`") == "&#96;&#36;{x}&#96;"
+    assert safe(None) == ""
+    assert safe_lines("a\n\nb") == "a<br><br>b"
+
+
+def test_md_escapes_markdown():
+    out = md("**b** [x](javascript:alert(1)) $x$ <i>i</i> :red[r]")
+    assert "**" not in out.replace("\\*", "")
+    assert out.startswith("\\*\\*b\\*\\*") and "\\[x\\]\\(javascript\\:" in out and "\\$x\\$" in out
+    assert md("a\nb") == "a b"
+
+
+# ----------------------------------------------------------------- highlighting
+
+def test_highlight_finds_excerpts_across_line_breaks_and_quotes():
+    text = "He said “no losses” —\nthe ministry.\nOther <b>text</b>."
+    html, missing = highlight.highlight_html(text, [('"no losses" - the ministry', "ex"), ("absent", "ex")])
+    assert '<mark class="ex">“no losses” —<br>the ministry</mark>' in html
+    assert missing == {"absent"}
+    assert "&lt;b&gt;text&lt;/b&gt;" in html
+
+
+def test_highlight_merges_overlaps():
+    html, _ = highlight.highlight_html("abc def ghi", [("abc def", "ex-hl"), ("def ghi", "ex")])
+    assert html == '<mark class="ex-hl">abc def ghi</mark>'
+
+
+# ----------------------------------------------------------------- formatting
+
+def test_date_labels():
+    assert fmt.date_label("2016-04-27", "2016-04-27", "day") == "27 Apr 2016"
+    assert fmt.date_label("2016-10-29", "2016-11-04", "week") == "week of 29 Oct 2016"
+    assert fmt.date_label("2016-03-01", "2016-03-31", "month") == "Mar 2016"
+    assert fmt.date_label("2016-01-01", "2016-12-31", "year") == "2016"
+    assert fmt.date_label("2016-04-27", "2016-05-03", "day") == "27 Apr – 3 May 2016"
+    assert fmt.date_label(pd.NaT) == "date unknown"
+
+
+# ----------------------------------------------------------------- offline assets
+
+def test_vendor_assets_are_copied_idempotently(tmp_path):
+    vendor = assets.ensure_vendor_assets(tmp_path)
+    for rel in ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet/images/layers.png", "jquery/jquery.min.js",
+                "markercluster/leaflet.markercluster.js", "markercluster/MarkerCluster.css"):
+        assert (vendor / rel).is_file(), rel
+    stamp = (vendor / assets.STAMP).stat().st_mtime_ns
+    assert assets.ensure_vendor_assets(tmp_path) == vendor
+    assert (vendor / assets.STAMP).stat().st_mtime_ns == stamp  # untouched the second time
+    (vendor / "jquery" / "jquery.min.js").unlink()
+    assets.ensure_vendor_assets(tmp_path)  # a damaged copy is replaced
+    assert (vendor / "jquery" / "jquery.min.js").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".vendor")]
+    for url in (assets.LEAFLET_JS, assets.JQUERY_JS, assets.MARKERCLUSTER_JS, assets.MARKERCLUSTER_CSS):
+        assert (tmp_path / url.removeprefix("/app/static/")).is_file()
