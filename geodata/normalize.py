@@ -1,0 +1,198 @@
+"""Place names as reporters write them -> lookup keys.
+
+Three keys per name, from strict to loose; the gazetteer indexes all three and a lookup tries
+them in that order, so a looser key only decides when the stricter ones found nothing:
+
+1. ``key_exact``: case, diacritics, apostrophes (Dar'a = Dara = Dar`a), punctuation and
+   hyphens folded; Arabic script normalised (hamza carriers, ta marbuta, alef maqsura,
+   harakat, tatweel); descriptor synonyms unified ("air base", "airfield", "military airport"
+   -> "airbase"; "international airport" -> "airport"; "neighborhood"/"quarter" ->
+   "neighbourhood"; "province" -> "governorate"; "border crossing" -> "crossing").
+2. ``key_loose``: (1) without Arabic articles (al-/el-/ar-/as-/ad-/ash-/az-/at-/an-, fused
+   assimilated forms like "Ezzor", and Arabic "ال"), without spaces, with doubled letters
+   single and a final -ah/-eh/-e folded to -a: "Deir ez-Zor" = "Deir Ezzor" = "deirzor",
+   "Hassakeh" = "Hasakah" = "hasaka", "Lattakia" = "Latakia".
+3. ``key_skeleton``: (2) for Latin script with transliteration digraphs folded
+   (kh->h, sh->s, q->k, ou->u, dj->j, ...) and vowels (with y, w) dropped:
+   "Hmeimim" = "Khmeimim" = "Hmeymim" = "hmmm", "Dayr az Zawr" = "Deir ez-Zor" = "drzr".
+   Only skeletons of 3 letters or more are used.
+"""
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = [
+    "fold", "key_exact", "key_loose", "key_skeleton", "keys", "keys_many", "skeleton", "ARTICLES",
+    "DESCRIPTOR_CANON",
+]
+
+# Apostrophe-like marks (ayn, hamza, primes, quotes) are dropped: Dar'a = Dar`a = Dara.
+_APOSTROPHES = "'`´‘’‛ʼʻʿʾʹ′″\"“”«»"
+_FIXED = {ord(c): None for c in _APOSTROPHES}
+_FIXED.update({
+    ord("ø"): "o", ord("ł"): "l", ord("đ"): "d", ord("ð"): "d", ord("þ"): "th", ord("æ"): "ae",
+    ord("œ"): "oe", ord("ı"): "i", ord("ħ"): "h", ord("ŧ"): "t", ord("ŋ"): "n",
+    # Arabic script: letters that vary in writing fold to one form. Hamza carriers (أ إ آ ؤ ئ)
+    # decompose under NFKD to the bare letter plus a combining mark, which is then dropped.
+    ord("ة"): "ه", ord("ى"): "ي", ord("ـ"): None, ord("ٱ"): "ا", ord("ء"): None,
+    ord("ی"): "ي", ord("ک"): "ك", ord("ہ"): "ه",
+})
+
+
+class _FoldTable(dict):
+    """str.translate table: the fixed replacements above, and every non-spacing mark (accents,
+    harakat, ...) dropped; filled lazily so that a character is classified once."""
+
+    def __missing__(self, cp: int):
+        v = None if unicodedata.category(chr(cp)) == "Mn" else cp
+        self[cp] = v
+        return v
+
+
+_TRANSLATE = _FoldTable(_FIXED)
+_NON_WORD = re.compile(r"[^\w\n]+|_+")
+
+# Descriptor synonyms -> one canonical token (applied to folded text, so on word boundaries).
+DESCRIPTOR_CANON: tuple[tuple[str, str], ...] = (
+    (r"military air ?base|air ?force base|military air ?field|military airport|air ?base|"
+     r"air ?field|air ?strip|aerodrome", "airbase"),
+    (r"international airport|civil airport", "airport"),
+    (r"neighbou?rhoods?|quarter", "neighbourhood"),
+    (r"provinces|governorates|governorate|muhafaza[h]?|governate|province", "governorate"),
+    (r"border crossing point|border crossing|crossing point|border gate|border post", "crossing"),
+)
+_CANON = [(re.compile(rf"\b(?:{pat})\b"), rep) for pat, rep in DESCRIPTOR_CANON]
+_CANON_ANY = re.compile(r"air|port|quarter|neighb|provinc|govern|muhafaz|cross|border|aerodrome")
+
+# Arabic definite article as transliterated, standalone (after hyphens became spaces).
+ARTICLES = frozenset({
+    "al", "el", "il", "ul", "ar", "er", "as", "es", "ash", "esh", "ad", "ed", "adh", "at", "et",
+    "ath", "az", "ez", "an", "en", "aj", "ag",
+})
+# Batch forms, on newline-separated names whose words are single-space separated. Each pattern
+# starts with a literal (so the regex engine can skip ahead) and checks what precedes it with a
+# look-behind: a standalone article that is not the last word of its name (2 and 3 letters),
+_A2 = sorted(a for a in ARTICLES if len(a) == 2)
+_A3 = sorted(a for a in ARTICLES if len(a) == 3)
+_ARTICLE_WORD2 = re.compile(r"(?:%s)(?<![^\n ]..) (?=[^\n ])" % "|".join(_A2))
+_ARTICLE_WORD3 = re.compile(r"(?:%s)(?<![^\n ]...) (?=[^\n ])" % "|".join(_A3))
+# a fused, assimilated article: "ezzor", "arraqqa", "assuwayda" (sun letters doubled),
+_FUSED = re.compile(r"[ae](?<![^\n ].)(?:(t|d|r|z|s|n)\1|(sh)sh|(th)th|(dh)dh)(?=[a-z]{2})")
+# the Arabic-script article on a word of 4 letters or more,
+_AR_ARTICLE = re.compile(r"ال(?<![^\n ]..)(?=[^\n ]{2})")
+# a final -ah, -eh or -e after a Latin letter (ta marbuta and its spellings) -> -a.
+_ENDING = re.compile(r"(?:e(?<=[a-z]e)|[ae]h(?<=[a-z][ae]h))$", re.M)
+_DOUBLES = re.compile(r"([a-z])\1+")  # doubled Latin letters once: "ss" -> "s", "ttt" -> "t"
+
+_SKELETON_DIGRAPHS = (
+    ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("gh", "g"), ("sh", "s"), ("ch", "s"),
+    ("th", "t"), ("dh", "d"), ("ph", "f"), ("ck", "k"), ("ou", "u"), ("q", "k"), ("c", "k"),
+    ("x", "ks"),
+)
+_VOWELS = re.compile(r"[aeiouyw]")
+
+
+def _group(m: re.Match) -> str:
+    return next(g for g in m.groups() if g)
+
+
+def _first(m: re.Match) -> str:
+    return m.group(1)
+
+
+def fold_many(names: list[str]) -> list[str]:
+    """:func:`fold` of many names at once (one pass over them all: the index build's path)."""
+    blob = "\n".join(n.replace("\n", " ") for n in names).casefold()
+    if not blob.isascii():
+        blob = unicodedata.normalize("NFKD", blob)
+    blob = _NON_WORD.sub(" ", blob.translate(_TRANSLATE))
+    blob = blob.replace(" \n", "\n").replace("\n ", "\n").strip(" ")  # runs are single spaces
+    return blob.split("\n")
+
+
+def _canon_one(folded: str) -> str:
+    for rx, rep in _CANON:
+        folded = rx.sub(rep, folded)
+    return folded
+
+
+def canon_many(folded: list[str]) -> list[str]:
+    """Descriptor synonyms unified in many folded names (only the few that mention one are
+    rewritten)."""
+    blob = "\n".join(folded)
+    out = list(folded)
+    if not _CANON_ANY.search(blob):
+        return out
+    starts = list(itertools.accumulate((len(x) + 1 for x in folded), initial=0))
+    for i in {bisect.bisect_right(starts, m.start()) - 1 for m in _CANON_ANY.finditer(blob)}:
+        out[i] = _canon_one(out[i])
+    return out
+
+
+def loose_many(exact: list[str]) -> list[str]:
+    """:func:`key_loose` of many exact keys at once."""
+    blob = "\n".join(exact)
+    blob = _ARTICLE_WORD2.sub("", blob)
+    blob = _ARTICLE_WORD3.sub("", blob)
+    blob = _FUSED.sub(_group, blob)
+    blob = _AR_ARTICLE.sub("", blob)
+    blob = blob.replace(" ", "")
+    blob = _DOUBLES.sub(_first, blob)
+    blob = _ENDING.sub("a", blob)
+    return blob.split("\n")
+
+
+def fold(text: str) -> str:
+    """Case, diacritics, apostrophes, punctuation and Arabic letter variants folded;
+    words separated by single spaces."""
+    return fold_many([text])[0]
+
+
+def canon_descriptors(folded: str) -> str:
+    """Descriptor synonyms in folded text replaced by their canonical token."""
+    return canon_many([folded])[0]
+
+
+@lru_cache(maxsize=200_000)
+def key_exact(text: str) -> str:
+    return canon_many(fold_many([text]))[0]
+
+
+@lru_cache(maxsize=200_000)
+def key_loose(text: str) -> str:
+    return loose_many([key_exact(text)])[0]
+
+
+def skeleton(loose: str) -> str | None:
+    """The transliteration skeleton of a loose key (None if not Latin letters or too short)."""
+    if not loose or not loose.isascii() or not loose.isalpha():
+        return None
+    s = loose
+    for a, b in _SKELETON_DIGRAPHS:
+        if a in s:
+            s = s.replace(a, b)
+    s = _VOWELS.sub("", s)
+    return s if len(s) >= 3 else None
+
+
+@lru_cache(maxsize=200_000)
+def key_skeleton(text: str) -> str | None:
+    return skeleton(key_loose(text))
+
+
+@lru_cache(maxsize=200_000)
+def keys(text: str) -> tuple[str, str, str | None]:
+    """(exact, loose, skeleton) keys of a name; skeleton is None when not applicable."""
+    k1 = key_exact(text)
+    k2 = loose_many([k1])[0]
+    return k1, k2, skeleton(k2)
+
+
+def keys_many(names: list[str]) -> tuple[list[str], list[str]]:
+    """Exact and loose keys of many names at once (the same as :func:`keys`, faster)."""
+    k1 = canon_many(fold_many(names))
+    return k1, loose_many(k1)
