@@ -1,9 +1,17 @@
 """The active dataset: which Dataset every page shows.
 
-First version: the curated events (events/data/, or the folder named by the environment variable
+The curated events (events/data/, or the folder named by the environment variable
 ``EVENTS_DATA_DIR``), loaded once per process with ``st.cache_data``. Problems in the data files
-are shown as a notice naming the files; the valid events still load. The importers will extend
-this with a picker and upload.
+are shown as a notice naming the files; the valid events still load.
+
+The sidebar's dataset picker (every page) offers: the curated events, each imported dataset in
+the data folder (events.store: ``$CONFLICT_MAP_DATA`` or events/data/imported/, written by
+``python -m events import``), and "Upload a CSV…": an ACLED or UCDP GED export the user uploads
+in the browser. An upload is imported in this session only: the Dataset is kept in
+``st.session_state`` (keyed by the file's hash, so re-running never re-imports it), never written
+to disk and never shared with other sessions (no ``st.cache_data``). A progress bar shows while
+it imports; a summary (rows loaded, rows skipped with reasons) follows. The choice of a stored
+dataset is read from the address (``?dataset=<folder name>``); uploads cannot be shared by link.
 """
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from events import store
 from events.dataset import Dataset
 from events.load import load_curated
 
@@ -71,8 +80,164 @@ def show_problems(ds: Dataset) -> None:
             st.caption(f"… and {n - 200} more. Run `python -m events validate` for the full list.")
 
 
-def active_dataset() -> Dataset:
-    """The dataset every page shows."""
+# --------------------------------------------------------------------------- dataset picker
+
+PICK_KEY = "ds_pick"
+UPLOAD_KEY = "ds_upload"
+FORMAT_KEY = "ds_upload_format"
+URL_KEY = "dataset"
+CURATED = "curated"
+UPLOAD = "upload"
+_UPLOADS = "_ds_uploads"  # {(sha256, format): (Dataset, ImportReport)}, this session only
+_MAX_UPLOADS = 2
+FORMAT_CHOICES = {"detect": "Detect from the header", "acled": "ACLED", "ucdp": "UCDP GED"}
+
+
+def stored_datasets() -> list[store.StoredDataset]:
+    return store.list_datasets()
+
+
+@st.cache_data(show_spinner="Loading the dataset…", max_entries=3)
+def load_stored_cached(path: str, _stamp: tuple = ()) -> Dataset:
+    return store.load_dataset(path)
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        st_ = (path / store.META).stat()
+        return (st_.st_mtime, st_.st_size)
+    except OSError:
+        return ()
+
+
+def import_upload(data: bytes, filename: str, fmt: str | None):
+    """Import uploaded bytes with a progress bar; (Dataset, ImportReport) or raises ImportFailed.
+    Cached in this session by content hash and format."""
+    import hashlib
+
+    from events.importers import import_csv
+
+    key = (hashlib.sha256(data).hexdigest(), fmt or "detect")
+    cache: dict = st.session_state.setdefault(_UPLOADS, {})
+    if key in cache:
+        return cache[key]
+    bar = st.sidebar.progress(0.0, text=f"Importing {filename}…")
+
+    def progress(fraction: float, text: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=text)
+
+    class _Upload:
+        name = filename
+
+        def getvalue(self) -> bytes:
+            return data
+    try:
+        result = import_csv(_Upload(), format=fmt, name=f"Upload: {filename}", progress=progress)
+    finally:
+        bar.empty()
+    while len(cache) >= _MAX_UPLOADS:
+        cache.pop(next(iter(cache)))
+    cache[key] = result
+    return result
+
+
+def show_import_summary(report, where=None) -> None:
+    """Rows loaded / skipped, with the reasons in an expander (escaped: they quote file content)."""
+    where = where or st.sidebar
+    msg = f"**{report.rows_loaded:,}** rows loaded, **{report.rows_skipped:,}** skipped"
+    (where.success if not report.rows_skipped else where.warning)(msg, icon=":material/upload_file:")
+    if report.skipped or report.warnings or report.unknown_columns:
+        with where.expander("Import details", expanded=False):
+            for w in report.warnings:
+                st.markdown(f"- {md(w)}")
+            if report.unknown_columns:
+                st.markdown("- Kept as extra fields: " + md(", ".join(report.unknown_columns)))
+            if report.skipped:
+                st.markdown("**Skipped rows** (row numbers as a spreadsheet shows them; header = row 1)")
+                for sk in report.skipped[:200]:
+                    st.markdown(f"- row {sk.row} · {md(sk.column)}: {md(sk.reason)}")
+                if len(report.skipped) > 200:
+                    st.caption(f"… and {len(report.skipped) - 200:,} more.")
+
+
+def _set_url(slug: str | None) -> None:
+    try:
+        if slug:
+            if st.query_params.get(URL_KEY) != slug:
+                st.query_params[URL_KEY] = slug
+        elif URL_KEY in st.query_params:
+            del st.query_params[URL_KEY]
+    except Exception:  # noqa: BLE001 - the address is a convenience; never break the page for it
+        pass
+
+
+def dataset_picker() -> Dataset:
+    """The sidebar picker (curated / stored imports / upload); returns the chosen Dataset."""
+    from events.importers import FORMAT_LABELS, ImportFailed
+
+    ss = st.session_state
+    stored = {d.slug: d for d in stored_datasets()}
+    options = [CURATED, *stored, UPLOAD]
+    if PICK_KEY not in ss:  # a new session: the address may name a stored dataset
+        wanted = st.query_params.get(URL_KEY)
+        ss[PICK_KEY] = wanted if wanted in stored else CURATED
+        if wanted and wanted not in stored:
+            st.sidebar.warning(f"Dataset {md(wanted)} is not available here; showing the curated events.")
+    elif ss[PICK_KEY] not in options:
+        ss[PICK_KEY] = CURATED
+
+    labels = {CURATED: "Curated events", UPLOAD: "Upload a CSV…", **{k: d.label for k, d in stored.items()}}
+    choice = st.sidebar.selectbox(
+        "Dataset", options, key=PICK_KEY, format_func=lambda k: labels.get(k, k),
+        help="The curated, verified events; an ACLED or UCDP GED dataset imported with "
+             "`python -m events import`; or a CSV export you upload (kept in this session only).",
+    )
+
+    if choice == UPLOAD:
+        _set_url(None)
+        up = st.sidebar.file_uploader(
+            "ACLED or UCDP GED export (CSV)", type=["csv"], key=UPLOAD_KEY,
+            help="Imported in your browser session only: never saved on the server, gone when you "
+                 "close the tab. An uploaded dataset cannot be shared by link.",
+        )
+        fmt = st.sidebar.selectbox("Format", list(FORMAT_CHOICES), key=FORMAT_KEY,
+                                   format_func=FORMAT_CHOICES.get)
+        st.sidebar.caption("Uploads stay in this session and cannot be shared by link.")
+        if up is None:
+            st.sidebar.info("Choose a CSV file; the curated events are shown until then.")
+            ds = curated_dataset()
+            show_problems(ds)
+            return ds
+        try:
+            ds, report = import_upload(up.getvalue(), up.name, None if fmt == "detect" else fmt)
+        except ImportFailed as exc:
+            st.sidebar.error(md(str(exc)), icon=":material/error:")
+            ds = curated_dataset()
+            return ds
+        st.sidebar.caption(f"{FORMAT_LABELS.get(report.format, report.format)} · {md(up.name)}")
+        show_import_summary(report)
+        return ds
+
+    if choice != CURATED:
+        d = stored[choice]
+        _set_url(d.slug)
+        try:
+            ds = load_stored_cached(str(d.path), _stamp(d.path))
+        except Exception as exc:  # noqa: BLE001 - a broken folder must not break the app
+            st.sidebar.error(f"Could not read the dataset {md(d.name)}: {md(exc)}")
+            ds = curated_dataset()
+            return ds
+        report = store.load_report(d.path)
+        if report is not None and report.rows_skipped:
+            show_import_summary(report)
+        return ds
+
+    _set_url(None)
     ds = curated_dataset()
     show_problems(ds)
     return ds
+
+
+def active_dataset() -> Dataset:
+    """The dataset every page shows: the sidebar picker's choice."""
+    return dataset_picker()

@@ -1,0 +1,176 @@
+"""ACLED CSV importer: every precision code, date spellings, malformed rows, unknown columns,
+encodings and delimiters (tests/fixtures/acled/README.md lists the fixture's rows)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from events import vocab
+from events.dataset import CLAIM_COLUMNS, EVENT_COLUMNS
+from events.importers import ImportFailed, detect_format, header_of, import_csv
+
+FIX = Path(__file__).parent / "fixtures" / "acled" / "acled_every_code.csv"
+
+
+@pytest.fixture(scope="module")
+def imported():
+    return import_csv(FIX)
+
+
+def ev(ds, eid):
+    row = ds.events[ds.events["id"] == eid]
+    assert len(row) == 1, eid
+    return row.iloc[0]
+
+
+def test_counts_and_skipped_rows_with_spreadsheet_row_numbers(imported):
+    ds, report = imported
+    assert report.format == "acled"
+    assert report.rows_read == 12 and report.rows_loaded == 6 and report.rows_skipped == 6
+    got = {(s.row, s.column) for s in report.skipped}
+    assert got == {(7, "latitude"), (8, "event_date"), (9, "-"), (10, "geo_precision"), (12, "longitude"),
+                   (13, "event_id_cnty")}
+    reasons = {s.row: s.reason for s in report.skipped}
+    assert "'north'" in reasons[7] and "sometime in spring" in reasons[8]
+    assert "6 fields" in reasons[9] and "32" in reasons[9]
+    assert "row 2" in reasons[13]  # the duplicate names the first occurrence
+    # skipped rows are problems of the dataset too
+    assert {p.record for p in ds.problems} == {f"row {r}" for r in (7, 8, 9, 10, 12, 13)}
+
+
+def test_frames_have_the_contract_columns(imported):
+    ds, _ = imported
+    assert tuple(ds.events.columns) == EVENT_COLUMNS
+    assert tuple(ds.claims.columns) == CLAIM_COLUMNS
+    assert ds.kind == "acled"
+    assert str(ds.events["date_start"].dtype) == "datetime64[us]"
+    assert ds.events["status"].eq("claimed").all() and ds.events["n_claims"].eq(1).all()
+
+
+def test_every_geo_precision_maps(imported):
+    ds, _ = imported
+    assert ev(ds, "acled-syr1001")["precision"] == 1
+    assert ev(ds, "acled-syr1002")["precision"] == 2
+    assert ev(ds, "acled-syr1003")["precision"] == 4  # ACLED 3 = a larger region: our governorate code
+    assert ev(ds, "acled-syr1003")["radius_km"] == vocab.PRECISION_RADIUS_KM[4]
+
+
+def test_every_time_precision_maps_to_a_range(imported):
+    ds, _ = imported
+    a, b, c = ev(ds, "acled-syr1001"), ev(ds, "acled-syr1002"), ev(ds, "acled-syr1003")
+    assert (a["date_precision"], a["date_start"], a["date_end"]) == ("day", pd.Timestamp("2016-04-27"), pd.Timestamp("2016-04-27"))
+    assert (b["date_precision"], b["date_start"], b["date_end"]) == ("week", pd.Timestamp("2016-04-24"), pd.Timestamp("2016-04-30"))
+    assert (c["date_precision"], c["date_start"], c["date_end"]) == ("month", pd.Timestamp("2016-04-01"), pd.Timestamp("2016-04-30"))
+    assert ds.events["date_basis"].eq("stated").all()
+
+
+def test_date_spellings(imported):
+    ds, report = imported
+    assert ev(ds, "acled-syr1004")["date_start"] == pd.Timestamp("2016-04-28")  # April 28, 2016
+    assert ev(ds, "acled-syr1005")["date_start"] == pd.Timestamp("2016-04-29")  # 29/04/2016
+    assert any("day/month/year" in w for w in report.warnings)
+
+
+def test_ambiguous_slash_dates_are_reported_not_guessed():
+    text = FIX.read_text(encoding="utf-8").replace("29/04/2016", "04/05/2016")
+    ds, report = import_csv(text.encode(), format="acled")
+    amb = [s for s in report.skipped if "ambiguous" in s.reason]
+    assert [(s.row, s.column) for s in amb] == [(6, "event_date")]
+    assert "acled-syr1005" not in set(ds.events["id"])
+
+
+def test_event_types_actors_claims_and_extra(imported):
+    ds, _ = imported
+    assert ev(ds, "acled-syr1001")["event_type"] == "air_strike"
+    assert ev(ds, "acled-syr1002")["event_type"] == "shelling"
+    assert ev(ds, "acled-syr1003")["event_type"] == "armed_clash"
+    assert ev(ds, "acled-syr1004")["event_type"] == "attack_on_civilians"
+    assert ev(ds, "acled-syr1005")["event_type"] == "deployment"
+    # aliases: "Military Forces of Syria (2000-)" is the alias table's Syrian government forces
+    assert "syrian-government-forces" in ev(ds, "acled-syr1002")["participants"]
+    assert set(ev(ds, "acled-syr1003")["participants"]) == {"islamic-state", "sdf", "ypg-people-s-protection-units"}
+    claim = ds.claims[ds.claims["event_id"] == "acled-syr1001"].iloc[0]
+    assert claim["claimant"] == "sohr" and claim["stance"] == "asserts"
+    assert claim["excerpts"] == ("On 27 April 2016, Russian forces carried out air strikes on a hospital in Al Sukkari, "
+                                 "Aleppo city. 27 civilians were killed.",)
+    claimants = set(ds.roles[(ds.roles["event_id"] == "acled-syr1001") & (ds.roles["role"] == "claimant")]["actor_id"])
+    assert claimants == {"sohr", "sana"}
+    kinds = dict(zip(ds.actors["id"], ds.actors["kind"]))
+    assert kinds["sohr"] == "monitor" and kinds["russian-armed-forces"] == "state_military"
+    e = ev(ds, "acled-syr1001")
+    assert e["fatalities_best"] == 27 and e["fatalities_text"] == "27"
+    assert e["extra"]["analyst_flag"] == "check"  # unknown column kept
+    assert e["extra"]["sub_event_type"] == "Air/drone strike" and e["extra"]["source"] == "SOHR; Syrian Arab News Agency"
+    assert e["country"] == "SY" and e["admin1"] == "Aleppo"
+    assert "al sukkari" in e["search_text"]
+    # a quoted field spanning two lines stays verbatim
+    assert "\nA second paragraph" in ev(ds, "acled-syr1010")["summary"]
+
+
+def test_missing_required_columns_are_named():
+    text = FIX.read_text(encoding="utf-8").replace("geo_precision", "geo_prec").replace("time_precision", "t_prec")
+    with pytest.raises(ImportFailed) as e:
+        import_csv(text.encode(), format="acled")
+    assert "time_precision" in str(e.value) and "geo_precision" in str(e.value)
+
+
+def test_format_detection_from_the_header():
+    assert detect_format(header_of(FIX.read_bytes())) == "acled"
+    assert detect_format(["EVENT_ID_CNTY", "EVENT_DATE", "GEO_PRECISION", "TIME_PRECISION"]) == "acled"
+    assert detect_format(["id", "where_prec", "date_prec", "side_a", "side_b"]) == "ucdp"
+    assert detect_format(["name", "lat", "lon"]) is None
+    with pytest.raises(ImportFailed, match="cannot tell the format"):
+        import_csv(b"name,lat,lon\nx,1,2\n")
+
+
+@pytest.mark.parametrize("variant", ["bom", "semicolon", "tab", "pipe", "crlf", "cp1252", "upper"])
+def test_hostile_encodings_and_delimiters(variant):
+    text = FIX.read_text(encoding="utf-8").replace("Al Sukkari", "Al Sukkarī")
+    if variant in ("semicolon", "tab", "pipe"):
+        import csv
+        import io
+
+        sep = {"semicolon": ";", "tab": "\t", "pipe": "|"}[variant]
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        out = io.StringIO()
+        csv.writer(out, delimiter=sep, lineterminator="\n").writerows(rows)
+        data = out.getvalue().encode("utf-8")
+    elif variant == "bom":
+        data = "\ufeff".encode() + text.encode("utf-8")
+    elif variant == "crlf":
+        data = text.replace("\n", "\r\n").encode("utf-8")
+    elif variant == "cp1252":
+        data = text.replace("ī", "é").encode("cp1252")
+    else:
+        first, rest = text.split("\n", 1)
+        data = (first.upper() + "\n" + rest).encode("utf-8")
+    ds, report = import_csv(data)
+    assert report.format == "acled"
+    assert report.rows_loaded == 6, report.skipped
+    summary = ev(ds, "acled-syr1001")["summary"]
+    if variant == "cp1252":
+        assert "Al Sukkaré" in summary and any("not valid UTF-8" in w for w in report.warnings)
+    else:
+        assert "Al Sukkarī" in summary
+
+
+def test_progress_is_reported_and_ends_at_one():
+    seen = []
+    import_csv(FIX, progress=lambda f, t: seen.append((f, t)))
+    assert seen and seen[-1][0] == 1.0
+    assert all(0.0 <= f <= 1.0 for f, _ in seen)
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen)
+
+
+def test_synthetic_generator_imports_cleanly():
+    from benchmarks.synthetic import synthetic_acled
+
+    ds, report = import_csv(synthetic_acled(2000, seed=7), format="acled")
+    assert report.rows_loaded == 2000 and not report.skipped
+    assert ds.events["date_start"].min() >= pd.Timestamp("2013-01-01")
+    assert ds.events["date_end"].max() <= pd.Timestamp("2024-01-31")
+    assert ds.events["lat"].between(32, 37.5).all() and ds.events["lon"].between(35.5, 42.5).all()
+    assert isinstance(ds.events["date_start"].iloc[0].date(), dt.date)

@@ -1,0 +1,111 @@
+"""UCDP GED importer: the real GED sample, every where_prec/date_prec code, malformed rows."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from events.dataset import EVENT_COLUMNS
+from events.importers import import_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "data" / "ucdp_ged231_sample1000.csv"
+SLICE = ROOT / "tests" / "fixtures" / "ucdp" / "ged231_slice.csv"
+
+
+def records(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="../shared/data is not beside the repository")
+def test_full_ged_sample_imports_every_record():
+    rows = records(SAMPLE)
+    expected = len(rows) - 1  # every record is well formed (checked: 49 fields each, valid codes)
+    assert expected == 1000
+    ds, report = import_csv(SAMPLE)
+    assert report.format == "ucdp"
+    assert report.rows_read == expected and report.rows_loaded == expected and not report.skipped
+    assert len(ds.events) == expected
+    assert set(ds.events["precision"]) == set(range(1, 8))
+    assert (ds.events["country"] == "SY").sum() == 265
+
+
+def test_slice_every_code():
+    ds, report = import_csv(SLICE)
+    rows = records(SLICE)
+    h = rows[0]
+    assert report.rows_loaded == len(rows) - 1 and not report.skipped
+    assert tuple(ds.events.columns) == EVENT_COLUMNS
+    byid = {r[h.index("id")]: r for r in rows[1:]}
+    prec_map = {"1": "day", "2": "week", "3": "month", "4": "year", "5": "year"}
+    for e in ds.events.itertuples():
+        raw = byid[e.id.removeprefix("ged-")]
+        assert e.precision == int(raw[h.index("where_prec")])  # one to one
+        assert e.date_precision == prec_map[raw[h.index("date_prec")]]
+        assert e.date_start == pd.Timestamp(raw[h.index("date_start")][:10])
+        assert e.date_end == pd.Timestamp(raw[h.index("date_end")][:10])
+        assert e.event_type == ("attack_on_civilians" if raw[h.index("type_of_violence")] == "3" else "armed_clash")
+        assert e.lat == float(raw[h.index("latitude")]) and e.lon == float(raw[h.index("longitude")])
+        assert e.fatalities_best == float(raw[h.index("best")])
+        assert e.extra["relid"] == raw[h.index("relid")]
+    assert set(ds.events["date_precision"]) == {"day", "week", "month", "year"}
+
+
+def test_claims_excerpts_actors_and_fatalities_text():
+    ds, _ = import_csv(SLICE)
+    e = ds.events[ds.events["id"] == "ged-300380"].iloc[0]
+    assert e["participants"] == ("syrian-government-forces", "syrian-insurgents")  # alias table
+    assert e["admin1"] == "Idleb" and e["country"] == "SY" and e["extra"]["adm_1"] == "Idlib governorate"
+    c = ds.claims[ds.claims["event_id"] == "ged-300380"].iloc[0]
+    assert c["claimant"] == "support-kurds-in-syria" and c["stance"] == "asserts"
+    assert c["excerpts"][0] == "Thursday 3 January 2013;Abdul Satar Mustafa Hankosh"  # source_headline, verbatim
+    assert c["excerpts"][1] == "SOHR; VDC"  # source_original
+    claimants = set(ds.roles[(ds.roles["event_id"] == "ged-300380") & (ds.roles["role"] == "claimant")]["actor_id"])
+    assert claimants == {"support-kurds-in-syria", "vdc"}
+    # best/low/high: the text shows the range when they differ
+    text = SLICE.read_text(encoding="utf-8").replace(",2,2,2,652,\n", ",12,15,10,652,\n", 1)
+    ds2, _ = import_csv(text.encode())
+    e2 = ds2.events[ds2.events["id"] == "ged-300380"].iloc[0]
+    assert e2["fatalities_text"] == "best 12 (low 10, high 15)" and e2["fatalities_best"] == 12
+
+
+def test_multiline_records_keep_their_text_and_row_numbers():
+    rows = records(SLICE)
+    multi = [i for i, r in enumerate(rows) if any("\n" in f for f in r)]
+    assert multi
+    ds, _ = import_csv(SLICE)
+    h = rows[0]
+    r = rows[multi[0]]
+    e = ds.events[ds.events["id"] == "ged-" + r[h.index("id")]].iloc[0]
+    claim = ds.claims[ds.claims["event_id"] == e["id"]].iloc[0]
+    kept = set(claim["excerpts"]) | set(e["extra"].values()) | {e["place_text"]}
+    for col, value in zip(h, r):
+        if "\n" in value:
+            assert value in kept, col  # verbatim, line breaks included
+
+
+def test_malformed_rows_are_skipped_with_row_column_reason_and_unknown_column_kept():
+    rows = records(SLICE)
+    h = rows[0] + ["my_note"]
+    body = [r + ["kept"] for r in rows[1:]]
+    i_start, i_end, i_lat, i_wp, i_dp = (h.index(c) for c in ("date_start", "date_end", "latitude", "where_prec", "date_prec"))
+    body[0][i_end] = "2012-12-31 00:00:00"  # before date_start
+    body[1][i_lat] = "95.5"
+    body[2][i_wp] = "8"
+    body[3][i_dp] = ""
+    body[4] = body[4][:10]  # wrong number of fields
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([h, *body])
+    ds, report = import_csv(out.getvalue().encode(), format="ucdp")
+    # spreadsheet rows: header 1, records 2.. (multi-line records count once)
+    got = sorted((s.row, s.column) for s in report.skipped)
+    assert got == [(2, "date_end"), (3, "latitude"), (4, "where_prec"), (5, "date_prec"), (6, "-")]
+    assert report.rows_loaded == len(body) - 5
+    assert "before date_start" in report.skipped[0].reason
+    assert report.unknown_columns == ["my_note"]
+    assert ds.events["extra"].map(lambda x: x.get("my_note")).eq("kept").all()
