@@ -1,0 +1,107 @@
+"""events.store round trip, `python -m events import`, and the compact map layer's data."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from events import store
+from events.importers import import_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+ACLED = ROOT / "tests" / "fixtures" / "acled" / "acled_every_code.csv"
+GED = ROOT / "tests" / "fixtures" / "ucdp" / "ged231_slice.csv"
+
+
+def test_store_round_trip(tmp_path):
+    for src in (ACLED, GED):
+        ds, report = import_csv(src)
+        path = store.save_dataset(ds, tmp_path, report=report, source_file=src.name)
+        back = store.load_dataset(path)
+        for frame in ("events", "claims", "roles", "actors"):
+            pd.testing.assert_frame_equal(getattr(ds, frame), getattr(back, frame))
+        assert back.kind == ds.kind and back.name == ds.name
+        assert [p.record for p in back.problems] == [p.record for p in ds.problems]
+        again = store.load_report(path)
+        assert again.rows_loaded == report.rows_loaded and again.skipped == report.skipped
+    listed = store.list_datasets(tmp_path)
+    assert [d.kind for d in listed] == ["acled", "ucdp"]
+    assert listed[0].events == 6 and listed[0].rows_skipped == 6
+    (tmp_path / "not-a-dataset").mkdir()
+    (tmp_path / ".half-written").mkdir()
+    assert len(store.list_datasets(tmp_path)) == 2
+
+
+def test_data_folder_env(monkeypatch, tmp_path):
+    monkeypatch.setenv(store.ENV, str(tmp_path))
+    assert store.data_folder() == tmp_path.resolve()
+    monkeypatch.delenv(store.ENV)
+    assert store.data_folder() == store.DEFAULT_FOLDER
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "events", "import", *args], cwd=ROOT, capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_cli_import_detects_format_and_reports(tmp_path):
+    out = tmp_path / "syria-acled"
+    p = run_cli(str(ACLED), "--out", str(out), "--name", "ACLED test")
+    assert p.returncode == 0, p.stderr
+    assert "6 rows loaded, 6 skipped" in p.stdout
+    assert "row 7: latitude:" in p.stdout and "row 13: event_id_cnty: duplicate" in p.stdout
+    assert "analyst_flag" in p.stdout
+    meta = json.loads((out / "dataset.json").read_text())
+    assert meta["name"] == "ACLED test" and meta["kind"] == "acled" and meta["counts"]["events"] == 6
+    assert meta["report"]["rows_skipped"] == 6 and meta["source_file"] == ACLED.name
+    assert len(store.load_dataset(out).events) == 6
+
+
+def test_cli_import_explicit_format_default_folder_and_errors(tmp_path):
+    import os
+
+    env = dict(os.environ, CONFLICT_MAP_DATA=str(tmp_path))
+    p = run_cli("--format", "ucdp", str(GED), "--quiet", env=env)
+    assert p.returncode == 0, p.stderr
+    assert [d.slug for d in store.list_datasets(tmp_path)] == ["ged231-slice"]
+    p = run_cli("--format", "ucdp", str(ACLED), env=env)
+    assert p.returncode == 2 and "missing required column" in p.stderr
+    bad = tmp_path / "x.csv"
+    bad.write_text("a,b\n1,2\n")
+    p = run_cli(str(bad), env=env)
+    assert p.returncode == 2 and "cannot tell the format" in p.stderr
+
+
+def test_compact_layer_payload_and_html():
+    import folium
+
+    from pages.ui import bigmap, mapview  # noqa: F401
+
+    ds, _ = import_csv(ACLED)
+    p = bigmap.compact_payload(ds.events)
+    assert p["n"] == 6 and not p["aggregated"]
+    ids = {p["prefixes"][i] + (str(k) if k >= 0 else "") for i, k in zip(p["p"], p["k"])}
+    assert ids == set(ds.events["id"])
+    assert sum(p["count"]) == 6 and len(p["lat"]) == p["locs"]
+    assert {round(x / 1e4, 4) for x in p["lat"]} == set(ds.events["lat"].round(4))
+    agg = bigmap.compact_payload(ds.events, max_events=3)
+    assert agg["aggregated"] and "p" not in agg and sum(agg["count"]) == 6
+    m = folium.Map(tiles=None)
+    bigmap.add_compact_layer(m, ds.events)
+    html = m.get_root().render()
+    assert "window.__drawn" in html and "event_id" in html and "grouped by place" in html
+    assert "<script>" not in json.dumps(p)  # place names are escaped
+
+
+def test_build_map_uses_the_compact_layer_above_the_limit():
+    from benchmarks.synthetic import synthetic_acled
+    from pages.ui import mapview
+
+    ds, _ = import_csv(synthetic_acled(mapview.LARGE + 500, seed=3), format="acled")
+    html = mapview.build_map(ds.events, ds.claims, online_tiles=False).get_root().render()
+    assert "CompactEvents" in html or "window.__drawn" in html
+    assert "/app/static/vendor/" in html and "cdn" not in html.lower()
+    assert len(html) < 2_000_000
