@@ -133,7 +133,7 @@ def valid_states(draw):
     return f, event
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(valid_states())
 def test_round_trip(state):
     f, event = state
@@ -152,7 +152,7 @@ param_maps = st.dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(param_maps)
 def test_never_raises(params):
     f, event, notices = parse_query(params, DS)
