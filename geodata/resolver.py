@@ -43,18 +43,19 @@ _FILLERS = re.compile(
 _STRIP = " \t\r\n.,;:!?\"'“”‘’«»()[]{}"
 
 _DESCRIPTORS: dict[str, str] = {
-    # kind group -> regex (order matters: more specific first)
+    # kind group -> regex (order matters: more specific first); Arabic words come before the name
     "airbase": r"(?:military\s+)?air[\s-]?(?:base|field|strip)|(?:military\s+)?airbase|air\s+force\s+base|"
-               r"military\s+airport|aerodrome|helicopter\s+base|heliport",
-    "airport": r"(?:international\s+|civil\s+)?airport",
-    "crossing": r"(?:border\s+)?crossing(?:\s+point)?|border\s+gate|border\s+post|checkpoint",
-    "base": r"(?:military|naval|army)\s+(?:base|facility)|garrison|base",
-    "hospital": r"(?:field\s+|general\s+|national\s+|university\s+)?hospital|clinic|medical\s+cent(?:er|re)",
-    "neighbourhood": r"neighbou?rhoods?|quarters?",
-    "governorate": r"provinces?|governorates?|governates?|muhafaz[ae]h?",
-    "region": r"regions?",
-    "district": r"district|sub-?district|nahiya|mantiq?a|mantika",
-    "place": r"city|town|village|locality|municipality|settlement",
+               r"military\s+airport|aerodrome|helicopter\s+base|heliport|مطار\s+عسكري|قاعدة\s+جوية",
+    "airport": r"(?:international\s+|civil\s+)?airport|مطار",
+    "crossing": r"(?:border\s+)?crossing(?:\s+point)?|border\s+gate|border\s+post|checkpoint|معبر",
+    "base": r"(?:military|naval|army)\s+(?:base|facility)|garrison|base|قاعدة",
+    "hospital": r"(?:field\s+|general\s+|national\s+|university\s+)?hospital|clinic|medical\s+cent(?:er|re)|"
+                r"مستشفى|مشفى",
+    "neighbourhood": r"neighbou?rhoods?|quarters?|حي",
+    "governorate": r"provinces?|governorates?|governates?|muhafaz[ae]h?|محافظ[ةه]",
+    "region": r"regions?|منطق[ةه]",
+    "district": r"district|sub-?district|nahiya|mantiq?a|mantika|ناحي[ةه]",
+    "place": r"city|town|village|locality|municipality|settlement|مدين[ةه]|بلد[ةه]|قري[ةه]",
 }
 _DESC_ALT = "|".join(f"(?P<{k}>{v})" for k, v in _DESCRIPTORS.items())
 _SUFFIX = re.compile(rf"^(?P<name>.+?)\s+(?:{_DESC_ALT})$", re.I)
