@@ -42,7 +42,7 @@ st.markdown("\n".join(f"- **{s}** — {panel.STANCE_HELP[s]}" for s in vocab.STA
 
 st.markdown("#### Event types and map symbols")
 st.html("<table class='about-table'>" + "".join(
-    f"<tr><td>{mapview.icon_svg(mapview.TYPE_SHAPES[t], '#4B5563', 18)}</td><td>{safe(vocab.EVENT_TYPE_LABELS[t])}</td></tr>"
+    f"<tr><td>{mapview.shape_glyph(mapview.TYPE_SHAPES[t])}</td><td>{safe(vocab.EVENT_TYPE_LABELS[t])}</td></tr>"
     for t in vocab.EVENT_TYPES
 ) + "</table>")
 st.markdown(

@@ -1,12 +1,13 @@
 """Map page (the landing page): the filtered events on a folium map, the selected event beside it."""
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 from streamlit_folium import st_folium
 
 from pages.ui import fmt, mapview, panel, shell, state
 
-MAP_KEY = "map"
 _SEEN = "_map_click_seen"
 
 
@@ -19,6 +20,7 @@ def _on_map_change() -> None:
 
 view = shell.page_view()
 shown = view.shown
+MAP_KEY = state.map_key()
 
 left, right = st.columns([3, 2], gap="medium")
 
@@ -49,16 +51,19 @@ with left:
             key=MAP_KEY,
             height=620,
             use_container_width=True,
-            returned_objects=["last_active_drawing", "last_object_clicked_count"],
+            returned_objects=["last_active_drawing"],
             feature_group_to_add=selection,
             on_change=_on_map_change,
         )
+        types = sorted(set(shown["event_type"])) if len(shown) else []
+        st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False)}</div>')
         # A click on a marker: the clicked feature's properties carry its event id. Act only on a
         # new click (the returned value persists across reruns), so filters and links still win.
+        # Only last_active_drawing is returned: one script run on load, one per click (GUIDE §1).
         value = st.session_state.get(MAP_KEY) or out or {}
         drawing = value.get("last_active_drawing") or {}
         clicked = (drawing.get("properties") or {}).get("event_id") if isinstance(drawing, dict) else None
-        signature = (value.get("last_object_clicked_count"), clicked)
+        signature = (MAP_KEY, json.dumps(drawing, sort_keys=True, default=str)[:2000], clicked)
         if clicked and signature != st.session_state.get(_SEEN):
             st.session_state[_SEEN] = signature
             if clicked != view.selected_id and clicked in set(view.ds.events["id"]):

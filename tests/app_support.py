@@ -70,10 +70,11 @@ def folium_args(at: AppTest) -> dict:
 
 def click_marker(at: AppTest, event_id: str, count: int = 3) -> AppTest:
     """What streamlit-folium returns after a click on a GeoJSON marker (GUIDE §1)."""
-    at.session_state["map"] = {
+    gen = at.session_state["_map_generation"] if "_map_generation" in at.session_state else 0
+    key = "map" if not gen else f"map-{gen}"  # pages.ui.state.map_key()
+    at.session_state[key] = {
         "last_active_drawing": {"type": "Feature", "properties": {"event_id": event_id},
-                                "geometry": {"type": "Point", "coordinates": [0, 0]}},
-        "last_object_clicked_count": count,
+                                "geometry": {"type": "Point", "coordinates": [count, 0]}},
     }
     return at.run()
 

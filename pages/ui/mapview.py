@@ -68,6 +68,17 @@ SHAPE_PATHS = {
 }
 
 
+# The same shapes as text, for legends outside the map (st.html drops inline SVG).
+SHAPE_GLYPHS = {
+    "circle": "●", "square": "■", "diamond": "◆", "triangle": "▲", "triangle-down": "▼",
+    "star": "★", "cross": "✚", "hexagon": "⬢",
+}
+
+
+def shape_glyph(shape: str, colour: str = "#4B5563") -> str:
+    return f'<span class="lg-glyph" style="color:{safe(colour)}">{SHAPE_GLYPHS.get(shape, "●")}</span>'
+
+
 def configure_offline_assets() -> None:
     """Point folium (and the plugins we use) at the app's own copies of Leaflet & co."""
     folium.Map.default_js = [("leaflet", assets.LEAFLET_JS), ("jquery", assets.JQUERY_JS)]
@@ -80,6 +91,15 @@ def configure_offline_assets() -> None:
 
 
 configure_offline_assets()
+
+
+def circle_fill(radius_km: float) -> float:
+    """Fainter fills for larger circles, so that stacked country-wide circles stay readable."""
+    if radius_km <= 30:
+        return 0.12
+    if radius_km <= 75:
+        return 0.07
+    return 0.03
 
 
 def shape_for(event_type: Any) -> str:
@@ -270,6 +290,7 @@ class PointLayer(MacroElement):
           .ev-icon { background: none; border: none; }
           .ev-icon svg { filter: drop-shadow(0 0 1px #000) drop-shadow(0 1px 1px rgba(0,0,0,.45)); display: block; }
           .claim-label { font: 11px system-ui, sans-serif; padding: 1px 5px; opacity: .92; }
+          .leaflet-tooltip.ev-tip { white-space: normal; width: max-content; max-width: 260px; }
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
@@ -280,7 +301,7 @@ class PointLayer(MacroElement):
                 var paths = {{ this.paths|tojson }};
                 var d = Object.prototype.hasOwnProperty.call(paths, p.shape) ? paths[p.shape] : paths["circle"];
                 var c = /^#[0-9A-Fa-f]{6}$/.test(p.colour) ? p.colour : "#6B7280";
-                var svg = '<svg xmlns="http://www.w3.org/2000/svg" width="22" height="22" viewBox="0 0 24 24">'
+                var svg = '<svg xmlns="http://www.w3.org/2000/svg" width="22" height="22" viewBox="0 0 24 24" data-event-id="' + p.dom_id + '">'
                     + '<path d="' + d + '" fill="' + c + '" stroke="#FFFFFF" stroke-width="1.6" stroke-linejoin="round"/></svg>';
                 return L.marker(latlng, {
                     icon: L.divIcon({className: "ev-icon", html: svg, iconSize: [22, 22], iconAnchor: [11, 11]}),
@@ -293,7 +314,7 @@ class PointLayer(MacroElement):
             },
             onEachFeature: function(feature, layer) {
                 {% if this.kind == "event" %}
-                layer.bindTooltip(feature.properties.tooltip, {direction: "top", offset: [0, -10]});
+                layer.bindTooltip(feature.properties.tooltip, {direction: "top", offset: [0, -10], className: "ev-tip"});
                 {% else %}
                 var left = feature.properties.side === "left";
                 layer.bindTooltip(feature.properties.tooltip, {permanent: true, direction: left ? "left" : "right",
@@ -323,8 +344,9 @@ class PointLayer(MacroElement):
 # --------------------------------------------------------------------------- legend
 
 
-def legend_html(event_types: Iterable[str] | None = None) -> str:
-    """The legend's HTML: status colours, the shapes of the event types shown, the symbols."""
+def legend_html(event_types: Iterable[str] | None = None, *, svg: bool = True) -> str:
+    """The legend's HTML: status colours, the shapes of the event types shown, the symbols.
+    ``svg=False`` draws the shapes as text glyphs (for st.html, which drops inline SVG)."""
     rows = ['<div class="lg-title">Claim status</div>']
     for status in vocab.STATUSES:
         colour = vocab.STATUS_COLOURS[status]
@@ -336,10 +358,8 @@ def legend_html(event_types: Iterable[str] | None = None) -> str:
     if types:
         rows.append('<div class="lg-title">Event type</div>')
         for t in types:
-            rows.append(
-                f'<div class="lg-row">{icon_svg(TYPE_SHAPES[t], "#6B7280", 14)}'
-                f"{safe(vocab.EVENT_TYPE_LABELS[t])}</div>"
-            )
+            symbol = icon_svg(TYPE_SHAPES[t], "#6B7280", 14) if svg else shape_glyph(TYPE_SHAPES[t])
+            rows.append(f'<div class="lg-row">{symbol}{safe(vocab.EVENT_TYPE_LABELS[t])}</div>')
     rows.append('<div class="lg-title">Symbols</div>')
     rows.append(
         '<div class="lg-row"><span class="lg-circle"></span>circle = uncertainty of the place</div>'
@@ -349,7 +369,16 @@ def legend_html(event_types: Iterable[str] | None = None) -> str:
         "a claimant's own place, linked to the event</div>"
     )
     rows.append('<div class="lg-row"><span class="lg-cluster">3</span>several events, click to zoom</div>')
-    return "<details open><summary>Legend</summary>" + "".join(rows) + "</details>"
+    return "".join(rows)
+
+
+def legend_details_html(event_types: Iterable[str] | None = None, open_: bool = False) -> str:
+    """The in-map legend: collapsed by default so that it never hides markers."""
+    swatches = "".join(
+        f'<span class="lg-swatch" style="background:{safe(vocab.STATUS_COLOURS[s])}"></span>' for s in vocab.STATUSES
+    )
+    return (f"<details{' open' if open_ else ''}><summary>Legend <span class=\"lg-inline\">{swatches}</span></summary>"
+            + legend_html(event_types) + "</details>")
 
 
 class Legend(MacroElement):
@@ -361,6 +390,7 @@ class Legend(MacroElement):
                        box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.35 system-ui, sans-serif;
                        color: #1F2328; max-width: 260px; }
           .ev-legend summary { font-weight: 700; cursor: pointer; }
+          .ev-legend .lg-inline { display: inline-flex; gap: 2px; vertical-align: -2px; margin-left: 4px; }
           .ev-legend .lg-title { font-weight: 600; margin-top: 5px; color: #374151; }
           .ev-legend .lg-row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
           .ev-legend .lg-swatch { width: 13px; height: 13px; border-radius: 3px; display: inline-block;
@@ -397,7 +427,38 @@ class Legend(MacroElement):
     def __init__(self, event_types: Iterable[str] | None = None):
         super().__init__()
         self._name = "Legend"
-        self.html = legend_html(event_types)
+        self.html = legend_details_html(event_types)
+
+
+class TooltipRefresh(MacroElement):
+    """Re-place permanent tooltips (the claimants' labels) once the stylesheets have loaded:
+    streamlit-folium adds leaflet.css after the map script has run, and a tooltip placed before
+    that is measured at the wrong width and drawn far from its marker."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            function refresh() {
+                map.eachLayer(function(l) {
+                    var t = l.getTooltip && l.getTooltip();
+                    if (t && t.options.permanent && l.isTooltipOpen && l.isTooltipOpen()) { t.update(); }
+                });
+            }
+            [0, 100, 400, 1200, 3000].forEach(function(ms) { setTimeout(refresh, ms); });
+            window.addEventListener("load", refresh);
+            document.querySelectorAll('link[rel="stylesheet"]').forEach(function(link) {
+                link.addEventListener("load", refresh);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "TooltipRefresh"
 
 
 CLUSTER_ICON = """
@@ -446,6 +507,7 @@ def event_features(events_df: pd.DataFrame) -> dict:
                         "shape": shape_for(rec.get("event_type")),
                         "colour": fmt.status_colour(rec.get("status")),
                         "tooltip": event_tooltip(rec),
+                        "dom_id": safe(rec["id"]),  # for an HTML attribute: escaped, quotes included
                     },
                 }
             )
@@ -579,15 +641,17 @@ def build_map(
             if not fmt.has_coords(r) or p is None or p < 2 or not radius:
                 continue
             colour = fmt.status_colour(r.get("status"))
+            large = radius >= 100
             folium.Circle(
                 location=[float(r["lat"]), float(r["lon"])],
                 radius=radius * 1000.0,
                 color=colour,
-                weight=1.5,
-                opacity=0.8,
+                weight=1.2 if large else 1.5,
+                opacity=0.55 if large else 0.8,
+                dash_array="8 6" if large else None,
                 fill=True,
                 fill_color=colour,
-                fill_opacity=0.10,
+                fill_opacity=circle_fill(radius),
                 interactive=False,
             ).add_to(circles)
             n_circles += 1
@@ -639,6 +703,7 @@ def build_map(
                 points.append(c["latlon"])
             PointLayer({"type": "FeatureCollection", "features": pts}, kind="claim").add_to(disputes)
             disputes.add_to(m)
+            TooltipRefresh().add_to(m)
 
         cluster = folium.plugins.MarkerCluster(
             name="Events",

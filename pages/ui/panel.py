@@ -61,6 +61,20 @@ mark.ex-hl { background: #FFC94D; outline: 2px solid #E69F00; padding: 0 1px; }
 .src-text { font-family: Georgia, 'Times New Roman', serif; line-height: 1.55; font-size: .98rem;
             background: #fff; border: 1px solid #E5E7EB; border-radius: 6px; padding: .75rem 1rem;
             max-height: 32rem; overflow-y: auto; }
+.lg-strip { display: flex; flex-wrap: wrap; gap: .15rem .9rem; align-items: center; font-size: .8rem;
+            color: #374151; margin-top: .1rem; }
+.lg-glyph { font-size: 15px; line-height: 1; display: inline-block; width: 16px; text-align: center; }
+.lg-strip .lg-title { font-weight: 700; color: #1F2328; }
+.lg-strip .lg-row { display: inline-flex; align-items: center; gap: 4px; }
+.lg-strip .lg-swatch { width: 12px; height: 12px; border-radius: 3px; display: inline-block;
+                       border: 1px solid rgba(0,0,0,.35); }
+.lg-strip .lg-circle { width: 12px; height: 12px; border-radius: 50%; border: 1.5px solid #6B7280;
+                       background: rgba(107,114,128,.12); display: inline-block; }
+.lg-strip .lg-claim { width: 8px; height: 8px; border-radius: 50%; border: 2px dashed #6B7280; background: #fff;
+                      display: inline-block; }
+.lg-strip .lg-line { width: 14px; border-top: 2px dashed #6B7280; display: inline-block; margin-left: -5px; }
+.lg-strip .lg-cluster { width: 16px; height: 16px; border-radius: 50%; background: #374151; color: #fff;
+                        font-size: 10px; text-align: center; line-height: 16px; }
 </style>
 """
 

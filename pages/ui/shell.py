@@ -11,10 +11,12 @@ dataset and URL state.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import streamlit as st
 
 _local = threading.local()
+FAVICON = Path(__file__).with_name("favicon.png")
 
 
 def active() -> bool:
@@ -43,7 +45,7 @@ PAGE_SPECS = (
 def run_app() -> None:
     st.set_page_config(
         page_title="Conflict event map",
-        page_icon=":material/map:",
+        page_icon=str(FAVICON),  # a local file: a :material/...: icon would be fetched from the internet
         layout="wide",
         initial_sidebar_state="expanded",
     )

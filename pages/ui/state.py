@@ -34,6 +34,8 @@ from .html_safe import md
 PAGE_PATHS = ("table", "timeline", "sources", "about")
 # Parameters that belong to one page (the Sources page's source and highlighted claim).
 PAGE_KEYS = ("source", "hl")
+# Parameters other parts of the app own (the dataset picker's stored dataset): always kept as they are.
+KEEP_KEYS = ("dataset",)
 MAX_Q = 200
 
 W_DATES, W_ACTORS, W_STATUS, W_TYPES, W_Q = "flt_dates", "flt_actors", "flt_status", "flt_types", "flt_q"
@@ -74,7 +76,7 @@ def current_query() -> dict[str, list[str]]:
 
 
 def _ours(params: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {k: v for k, v in params.items() if k not in PAGE_KEYS}
+    return {k: v for k, v in params.items() if k not in PAGE_KEYS and k not in KEEP_KEYS}
 
 
 def _date_bounds(ds: Dataset) -> tuple[dt.date, dt.date]:
@@ -99,7 +101,7 @@ def _set_widgets(ds: Dataset, f: Filters) -> None:
 
 
 def _apply_url(ds: Dataset, params: dict[str, list[str]]) -> None:
-    f, eid, notices = parse_query(params, ds, silent_keys=set(SILENT_KEYS) | set(PAGE_KEYS))
+    f, eid, notices = parse_query(params, ds, silent_keys=set(SILENT_KEYS) | set(PAGE_KEYS) | set(KEEP_KEYS))
     ss = st.session_state
     ss[_F] = f
     ss[_EVENT] = eid
@@ -112,19 +114,29 @@ def write_url(keep_page_params: bool = True) -> None:
     ss = st.session_state
     want = to_query(ss.get(_F, Filters()), ss.get(_EVENT))
     have = current_query()
-    if keep_page_params:
-        full = dict(want, **{k: v for k, v in have.items() if k in PAGE_KEYS})
-    else:
-        full = want
+    kept = KEEP_KEYS + (PAGE_KEYS if keep_page_params else ())
+    full = dict(want, **{k: v for k, v in have.items() if k in kept})
     if full != have:
         st.query_params.from_dict(full)
     ss[_WRITTEN] = want
 
 
+MAP_GEN = "_map_generation"
+
+
 def select(event_id: str | None) -> None:
     """Select an event (None clears the selection) and put it in the address."""
+    if event_id is None and st.session_state.get(_EVENT) is not None:
+        # The map only reports a click when the clicked feature changes: after a clear, a new map
+        # component (see pages/map.py) lets a click on the same marker select it again.
+        st.session_state[MAP_GEN] = st.session_state.get(MAP_GEN, 0) + 1
     st.session_state[_EVENT] = event_id
     write_url()
+
+
+def map_key() -> str:
+    gen = st.session_state.get(MAP_GEN, 0)
+    return "map" if not gen else f"map-{gen}"
 
 
 def selected_id() -> str | None:
