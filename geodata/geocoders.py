@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from geopy.adapters import RequestsAdapter, URLLibAdapter
 from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
@@ -205,6 +206,15 @@ class _JsonCache:
                 pass  # stays in memory
 
 
+def _no_retry_adapter(*, proxies, ssl_context):
+    """geopy's HTTP adapter without its transport-level retries (requests retries a refused
+    connection or a read timeout twice by default: 3 x the timeout). One attempt per request."""
+    try:
+        return RequestsAdapter(proxies=proxies, ssl_context=ssl_context, max_retries=0)
+    except ImportError:  # pragma: no cover - requests is installed with streamlit
+        return URLLibAdapter(proxies=proxies, ssl_context=ssl_context)
+
+
 _limiters: dict[str, RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
@@ -215,8 +225,8 @@ class NominatimGeocoder(Geocoder):
     Raises geopy's errors like any geopy geocoder (``GeocoderTimedOut``,
     ``GeocoderUnavailable``, ...); :class:`GeocoderChain` and :func:`geodata.resolve` catch them
     and fall back. One ``RateLimiter`` per server is shared by every instance in the process, so
-    the whole app stays at one request per second. Nothing retries, so a dead server costs one
-    ``timeout`` at most.
+    the whole app stays at one request per second. Nothing retries (neither the rate limiter nor
+    the HTTP adapter), so a dead or silent server costs one ``timeout`` (3 s) at most.
     """
 
     def __init__(self, *, domain: str = "nominatim.openstreetmap.org", scheme: str = "https",
@@ -224,10 +234,11 @@ class NominatimGeocoder(Geocoder):
                  min_delay_seconds: float = 1.0, cache_path: Optional[Path | str] | bool = None,
                  proxies=DEFAULT_SENTINEL) -> None:
         user_agent = user_agent or DEFAULT_USER_AGENT
-        super().__init__(scheme=scheme, timeout=timeout, user_agent=user_agent, proxies=proxies)
+        super().__init__(scheme=scheme, timeout=timeout, user_agent=user_agent, proxies=proxies,
+                         adapter_factory=_no_retry_adapter)
         self.domain = domain
         self.nominatim = Nominatim(user_agent=user_agent, domain=domain, scheme=scheme, timeout=timeout,
-                                   proxies=proxies)
+                                   proxies=proxies, adapter_factory=_no_retry_adapter)
         key = f"{scheme}://{domain}|{min_delay_seconds}"
         with _limiters_lock:
             limiter = _limiters.get(key)
