@@ -45,6 +45,11 @@ with left:
         m = None
 
     if m is not None:
+        outside = getattr(m, "events_outside_view", 0)
+        if outside:
+            st.caption(f"{outside} event{'s' if outside != 1 else ''} far from the others "
+                       f"{'are' if outside != 1 else 'is'} outside this view: zoom out to see "
+                       f"{'them' if outside != 1 else 'it'}.")
         selection = mapview.selection_layer(shown, view.selected_id)
         out = st_folium(
             m,

@@ -84,8 +84,12 @@ def test_disputed_places_and_uncertainty_are_drawn(monkeypatch):
     script = folium_args(at)["script"]
     assert "per Islamic State" in script and "per Russian Ministry of Defence" in script
     assert '"dashArray": "6 5"' in script  # the lines linking each claimed place to the event
-    assert '"radius": 60000.0' in script  # the event's own 60 km uncertainty circle
-    assert '"radius": 25000.0' in script  # the hostile event, precision 2
+    from pages.ui.mapview import circle_points
+
+    north = circle_points(34.56, 38.27, 60)[0]  # the event's own 60 km uncertainty circle
+    assert f"[{north[0]}, {north[1]}]" in script
+    north = circle_points(33.5102, 36.2913, 25)[0]  # the hostile event, precision 2: 25 km
+    assert f"[{north[0]}, {north[1]}]" in script
 
 
 def test_hostile_event_is_escaped_everywhere(monkeypatch):

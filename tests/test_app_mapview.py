@@ -109,6 +109,28 @@ def test_events_without_coordinates_are_skipped():
     _render(mapview.build_map(ev, cl))
 
 
+def test_uncertainty_circles_are_geodesic_polygons():
+    pts = mapview.circle_points(35.0, 38.0, 100)
+    assert len(pts) == 64
+    for lat, lon in pts:
+        assert abs(fmt.km_between(35.0, 38.0, lat, lon) - 100) < 0.5
+
+
+def test_view_leaves_out_a_few_far_away_events():
+    syria = [(36.2, 37.16), (34.56, 38.28), (35.4, 35.95), (33.5, 36.3), (36.3, 43.1), (35.0, 38.5)]
+    far = [(44.6, 33.5), (30.2, 31.3)]  # Sevastopol, Sinai
+    core, out = mapview.core_points(syria + far)
+    assert out == 2 and set(core) == set(syria)
+    core, out = mapview.core_points(syria[:2] + far)  # half of them far away: fit them all
+    assert out == 0 and len(core) == 4
+
+
+def test_map_has_a_maximum_zoom(ds):
+    # without one, Leaflet.markercluster zooms forever into markers that share a place
+    html = _render(mapview.build_map(ds.events, ds.claims))
+    assert f'"maxZoom": {mapview.MAX_ZOOM}' in html
+
+
 # ----------------------------------------------------------------- escaping
 
 def test_safe_escapes_html_backtick_and_dollar():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from typing import Any, Iterable, Mapping
 
 import folium
@@ -37,6 +38,9 @@ LARGE = 2000  # above this many events, pages.ui.bigmap draws a compact layer in
 
 SYRIA_BOUNDS = [[32.3, 35.6], [37.4, 42.4]]
 SINGLE_EVENT_ZOOM = 8
+FAR_KM = 700.0  # events farther than this from the median are left out of the initial view
+MAX_ZOOM = 15
+EARTH_RADIUS_KM = 6371.0088
 DIFFERENT_PLACE_KM = 1.0  # a claim's place this far from the event's is drawn apart
 OUTLINE_COLOUR = "#4B5563"
 OFFLINE_FILL = "#FBFAF6"
@@ -99,7 +103,30 @@ def circle_fill(radius_km: float) -> float:
         return 0.12
     if radius_km <= 75:
         return 0.07
-    return 0.03
+    if radius_km < 150:
+        return 0.03
+    return 0.0  # province-wide or country-wide: the dashed outline alone
+
+
+def circle_points(lat: float, lon: float, radius_km: float, n: int | None = None) -> list[list[float]]:
+    """A geodesic circle as a closed ring of [lat, lon] points (rounded to ~10 m)."""
+    n = n or (64 if radius_km >= 50 else 40)
+    d = radius_km / EARTH_RADIUS_KM
+    p1, l1 = math.radians(lat), math.radians(lon)
+    pts = []
+    for i in range(n):
+        b = 2 * math.pi * i / n
+        p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
+        l2 = l1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
+        pts.append([round(math.degrees(p2), 4), round((math.degrees(l2) + 540) % 360 - 180, 4)])
+    return pts
+
+
+def uncertainty_circle(lat: float, lon: float, radius_km: float, **style: Any) -> folium.Polygon:
+    """The uncertainty of a place as a polygon, not an L.circle: Leaflet clips polygons to the
+    view, while a circle hundreds of km wide drawn at street zoom is an SVG arc millions of
+    pixels across that stalls the browser (zooming into a cluster gets there)."""
+    return folium.Polygon(circle_points(lat, lon, radius_km), **style)
 
 
 def shape_for(event_type: Any) -> str:
@@ -217,7 +244,11 @@ class OfflineBase(MacroElement):
                 return L.marker([l.lat, l.lon], {interactive: false, keyboard: false, pane: "govlabels",
                     icon: L.divIcon({className: "gov-label", html: "<span>" + l.html + "</span>", iconSize: [0, 0]})});
             }));
-            labels.addTo({{ this._parent.get_name() }});
+            function toggle() {  /* names only where there is room for them */
+                if (map.getZoom() >= {{ this.label_min_zoom }}) { labels.addTo(map); } else { map.removeLayer(labels); }
+            }
+            map.on("zoomend", toggle);
+            toggle();
         })();
         {% endmacro %}
         """
@@ -227,6 +258,7 @@ class OfflineBase(MacroElement):
         super().__init__()
         self._name = "OfflineBase"
         self.data, self.labels = _label_outlines(data)
+        self.label_min_zoom = 6
         self.outline = OUTLINE_COLOUR
         self.fill = OFFLINE_FILL
         self.background = OFFLINE_BACKGROUND
@@ -308,6 +340,9 @@ class PointLayer(MacroElement):
                     riseOnHover: true, keyboard: true
                 });
                 {% else %}
+                if (p.anchor_only) {
+                    return L.circleMarker(latlng, {radius: 1, opacity: 0, fillOpacity: 0, interactive: false});
+                }
                 return L.circleMarker(latlng, {radius: 6, color: p.colour, weight: 2.5, dashArray: "3 2",
                                               fillColor: "#FFFFFF", fillOpacity: 0.95});
                 {% endif %}
@@ -317,8 +352,9 @@ class PointLayer(MacroElement):
                 layer.bindTooltip(feature.properties.tooltip, {direction: "top", offset: [0, -10], className: "ev-tip"});
                 {% else %}
                 var left = feature.properties.side === "left";
+                var gap = feature.properties.anchor_only ? 14 : 8;
                 layer.bindTooltip(feature.properties.tooltip, {permanent: true, direction: left ? "left" : "right",
-                                                               offset: [left ? -8 : 8, 0], className: "claim-label"});
+                                                               offset: [left ? -gap : gap, 0], className: "claim-label"});
                 {% endif %}
             }
         }).addTo({{ this._parent.get_name() }});
@@ -547,8 +583,39 @@ def claim_places(events_df: pd.DataFrame, claims_df: pd.DataFrame | None) -> lis
     return sorted(out, key=lambda c: (c["event_id"], c["claim_id"]))
 
 
+def _group_by_event(places: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for c in places:
+        out.setdefault(c["event_id"], []).append(c)
+    return out
+
+
+def _claimants_at_event_place(claims_df: pd.DataFrame | None, event_id: str, elsewhere: set[str]) -> list[str]:
+    """Claimants of an event whose claims give no place of their own (so the event's place is theirs)."""
+    if claims_df is None or not len(claims_df):
+        return []
+    rows = claims_df[claims_df["event_id"] == event_id]
+    return [a for a in dict.fromkeys(rows["claimant"].tolist()) if a and a not in elsewhere]
+
+
 def _short(s: str, n: int = 48) -> str:
     return s if len(s) <= n else s[: n - 1].rstrip() + "…"
+
+
+def core_points(points: list[tuple[float, float]], far_km: float = FAR_KM) -> tuple[list[tuple[float, float]], int]:
+    """The points to fit the view to, and how many were left out: a few events far from all the
+    others (Sevastopol, Sinai, for a Syrian dataset) would otherwise shrink the view to a
+    continent. Leaves out at most a quarter of the points, each over ``far_km`` from the median."""
+    if len(points) < 4:
+        return points, 0
+    lats = sorted(p[0] for p in points)
+    lons = sorted(p[1] for p in points)
+    mlat, mlon = lats[len(lats) // 2], lons[len(lons) // 2]
+    near = [p for p in points if fmt.km_between(mlat, mlon, p[0], p[1]) <= far_km]
+    left_out = len(points) - len(near)
+    if not near or left_out > len(points) // 4:
+        return points, 0
+    return near, left_out
 
 
 def _bounds(points: list[tuple[float, float]]) -> list[list[float]]:
@@ -588,6 +655,10 @@ def build_map(
         control_scale=True,
         prefer_canvas=False,
         max_bounds=False,
+        # With tiles=None Leaflet has no maximum zoom, and Leaflet.markercluster then zooms forever
+        # trying to split markers that share one place (several Aleppo events) instead of
+        # spiderfying them.
+        **{"maxZoom": MAX_ZOOM, "minZoom": 3},
     )
 
     base = None
@@ -642,14 +713,13 @@ def build_map(
                 continue
             colour = fmt.status_colour(r.get("status"))
             large = radius >= 100
-            folium.Circle(
-                location=[float(r["lat"]), float(r["lon"])],
-                radius=radius * 1000.0,
+            uncertainty_circle(
+                float(r["lat"]), float(r["lon"]), radius,
                 color=colour,
                 weight=1.2 if large else 1.5,
                 opacity=0.55 if large else 0.8,
                 dash_array="8 6" if large else None,
-                fill=True,
+                fill=circle_fill(radius) > 0,
                 fill_color=colour,
                 fill_opacity=circle_fill(radius),
                 interactive=False,
@@ -673,9 +743,8 @@ def build_map(
                     interactive=False,
                 ).add_to(disputes)
                 if c["radius_km"] and (c["precision"] or 0) >= 2:
-                    folium.Circle(
-                        location=list(c["latlon"]),
-                        radius=c["radius_km"] * 1000.0,
+                    uncertainty_circle(
+                        c["latlon"][0], c["latlon"][1], c["radius_km"],
                         color=c["colour"],
                         weight=1,
                         opacity=0.7,
@@ -701,6 +770,29 @@ def build_map(
                     }
                 )
                 points.append(c["latlon"])
+            # The event's own place is some claimants' place too: label it with them.
+            for eid, group in _group_by_event(places).items():
+                elat, elon = group[0]["event_latlon"]
+                own = {c["claimant"] for c in group}
+                others = _claimants_at_event_place(claims_df, eid, own)
+                if not others:
+                    continue
+                names = ", ".join(actor_names.get(a, a) for a in others)
+                left = all(c["latlon"][1] >= elon for c in group)
+                pts.append(
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [elon, elat]},
+                        "properties": {
+                            "event_id": eid,
+                            "claimant": "",
+                            "colour": group[0]["colour"],
+                            "tooltip": f"per {safe(_short(names, 60))}",
+                            "side": "left" if left else "right",
+                            "anchor_only": True,
+                        },
+                    }
+                )
             PointLayer({"type": "FeatureCollection", "features": pts}, kind="claim").add_to(disputes)
             disputes.add_to(m)
             TooltipRefresh().add_to(m)
@@ -725,8 +817,9 @@ def build_map(
     if online_tiles or n_layers(m) > 1:
         folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
-    bounds = _bounds(points)
-    single = len(points) == 1 or bounds[0] == bounds[1]
+    core, m.events_outside_view = core_points(points)
+    bounds = _bounds(core)
+    single = len(core) == 1 or bounds[0] == bounds[1]
     m.fit_bounds(bounds, padding=(30, 30), max_zoom=SINGLE_EVENT_ZOOM if single else 12)
     return m
 
@@ -746,6 +839,19 @@ def selection_layer(events_df: pd.DataFrame, selected_id: str | None) -> folium.
     if not fmt.has_coords(r):
         return None
     fg = folium.FeatureGroup(name="Selected event", control=False)
+    # Its own symbol above any cluster it is part of, so the selected event always shows.
+    folium.Marker(
+        location=[float(r["lat"]), float(r["lon"])],
+        icon=folium.DivIcon(
+            html=icon_svg(shape_for(r.get("event_type")), fmt.status_colour(r.get("status")), 24),
+            icon_size=(24, 24),
+            icon_anchor=(12, 12),
+            class_name="ev-icon ev-selected",
+        ),
+        interactive=False,
+        keyboard=False,
+        z_index_offset=10000,
+    ).add_to(fg)
     folium.CircleMarker(
         location=[float(r["lat"]), float(r["lon"])],
         radius=17,

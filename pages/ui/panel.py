@@ -223,17 +223,6 @@ def render_event(view: state.View, event_id: str | None, *, key: str = "panel", 
         st.caption("This event is hidden by the current filters.")
     st.html(event_header_html(view, row))
 
-    link = state.event_link(event_id, view.filters)
-    st.caption("Link to this event")
-    st.code(link, language=None, wrap_lines=True)
-
-    cols_btn = st.columns(2 if show_map_button else 1)
-    if cols_btn[0].button("Clear selection", key=f"{key}-clear", width="stretch"):
-        state.select(None)
-        st.rerun()
-    if show_map_button and cols_btn[1].button("Show on map", key=f"{key}-map", width="stretch", type="primary"):
-        st.switch_page("pages/map.py")
-
     claims = view.ds.claims_of(event_id)
     st.markdown(f"**Claims ({len(claims)})**")
     records = claims.to_dict("records")
@@ -251,6 +240,17 @@ def render_event(view: state.View, event_id: str | None, *, key: str = "panel", 
                         icon=":material/article:",
                         query_params={"source": sid, "hl": f"{event_id}/{claim['claim_id']}"},
                     )
+
+    link = state.event_link(event_id, view.filters)
+    st.caption("Link to this event")
+    st.code(link, language=None, wrap_lines=True)
+
+    cols_btn = st.columns(2 if show_map_button else 1)
+    if cols_btn[0].button("Clear selection", key=f"{key}-clear", width="stretch"):
+        state.select(None)
+        st.rerun()
+    if show_map_button and cols_btn[1].button("Show on map", key=f"{key}-map", width="stretch", type="primary"):
+        st.switch_page("pages/map.py")
 
 
 def claims_frame(view: state.View, event_id: str) -> pd.DataFrame:
