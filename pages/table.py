@@ -42,8 +42,8 @@ def table_frame(v: state.View, df: pd.DataFrame) -> pd.DataFrame:
                 "id": eid,
             }
         )
-    cols = ["Status", "Title", "Dates", "Start", "Type", "Place", "Precision", "Participants", "Claimants",
-            "Claims", "Fatalities", "Actor match", "id"]
+    cols = ["Status", "Title", "Actor match", "Dates", "Start", "Type", "Place", "Precision", "Participants",
+            "Claimants", "Claims", "Fatalities", "id"]
     out = pd.DataFrame(rows, columns=cols)
     if not v.filters.actors:
         out = out.drop(columns=["Actor match"])
@@ -74,6 +74,7 @@ event = st.dataframe(
         "Precision": st.column_config.NumberColumn(help="Location precision code (1 exact … 7 international)"),
         "Claims": st.column_config.NumberColumn(help="Number of claims recorded"),
         "id": st.column_config.TextColumn("Event id"),
+        "Actor match": st.column_config.TextColumn(help="Which role the chosen actors play in the event"),
     },
 )
 

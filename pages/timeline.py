@@ -47,6 +47,13 @@ def timeline_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 data = timeline_frame(shown).sort_values(["start", "event_id"]).reset_index(drop=True)
+# Bars at least ~0.6 % of the time span wide, so that one-day events show at any zoom; the
+# tooltip gives the exact dates.
+min_days = 1
+if len(data):
+    span = (data["end"].max() - data["start"].min()).days
+    min_days = max(1, round(span * 0.006))
+    data["end"] = data[["end"]].assign(m=data["start"] + pd.Timedelta(days=min_days)).max(axis=1)
 undated = len(shown) - len(data)
 
 if data.empty:
@@ -72,7 +79,7 @@ else:
             color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=colours),
                             legend=alt.Legend(title="Claim status", orient="top")),
             stroke=alt.condition("datum.selected", alt.value("#111827"), alt.value(None)),
-            strokeWidth=alt.condition("datum.selected", alt.value(2.5), alt.value(0)),
+            strokeWidth=alt.condition("datum.selected", alt.value(1.5), alt.value(0)),
             tooltip=[
                 alt.Tooltip("title:N", title="Event"),
                 alt.Tooltip("dates:N", title="When"),
@@ -97,7 +104,9 @@ else:
         if picked is not None and picked != view.selected_id:
             state.select(picked)
             st.rerun()
-    st.caption("Bars run from each event's first to last possible day. Click a bar to select its event.")
+    st.caption("Bars run from each event's first to last possible day (at least "
+               f"{min_days} day{'s' if min_days != 1 else ''} wide, so that single days show). "
+               "Click a bar to select its event; the selected one is outlined.")
 
 if undated:
     st.caption(f"{undated} event{'s' if undated != 1 else ''} without a date are not drawn.")

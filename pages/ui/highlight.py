@@ -7,6 +7,7 @@ tags are added.
 """
 from __future__ import annotations
 
+import functools
 import unicodedata
 from typing import Iterable
 
@@ -15,6 +16,7 @@ from events.sources import normalise_text
 from .html_safe import safe, safe_lines
 
 
+@functools.lru_cache(maxsize=128)
 def _normalised_with_map(text: str) -> tuple[str, list[int]]:
     """(normalised text, start offset in ``text`` of each normalised character)."""
     out: list[str] = []
@@ -28,7 +30,7 @@ def _normalised_with_map(text: str) -> tuple[str, list[int]]:
             in_space = True
             continue
         in_space = False
-        mapped = normalise_text(ch)
+        mapped = ch if ch.isascii() else normalise_text(ch)
         for m in mapped:
             out.append(m)
             pos.append(i)
@@ -51,6 +53,12 @@ def find_spans(text: str, excerpt: str) -> list[tuple[int, int]]:
 
 
 def highlight_html(text: str, marks: Iterable[tuple[str, str]]) -> tuple[str, set[str]]:
+    html, missing = _highlight(text, tuple(marks))
+    return html, set(missing)
+
+
+@functools.lru_cache(maxsize=256)
+def _highlight(text: str, marks: tuple[tuple[str, str], ...]) -> tuple[str, frozenset[str]]:
     """The escaped text with each excerpt wrapped in ``<mark class="...">``.
 
     ``marks`` are (excerpt, css class) pairs; overlapping spans merge (the first class listed
@@ -76,5 +84,5 @@ def highlight_html(text: str, marks: Iterable[tuple[str, str]]) -> tuple[str, se
         parts.append(f'<mark class="{safe(cls)}">{safe_lines(text[s:e])}</mark>')
         last = e
     parts.append(safe_lines(text[last:]))
-    return "".join(parts), missing
+    return "".join(parts), frozenset(missing)
 
