@@ -32,24 +32,27 @@ def online_enabled() -> bool:
 
 
 def get_resolver(online: Optional[bool] = None):
-    """The shared :class:`geodata.resolver.Resolver` (offline, or with Nominatim as fallback)."""
-    from .gazetteer import settings_key
+    """The shared :class:`geodata.resolver.Resolver` (offline, or with Nominatim as fallback).
 
-    online = online_enabled() if online is None else bool(online)
-    key = (online, settings_key(), os.environ.get("CONFLICT_MAP_NOMINATIM_URL") or "")
-    r = _resolvers.get(key)
-    if r is None:
-        with _lock:
-            r = _resolvers.get(key)
-            if r is None:
-                from .resolver import Resolver
+    Settings (``CONFLICT_MAP_CACHE``, ``CONFLICT_MAP_MIN_POPULATION``, ``CONFLICT_MAP_NOMINATIM``,
+    ``CONFLICT_MAP_NOMINATIM_URL``) are read when a resolver is first made; after changing them
+    in a running process, call :func:`reset`.
+    """
+    r = _resolvers.get(online)
+    if r is not None:
+        return r
+    with _lock:
+        r = _resolvers.get(online)
+        if r is None:
+            from .resolver import Resolver
 
-                fallback = None
-                if online:
-                    from .geocoders import NominatimGeocoder
+            use_online = online_enabled() if online is None else bool(online)
+            fallback = None
+            if use_online:
+                from .geocoders import NominatimGeocoder
 
-                    fallback = NominatimGeocoder.from_settings()
-                r = _resolvers[key] = Resolver(fallback=fallback)
+                fallback = NominatimGeocoder.from_settings()
+            r = _resolvers[online] = Resolver(fallback=fallback)
     return r
 
 

@@ -38,13 +38,14 @@ COUNTRY_ALIASES = {
 class _Builder:
     def __init__(self) -> None:
         self.cols: dict[str, list] = {k: [] for k in ("gid", "name", "kind", "lat", "lon", "precision", "radius",
-                                                       "admin1", "country", "pop", "source", "acode")}
+                                                       "admin1", "country", "pop", "source", "acode",
+                                                       "nhash")}
         self.tables: dict[str, list] = {"kind": list(KINDS), "source": list(SOURCES), "admin1": [None],
                                         "country": [None], "acode": [None]}
         self._tindex = {t: {v: i for i, v in enumerate(vals)} for t, vals in self.tables.items()}
         self.notes: dict[int, str] = {}
         self.entries: tuple[list[int], ...] = ([], [], [])  # per tier: (hash << 24) | rid
-        self._pending: list[tuple[int, bool, str]] = []
+        self._pending: list[tuple[int, bool, str, bool]] = []
 
     def _code(self, table: str, value) -> int:
         idx = self._tindex[table]
@@ -72,9 +73,10 @@ class _Builder:
         c["acode"].append(self._code("acode", acode))
         if note:
             self.notes[rid] = note
-        for n in dict.fromkeys(names):
+        c["nhash"].append(0)
+        for i, n in enumerate(dict.fromkeys(names)):
             if n:
-                self._pending.append((rid, fuzzy, n))
+                self._pending.append((rid, fuzzy, n, i == 0))
         if len(self._pending) >= 100_000:
             self._flush()
         return rid
@@ -84,7 +86,7 @@ class _Builder:
         if not self._pending:
             return
         pending = self._pending
-        k1s, k2s = keys_many([n for _, _, n in pending])
+        k1s, k2s = keys_many([p[2] for p in pending])
         crc32 = zlib.crc32
         memo = {k: (crc32(b) << 32) | crc32(b[::-1])
                 for k in set(k1s).union(k2s) if k for b in (k.encode("utf-8"),)}
@@ -92,7 +94,10 @@ class _Builder:
         e1, e2, e3 = self.entries
         e1 += [(memo[k] << 24) | r for r, k in zip(rids, k1s) if k]
         e2 += [(memo[k] << 24) | r for r, k in zip(rids, k2s) if k]
-        for (rid, fuzzy, _), k2 in zip(pending, k2s):
+        nhash = self.cols["nhash"]
+        for (rid, fuzzy, _, primary), k2 in zip(pending, k2s):
+            if primary and k2:
+                nhash[rid] = memo[k2]  # the primary name's loose key, for ranking
             if fuzzy and k2:
                 k3 = skeleton(k2)
                 if k3:
@@ -123,6 +128,7 @@ class _Builder:
             "admin1": ("H", array.array("H", self.cols["admin1"]).tobytes()),
             "country": ("H", array.array("H", self.cols["country"]).tobytes()),
             "acode": ("H", array.array("H", self.cols["acode"]).tobytes()),
+            "nhash": ("Q", array.array("Q", self.cols["nhash"]).tobytes()),
         })
         for col in ("gid", "name"):
             blob = bytearray()

@@ -20,6 +20,7 @@ is looked up by hashing its normalised keys (:mod:`geodata.normalize`) and bisec
 """
 from __future__ import annotations
 
+import array
 import bisect
 import hashlib
 import json
@@ -31,12 +32,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, NamedTuple, Optional
 
 from . import governorates as govmod
 from .index_format import (AREA_KINDS, INDEX_FORMAT, KIND_RANK, KINDS, MAGIC, PLACE_KINDS, SITE_KINDS, SOURCES,
                            TIERS, key_hash)
-from .normalize import keys
+from .normalize import key_exact, key_loose, keys, skeleton
 
 log = logging.getLogger("geodata")
 
@@ -107,8 +108,9 @@ class Sources:
 
 # --------------------------------------------------------------------------- records
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
+    """One gazetteer entry (a tuple: cheap to make, and the index makes one per candidate)."""
+
     rid: int
     gazetteer_id: str
     name: str
@@ -169,16 +171,36 @@ class Gazetteer:
         self.header = header
         self.fingerprint: str = header["fingerprint"]
         self._buf = buf
-        mv = memoryview(buf)
-        self._s = {name: (mv[base + off: base + off + n].cast(tc) if tc != "B" else mv[base + off: base + off + n])
-                   for name, (tc, off, n) in header["sections"].items()}
+        # Copied into arrays and bytes (some tens of ms for the full index): indexing those is
+        # several times faster than indexing memoryviews of the file's buffer.
+        self._s = {}
+        for name, (tc, off, n) in header["sections"].items():
+            chunk = buf[base + off: base + off + n]
+            if tc == "B" and name.endswith("_blob"):
+                self._s[name] = chunk
+            else:
+                a = array.array(tc)
+                a.frombytes(chunk)
+                self._s[name] = a
         self._tables = header["tables"]
-        self._notes = header["notes"]
+        self._notes = {int(k): v for k, v in header["notes"].items()}
         self._special = header["special"]
         self.path = path
         self.built = built
         self.load_seconds = load_seconds
         self._record_cache: dict[int, Record] = {}
+        self._cols = self._s
+        self._hashes = {t: self._s[f"hash{t}"] for t in TIERS}
+        self._posts = {t: self._s[f"post{t}"] for t in TIERS}
+        self._rank_cols = tuple(self._s[c] for c in ("country", "kind", "source", "pop", "nhash"))
+        self._gid_blob, self._name_blob = self._s["gid_blob"], self._s["name_blob"]
+        t = self._tables
+        self._kinds, self._admin1s, self._countries = t["kind"], t["admin1"], t["country"]
+        self._sources, self._acodes = t["source"], t["acode"]
+        self._country_code = {c: i for i, c in enumerate(self._tables["country"]) if c}
+        self._kind_code = {k: i for i, k in enumerate(self._tables["kind"])}
+        self._kind_rank = [KIND_RANK.get(k, 9) for k in self._tables["kind"]]
+        self._geonames = self._tables["source"].index("geonames")
 
     def __len__(self) -> int:
         return self.header["records"]
@@ -189,18 +211,18 @@ class Gazetteer:
 
     def _str(self, col: str, i: int) -> str:
         offs = self._s[col + "_off"]
-        return str(self._s[col + "_blob"][offs[i]:offs[i + 1]], "utf-8")
+        return self._s[col + "_blob"][offs[i]:offs[i + 1]].decode("utf-8")
 
     def record(self, rid: int) -> Record:
         r = self._record_cache.get(rid)
         if r is None:
-            s, t = self._s, self._tables
-            r = Record(rid=rid, gazetteer_id=self._str("gid", rid), name=self._str("name", rid),
-                       kind=t["kind"][s["kind"][rid]], lat=s["lat"][rid], lon=s["lon"][rid],
-                       precision=s["precision"][rid], radius_km=round(s["radius"][rid], 3),
-                       admin1=t["admin1"][s["admin1"][rid]], country=t["country"][s["country"][rid]],
-                       population=s["pop"][rid], source=t["source"][s["source"][rid]],
-                       admin1_code=t["acode"][s["acode"][rid]], note=self._notes.get(str(rid), ""))
+            c = self._cols
+            go, no = c["gid_off"], c["name_off"]
+            r = Record(rid, self._gid_blob[go[rid]:go[rid + 1]].decode("utf-8"),
+                       self._name_blob[no[rid]:no[rid + 1]].decode("utf-8"), self._kinds[c["kind"][rid]],
+                       c["lat"][rid], c["lon"][rid], c["precision"][rid], c["radius"][rid],
+                       self._admin1s[c["admin1"][rid]], self._countries[c["country"][rid]], c["pop"][rid],
+                       self._sources[c["source"][rid]], self._acodes[c["acode"][rid]], self._notes.get(rid, ""))
             if len(self._record_cache) > 100_000:
                 self._record_cache.clear()
             self._record_cache[rid] = r
@@ -213,14 +235,18 @@ class Gazetteer:
         return self.record(rid) if rid is not None else None
 
     def _rids(self, tier: int, key: Optional[str]) -> list[int]:
+        """Record ids under a key of a tier: bisect the sorted hashes, read the run of equal ones."""
         if not key:
             return []
         h = key_hash(key)
-        hs = self._s[f"hash{tier}"]
+        hs = self._hashes[tier]
         i = bisect.bisect_left(hs, h)
-        out = []
-        post = self._s[f"post{tier}"]
         n = len(hs)
+        if i == n or hs[i] != h:
+            return []
+        post = self._posts[tier]
+        out = [post[i]]
+        i += 1
         while i < n and hs[i] == h:
             out.append(post[i])
             i += 1
@@ -245,62 +271,85 @@ class Gazetteer:
         ``country`` wins; then one of the wanted ``kinds`` (a descriptor such as "air base");
         then curated and namesake entries before unrelated foreign towns; then the more
         specific kind (site > town > district > governorate > region > country > sea); then the
-        larger population (a match on an alternate name counting a tenth); then the stricter key. ``within=(lat, lon, km)`` keeps only candidates inside that circle,
-        ``where(record)`` only those it accepts.
+        larger population (a match on an alternate name counting a tenth); then the stricter
+        key. ``within=(lat, lon, km)`` keeps only candidates inside that circle, ``where(record)``
+        only those it accepts. Ranking reads the index's columns; only the winner and the
+        reported alternatives become :class:`Record` objects.
         """
-        ms = self.matches(name, fuzzy=fuzzy)
+        k1, k2 = key_exact(name), key_loose(name)
+        k3 = None
+        best_tier: dict[int, int] = {}
+        for rid in self._rids(1, k1):
+            best_tier[rid] = 1
+        for rid in self._rids(2, k2):
+            best_tier.setdefault(rid, 2)
+        if fuzzy and not best_tier:  # the skeleton only matters when nothing stricter matched
+            k3 = skeleton(k2)
+            for rid in self._rids(3, k3):
+                best_tier.setdefault(rid, 3)
+        cands = list(best_tier.items())
         if where is not None:
-            ms = [m for m in ms if where(m.record)]
+            cands = [c for c in cands if where(self.record(c[0]))]
         if within is not None:
             lat0, lon0, km = within
-            ms = [m for m in ms if govmod.haversine_km(lat0, lon0, m.record.lat, m.record.lon) <= km]
-        if not ms:
+            la, lo = self._s["lat"], self._s["lon"]
+            cands = [c for c in cands if govmod.haversine_km(lat0, lon0, la[c[0]], lo[c[0]]) <= km]
+        if not cands:
             return Lookup(None)
-        kinds = frozenset(kinds or ())
-        strict = [m for m in ms if m.tier <= 2]
-        fuzzy_ms = [m for m in ms if m.tier == 3]
-        if fuzzy_ms and not strict:
+        C, K, S, P, N = self._rank_cols
+        cidx = self._country_code.get(country, -1) if country else None
+        if len(cands) == 1:  # the common case: one place by that name
+            rid, tier = cands[0]
+            if tier == 3 and (C[rid] != cidx if cidx is not None else len(k3 or "") < 4):
+                return Lookup(None)
+            kind_ok = not kinds or self._kinds[K[rid]] in kinds
+            return Lookup(Match(self.record(rid), tier), [], kind_ok, cidx is not None and C[rid] == cidx)
+        strict = [c for c in cands if c[1] <= 2]
+        if not strict:
             # A transliteration skeleton is a weak clue: with a country hint only places there
             # count; without one, only skeletons of 4 consonants or more ("hmmm", "drzr").
-            if country:
-                fuzzy_ms = [m for m in fuzzy_ms if m.record.country == country]
-            elif len(keys(name)[2] or "") < 4:
-                fuzzy_ms = []
-            ms = fuzzy_ms
-            if not ms:
+            if cidx is not None:
+                cands = [c for c in cands if C[c[0]] == cidx]
+            elif len(k3 or "") < 4:
+                cands = []
+            if not cands:
                 return Lookup(None)
         # A strict match elsewhere beats a fuzzy one in the hinted country ("Mosul" must not
         # become a Syrian village whose skeleton happens to be "msl").
-        group = strict or fuzzy_ms
+        group = strict or cands
         pool, hinted = group, False
-        if country:
-            h = [m for m in group if m.record.country == country]
+        if cidx is not None:
+            h = [c for c in group if C[c[0]] == cidx]
             if h:
                 pool, hinted = h, True
         kind_matched = True
         if kinds:
-            k = [m for m in pool if m.record.kind in kinds]
+            kc = {self._kind_code[k] for k in kinds if k in self._kind_code}
+            k = [c for c in pool if K[c[0]] in kc]
             if k:
                 pool = k
             else:
                 kind_matched = False
-        area_countries = {m.record.country for m in pool if m.record.source != "geonames"}
-        _, qk2, _ = keys(name)
+        area_countries = {C[rid] for rid, _ in pool if S[rid] != self._geonames}
+        qh = key_hash(k2) if k2 else -1
+        krank = self._kind_rank
+        geonames = self._geonames
 
-        def key(m: Match):
-            r = m.record
-            namesake = r.source != "geonames" or r.country in area_countries
+        def key(c):
+            rid, tier = c
+            namesake = S[rid] != geonames or C[rid] in area_countries
             # A match on an alternate name counts as a place ten times smaller: "Palmyra" in the
             # US is Palmyra, Pennsylvania, not Mason, Ohio (once called Palmyra).
-            primary = keys(r.name)[1] == qk2
-            pop = r.population if primary else r.population / 10
-            return (0 if namesake else 1, KIND_RANK.get(r.kind, 9), -pop, m.tier, r.gazetteer_id)
+            pop = P[rid] if N[rid] == qh else P[rid] / 10
+            return (0 if namesake else 1, krank[K[rid]], -pop, tier, rid)
 
-        pool.sort(key=key)
-        best = pool[0]
-        rest = [m for m in ms if m is not best]
-        rest.sort(key=lambda m: (0 if (country and m.record.country == country) else 1, *key(m)))
-        return Lookup(best, rest[:max_alternatives], kind_matched, hinted)
+        best = min(pool, key=key)
+        rest = [c for c in cands if c is not best]
+        if len(rest) > 1:
+            rest.sort(key=lambda c: (0 if C[c[0]] == cidx else 1, *key(c)))
+        rest = rest[:max_alternatives]
+        return Lookup(Match(self.record(best[0]), best[1]), [Match(self.record(r), t) for r, t in rest],
+                      kind_matched, hinted)
 
 
 # --------------------------------------------------------------------------- loading with the cache
@@ -361,8 +410,10 @@ _default_key: Optional[tuple] = None
 
 
 def settings_key() -> tuple:
-    """What selects the process-wide index: the cache directory and the population floor."""
-    return (str(default_cache_dir()), os.environ.get("CONFLICT_MAP_MIN_POPULATION") or "")
+    """What selects the process-wide index: the cache directory and the population floor (as
+    the environment spells them: cheap enough to check on every call)."""
+    env = os.environ
+    return (env.get("CONFLICT_MAP_CACHE"), env.get("CONFLICT_MAP_MIN_POPULATION"))
 
 
 def get_gazetteer() -> Gazetteer:

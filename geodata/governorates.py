@@ -208,10 +208,19 @@ class Governorate:
     lon: float = 0.0
     radius_km: float = 0.0  # from (lat, lon) to the farthest boundary vertex
     area_sqkm: float = 0.0
+    bands: dict = field(default_factory=dict, repr=False, compare=False)  # see _edge_bands
 
     def contains(self, lat: float, lon: float) -> bool:
         x0, y0, x1, y1 = self.bbox
-        return x0 <= lon <= x1 and y0 <= lat <= y1 and point_in_polygons(self.polygons, lon, lat)
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            return False
+        if not self.bands:
+            return point_in_polygons(self.polygons, lon, lat)
+        inside = False  # even-odd over the edges that span this latitude band only
+        for xi, yi, xj, yj in self.bands.get(int((lat - y0) / BAND_DEG), ()):
+            if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+                inside = not inside
+        return inside
 
     def distance_deg(self, lat: float, lon: float) -> float:
         kx = math.cos(math.radians(lat))
@@ -221,6 +230,25 @@ class Governorate:
                 for (ax, ay), (bx, by) in zip(ring, ring[1:]):
                     best = min(best, _seg_dist_deg(lon, lat, ax, ay, bx, by, kx))
         return best
+
+
+BAND_DEG = 0.02
+
+
+def _edge_bands(polys, y0: float) -> dict[int, list]:
+    """Every ring edge filed under each horizontal band (BAND_DEG high) it spans, so that a
+    point-in-polygon test looks at a handful of edges instead of thousands. The even-odd rule
+    over all rings handles holes and several parts alike."""
+    bands: dict[int, list] = {}
+    for poly in polys:
+        for ring in poly:
+            for (xi, yi), (xj, yj) in zip(ring, ring[1:]):
+                if yi == yj:
+                    continue
+                lo, hi = (yi, yj) if yi < yj else (yj, yi)
+                for b in range(int((lo - y0) / BAND_DEG), int((hi - y0) / BAND_DEG) + 1):
+                    bands.setdefault(b, []).append((xi, yi, xj, yj))
+    return bands
 
 
 def _read_names(path: Path) -> dict[str, tuple[str, ...]]:
@@ -271,7 +299,8 @@ def load(geojson_path: Path | str = GEOJSON_PATH, names_path: Path | str = NAMES
         out.append(Governorate(
             pcode=p["PCODE"], name=p["NAME_EN"], name_ar=p.get("NAME_ARA", ""),
             aliases=names.get(p["PCODE"], ()), polygons=polys, bbox=bbox, lat=round(lat, 5),
-            lon=round(lon, 5), radius_km=round(radius, 1), area_sqkm=float(p.get("AREA_SQKM") or 0)))
+            lon=round(lon, 5), radius_km=round(radius, 1), area_sqkm=float(p.get("AREA_SQKM") or 0),
+            bands=_edge_bands(polys, bbox[1])))
     return tuple(sorted(out, key=lambda g: g.pcode))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 MAGIC = b"CMGAZ\n"
 KINDS = ("populated_place", "town", "neighbourhood", "airbase", "airport", "hospital", "crossing", "base",
          "site", "admin2", "admin1", "region", "border", "country", "sea")

@@ -109,8 +109,10 @@ def fold_many(names: list[str]) -> list[str]:
     blob = "\n".join(n.replace("\n", " ") for n in names).casefold()
     if not blob.isascii():
         blob = unicodedata.normalize("NFKD", blob)
-    blob = _NON_WORD.sub(" ", blob.translate(_TRANSLATE))
-    blob = blob.replace(" \n", "\n").replace("\n ", "\n").strip(" ")  # runs are single spaces
+    blob = blob.translate(_TRANSLATE)
+    if not blob.isalnum():  # (a single plain word needs nothing more)
+        blob = _NON_WORD.sub(" ", blob)
+        blob = blob.replace(" \n", "\n").replace("\n ", "\n").strip(" ")  # runs are single spaces
     return blob.split("\n")
 
 
@@ -136,12 +138,15 @@ def canon_many(folded: list[str]) -> list[str]:
 def loose_many(exact: list[str]) -> list[str]:
     """:func:`key_loose` of many exact keys at once."""
     blob = "\n".join(exact)
-    blob = _ARTICLE_WORD2.sub("", blob)
-    blob = _ARTICLE_WORD3.sub("", blob)
+    if " " in blob:  # a standalone article is followed by another word
+        blob = _ARTICLE_WORD2.sub("", blob)
+        blob = _ARTICLE_WORD3.sub("", blob)
     blob = _FUSED.sub(_group, blob)
-    blob = _AR_ARTICLE.sub("", blob)
+    if "ال" in blob:
+        blob = _AR_ARTICLE.sub("", blob)
     blob = blob.replace(" ", "")
-    blob = _DOUBLES.sub(_first, blob)
+    if _DOUBLES.search(blob):
+        blob = _DOUBLES.sub(_first, blob)
     blob = _ENDING.sub("a", blob)
     return blob.split("\n")
 

@@ -22,6 +22,7 @@ Leading words such as "at", "in", "the", "a" are skipped.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,6 +42,7 @@ _FILLERS = re.compile(
     r"^(?:(?:at|in|on|inside|into|from|over|to|towards?|within|across|throughout|of|the|a|an|some|"
     r"somewhere\s+in|parts\s+of|part\s+of)\s+)+", re.I)
 _STRIP = " \t\r\n.,;:!?\"'“”‘’«»()[]{}"
+_NOT_PLAIN = re.compile(r"[,()'’\d]|\sin\s", re.I)
 
 _DESCRIPTORS: dict[str, str] = {
     # kind group -> regex (order matters: more specific first); Arabic words come before the name
@@ -177,8 +179,8 @@ class Place:
 
 
 def _alt(m: Match) -> dict:
-    r = m.record
-    return {"name": r.name, "gazetteer_id": r.gazetteer_id, "lat": round(r.lat, 5), "lon": round(r.lon, 5),
+    r = m.record  # coordinates are stored as published (5 decimals at most)
+    return {"name": r.name, "gazetteer_id": r.gazetteer_id, "lat": r.lat, "lon": r.lon,
             "precision": r.precision, "radius_km": round(r.radius_km, 1), "admin1": r.admin1, "country": r.country,
             "kind": r.kind, "source": r.source}
 
@@ -201,6 +203,7 @@ class Resolver:
         self._gaz = gazetteer
         self.fallback = fallback
         self._cached: Callable[[str, Optional[str]], dict] = lru_cache(maxsize=cache_size)(self._resolve_uncached)
+        self._cc_memo: dict[str, str] = {}
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -214,7 +217,13 @@ class Resolver:
         """See :func:`geodata.resolve`."""
         if text is None:
             text = ""
-        country = self.country_code(country) if country else None
+        if country:
+            cc = self._cc_memo.get(country)
+            if cc is None:
+                cc = self._cc_memo[country] = self.country_code(country) or ""
+            country = cc or None
+        else:
+            country = None
         d = self._cached(str(text), country)
         out = dict(d)
         out["alternatives"] = [dict(a) for a in d["alternatives"]]
@@ -235,6 +244,17 @@ class Resolver:
         self._online_error = None
         if not t:
             return self._not_found(text, "empty place text")
+        if not _NOT_PLAIN.search(t):
+            # A plain name (no punctuation, digits or " in "): the whole-name lookup of step 2,
+            # without the phrase machinery. Anything else, or a miss, takes the full path.
+            s = _strip_fillers(t)
+            lk = self.gazetteer.lookup(s, country, fuzzy=False) if s else None
+            if lk is not None and lk.best is not None:
+                r = lk.best.record
+                return {"query": text, "name": r.name, "gazetteer_id": r.gazetteer_id, "lat": r.lat, "lon": r.lon,
+                        "precision": r.precision, "radius_km": round(r.radius_km, 1), "admin1": r.admin1,
+                        "country": r.country, "source": r.source, "alternatives": [_alt(m) for m in lk.others],
+                        "kind": r.kind, "match": MATCH_NAMES[lk.best.tier], "note": ""}
         try:
             place = self._phrase(t, country, 0)
         except NotFound as exc:
@@ -284,7 +304,7 @@ class Resolver:
         if not s:
             raise NotFound(f"no place name in {t!r}")
         # 2. the whole phrase as a name (no fuzzy matching yet)
-        p = self._name(s, country, where=where, fuzzy=False, online=False)
+        p = self._name(s, country, where=where, fuzzy=False, online=False, stripped=True)
         if p is not None:
             return p
         # 3. borders
@@ -362,7 +382,7 @@ class Resolver:
             if p is not None:
                 return p
         # 11. a plain name (fuzzy spelling, then online)
-        p = self._name(s, country, where=where, fuzzy=True, online=True)
+        p = self._name(s, country, where=where, fuzzy=True, online=True, stripped=True)
         if p is not None:
             return p
         # 12. "X and Y"
@@ -395,8 +415,9 @@ class Resolver:
     # ------------------------------------------------------------------ pieces
 
     def _name(self, name: str, country: Optional[str], *, kinds=None, where=None, fuzzy: bool = True,
-              online: bool = True) -> Optional[Place]:
-        name = _strip_fillers(name)
+              online: bool = True, stripped: bool = False) -> Optional[Place]:
+        if not stripped:
+            name = _strip_fillers(name)
         if not name:
             return None
         lk = self.gazetteer.lookup(name, country, kinds, fuzzy=fuzzy, where=where)
@@ -615,13 +636,22 @@ class Resolver:
         return p
 
     def _admin1_of_disc(self, p: Place) -> Optional[str]:
-        """The governorate if the whole disc lies in one (Syria only), else None."""
+        """The governorate if the whole disc lies in one (Syria only), else None. (Sampled at the
+        centre and eight points on the rim, on a sphere: a membership test, not a measurement.)"""
         if p.country not in (None, "SY"):
             return None
         names = set()
-        pts = [(p.lat, p.lon)] + [relative.destination(p.lat, p.lon, b, p.radius_km) for b in range(0, 360, 30)]
+        pts = [(p.lat, p.lon)] + [_sphere_destination(p.lat, p.lon, b, p.radius_km) for b in range(0, 360, 45)]
         for lat, lon in pts:
             names.add(govmod.admin1_at(lat, lon, max_km=0.0))
             if len(names) > 1:
                 return None
         return names.pop() if names else None
+
+
+def _sphere_destination(lat: float, lon: float, bearing: float, km: float) -> tuple[float, float]:
+    d = km / govmod.EARTH_RADIUS_KM
+    la1, lo1, b = math.radians(lat), math.radians(lon), math.radians(bearing)
+    la2 = math.asin(math.sin(la1) * math.cos(d) + math.cos(la1) * math.sin(d) * math.cos(b))
+    lo2 = lo1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(la1), math.cos(d) - math.sin(la1) * math.sin(la2))
+    return math.degrees(la2), (math.degrees(lo2) + 540) % 360 - 180
