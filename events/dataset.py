@@ -61,6 +61,9 @@ class Dataset:
     # The validated schema Events by id (curated data only; {} for imports): the yaml-dir export.
     records: dict = field(default_factory=dict, repr=False)
     _registry: list = field(default_factory=list, repr=False, compare=False)
+    # Derived look-ups kept with the dataset (pickled with it), e.g. events.filters' index under
+    # "filters". Never part of equality; a consumer checks its entry is still for these frames.
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def registry(self) -> ActorRegistry:

@@ -8,13 +8,16 @@
         actors.parquet
 
 Tuple columns (participants, via, excerpts, aliases) are Arrow list<string> columns; `extra`
-(a dict per event) is a JSON string column. `save_dataset` writes to a temporary folder and
-renames it into place, so a half-written dataset is never listed.
+(a dict per event) is one string column per key ("extra.<key>"). `status_derived` is a string
+column (datasets stored when it was a boolean load with the status string in its place).
+`save_dataset` writes to a temporary folder and renames it into place, so a half-written
+dataset is never listed.
 
 - `data_folder() -> Path`: $CONFLICT_MAP_DATA if set, else events/data/imported/.
 - `save_dataset(ds, folder=None, report=None, source_file=None, slug=None) -> Path`.
 - `list_datasets(folder=None) -> list[StoredDataset]` (sorted by name; unreadable folders skipped).
-- `load_dataset(path) -> Dataset` (a folder from list_datasets or save_dataset).
+- `load_dataset(path) -> Dataset` (a folder from list_datasets or save_dataset), with the filter
+  index already built (events.filters.prepare).
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import ACTOR_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, ROLE_COLUMNS, Dataset
+from .filters import prepare as prepare_filters
 
 ENV = "CONFLICT_MAP_DATA"
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "data" / "imported"
@@ -100,8 +104,6 @@ def _arrow_table(df: pd.DataFrame, columns):
                            type=pa.int64())
         elif c == "n_claims":
             arr = pa.array(s.to_numpy(dtype="int64"), type=pa.int64())
-        elif c == "status_derived":
-            arr = pa.array(s.to_numpy(dtype=bool), type=pa.bool_())
         else:
             arr = pa.array(s.fillna("").astype(str).to_numpy(dtype=object), type=pa.string())
         arrays.append(arr)
@@ -180,6 +182,7 @@ def list_datasets(folder: Optional[Path | str] = None) -> list[StoredDataset]:
 def _read_frame(path: Path, columns) -> pd.DataFrame:
     """Read one frame column by column (low peak memory: each Arrow column is converted and
     dropped before the next is read)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path, memory_map=True, pre_buffer=False)
@@ -201,12 +204,22 @@ def _read_frame(path: Path, columns) -> pd.DataFrame:
             data[c] = pd.Series(col.to_numpy(), dtype="float64")
         elif c == "n_claims":
             data[c] = pd.Series(col.to_numpy(), dtype="int64")
-        elif c == "status_derived":
-            data[c] = pd.Series(col.to_numpy(), dtype=bool)
+        elif c == "status_derived" and pa.types.is_boolean(col.type):
+            data[c] = _legacy_status_derived(col, data.get("status"))
         else:
             data[c] = col.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan)).astype("str")
         del col
     return pd.DataFrame(data, columns=list(columns))
+
+
+def _legacy_status_derived(col, status: Optional[pd.Series]) -> pd.Series:
+    """Datasets stored before status_derived held the derived status string had a boolean
+    (always True: an import's status is the derived one). True -> the row's status, else ""."""
+    flags = col.to_numpy(zero_copy_only=False)
+    flags = np.asarray(pd.Series(flags, dtype=object).fillna(False), dtype=bool)
+    if status is None:
+        status = pd.Series([""] * len(flags), dtype="str")
+    return status.where(flags, "").astype("str")
 
 
 def _dicts(pf, keys: list[str]) -> list[dict]:
@@ -268,11 +281,15 @@ def load_dataset(path: Path | str) -> Dataset:
     frames = {f: _read_frame(path / f"{f}.parquet", cols) for f, cols in FRAMES.items()}
     report = ImportReport.from_dict(meta["report"]) if meta.get("report") else None
     updated = dt.datetime.fromisoformat(meta["updated"]) if meta.get("updated") else None
-    return Dataset(
+    ds = Dataset(
         name=str(meta.get("name") or path.name), kind=meta.get("kind") or "acled", updated=updated,
         problems=skipped_problems(report.source, report.skipped) if report else [],
         sources={}, **frames,
     )
+    # The filter index now, not on the first filter: st.cache_data keeps a pickle of what this
+    # returns and every rerun gets a fresh copy, so only an index built here reaches them all.
+    prepare_filters(ds)
+    return ds
 
 
 def load_report(path: Path | str):

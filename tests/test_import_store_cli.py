@@ -35,6 +35,48 @@ def test_store_round_trip(tmp_path):
     assert len(store.list_datasets(tmp_path)) == 2
 
 
+def test_store_writes_status_derived_as_a_string_and_reads_old_boolean_ones(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ds, report = import_csv(ACLED)
+    path = store.save_dataset(ds, tmp_path, report=report)
+    table = pq.read_table(path / "events.parquet")
+    assert pa.types.is_string(table.schema.field("status_derived").type)
+    assert store.load_dataset(path).events["status_derived"].eq("claimed").all()
+
+    # a dataset stored before the fix: status_derived a boolean column (True, one null, one False)
+    i = table.schema.get_field_index("status_derived")
+    flags = [True] * table.num_rows
+    flags[1], flags[2] = None, False
+    pq.write_table(table.set_column(i, "status_derived", pa.array(flags, type=pa.bool_())),
+                   path / "events.parquet")
+    back = store.load_dataset(path)
+    want = ["claimed"] * table.num_rows
+    want[1] = want[2] = ""  # not known to be the derived status
+    assert back.events["status_derived"].tolist() == want
+    assert str(back.events["status_derived"].dtype) == "str"
+    expected = ds.events.copy()
+    expected["status_derived"] = pd.Series(want, dtype="str")
+    pd.testing.assert_frame_equal(back.events, expected)
+
+
+def test_loaded_dataset_has_its_filter_index_and_keeps_it_when_pickled(tmp_path):
+    import pickle
+
+    from events.filters import Filters, apply_filters, filter_index
+
+    ds, report = import_csv(ACLED)
+    back = store.load_dataset(store.save_dataset(ds, tmp_path, report=report))
+    idx = filter_index(back)
+    assert idx.valid_for(back) and idx._actors is not None and "status" in idx._codes
+    copy = pickle.loads(pickle.dumps(back))  # what st.cache_data hands each rerun
+    assert filter_index(copy).valid_for(copy) and filter_index(copy)._actors is not None
+    f = Filters(statuses=("claimed",), actors=tuple(back.roles["actor_id"][:2]))
+    pd.testing.assert_frame_equal(apply_filters(copy, f).events, apply_filters(ds, f).events)
+    assert apply_filters(copy, f).matched_roles == apply_filters(ds, f).matched_roles
+
+
 def test_data_folder_env(monkeypatch, tmp_path):
     monkeypatch.setenv(store.ENV, str(tmp_path))
     assert store.data_folder() == tmp_path.resolve()
