@@ -48,6 +48,10 @@ def test_frames_have_the_contract_columns(imported):
     assert ds.kind == "acled"
     assert str(ds.events["date_start"].dtype) == "datetime64[us]"
     assert ds.events["status"].eq("claimed").all() and ds.events["n_claims"].eq(1).all()
+    # the contract: status_derived holds the derived status string, status_reason the override's reason
+    assert str(ds.events["status_derived"].dtype) == "str"
+    assert ds.events["status_derived"].eq(ds.events["status"]).all()
+    assert ds.events["status_reason"].eq("").all()
 
 
 def test_every_geo_precision_maps(imported):

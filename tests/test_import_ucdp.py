@@ -33,6 +33,13 @@ def test_full_ged_sample_imports_every_record():
     assert (ds.events["country"] == "SY").sum() == 265
 
 
+def test_status_is_claimed_and_derived_as_a_string():
+    ds, _ = import_csv(SLICE)
+    assert ds.events["status"].eq("claimed").all()
+    assert str(ds.events["status_derived"].dtype) == "str"
+    assert ds.events["status_derived"].eq("claimed").all() and ds.events["status_reason"].eq("").all()
+
+
 def test_slice_every_code():
     ds, report = import_csv(SLICE)
     rows = records(SLICE)

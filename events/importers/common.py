@@ -627,7 +627,8 @@ def assemble(
         "summary": S(ev["summary"], "str"),
         "event_type": S(ev["event_type"], "str"),
         "status": pd.Series([vocab.DEFAULT_STATUS] * n, index=idx, dtype="str"),
-        "status_derived": pd.Series(np.ones(n, dtype=bool), index=idx),
+        # an import has no stances: its status is the derived one, and never overridden
+        "status_derived": pd.Series([vocab.DEFAULT_STATUS] * n, index=idx, dtype="str"),
         "status_reason": S(ev.get("status_reason", [""] * n), "str"),
         "date_start": S(ev["date_start"]).astype("datetime64[us]"),
         "date_end": S(ev["date_end"]).astype("datetime64[us]"),
