@@ -348,13 +348,16 @@ def admin1_at(lat: float, lon: float, max_km: float = 3.0) -> Optional[str]:
 
 def outline_geojson() -> dict:
     """The simplified governorates as a GeoJSON FeatureCollection for a display layer (a fresh
-    copy each call), with properties ``name``, ``name_ar``, ``pcode``, ``admin1``."""
+    copy each call), with properties ``name``, ``name_ar``, ``pcode``, ``admin1`` and
+    ``label_lat``/``label_lon`` (a point inside the governorate, for its label)."""
     with open(GEOJSON_PATH, encoding="utf-8") as f:
         fc = json.load(f)
+    inside = {g.pcode: (g.lat, g.lon) for g in governorates()}
     for feat in fc["features"]:
         p = feat["properties"]
+        lat, lon = inside.get(p["PCODE"], (None, None))
         feat["properties"] = {"name": p["NAME_EN"], "name_ar": p.get("NAME_ARA", ""), "pcode": p["PCODE"],
-                              "admin1": p["NAME_EN"]}
+                              "admin1": p["NAME_EN"], "label_lat": lat, "label_lon": lon}
     fc["attribution"] = "Governorate boundaries: OCHA, via HDX (CC BY 3.0 IGO), simplified"
     return fc
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Optional
@@ -118,10 +119,16 @@ _BORDER_PAIR = re.compile(r"^(?:the\s+)?(?P<a>[a-z]+)\s*[-–—/]?\s*(?P<b>[a-z
                           r"(?:\s+(?:area|region|zone|strip))?$", re.I)
 _BORDER_ONE = re.compile(r"^(?:the\s+)?(?P<b>[a-z]+)\s+(?:border|frontier)(?:\s+(?:area|region|zone|strip))?$", re.I)
 
-DEMONYMS = {
-    "syrian": "SY", "syria": "SY", "turkish": "TR", "turkey": "TR", "turkiye": "TR", "iraqi": "IQ", "iraq": "IQ",
-    "lebanese": "LB", "lebanon": "LB", "jordanian": "JO", "jordan": "JO", "israeli": "IL", "israel": "IL",
+# Country adjectives ("a Syrian airbase" is somewhere in Syria, not the village of Suran).
+ADJECTIVES = {
+    "syrian": "SY", "turkish": "TR", "iraqi": "IQ", "lebanese": "LB", "jordanian": "JO", "israeli": "IL",
+    "palestinian": "PS", "iranian": "IR", "russian": "RU", "ukrainian": "UA", "egyptian": "EG", "saudi": "SA",
+    "american": "US", "british": "GB", "french": "FR", "german": "DE", "libyan": "LY", "yemeni": "YE",
+    "afghan": "AF", "qatari": "QA", "emirati": "AE", "kuwaiti": "KW", "cypriot": "CY", "georgian": "GE",
+    "armenian": "AM", "azerbaijani": "AZ",
 }
+DEMONYMS = {**ADJECTIVES, "syria": "SY", "turkey": "TR", "turkiye": "TR", "iraq": "IQ", "lebanon": "LB",
+            "jordan": "JO", "israel": "IL"}
 
 
 class NotFound(Exception):
@@ -204,6 +211,7 @@ class Resolver:
         self.fallback = fallback
         self._cached: Callable[[str, Optional[str]], dict] = lru_cache(maxsize=cache_size)(self._resolve_uncached)
         self._cc_memo: dict[str, str] = {}
+        self._local = threading.local()
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -305,6 +313,10 @@ class Resolver:
             raise NotFound(f"no place name in {t!r}")
         # 2. the whole phrase as a name (no fuzzy matching yet)
         p = self._name(s, country, where=where, fuzzy=False, online=False, stripped=True)
+        if p is not None:
+            return p
+        # a country's adjective alone ("Syrian") is that country
+        p = self._adjective(s)
         if p is not None:
             return p
         # 3. borders
@@ -410,7 +422,15 @@ class Resolver:
             reason += " and the online geocoder found nothing"
         raise NotFound(reason)
 
-    _online_error: Optional[str] = None
+    @property
+    def _online_error(self) -> Optional[str]:
+        """Why the online fallback failed for the phrase being resolved (per thread: Streamlit
+        serves sessions from several threads)."""
+        return getattr(self._local, "online_error", None)
+
+    @_online_error.setter
+    def _online_error(self, value: Optional[str]) -> None:
+        self._local.online_error = value
 
     # ------------------------------------------------------------------ pieces
 
@@ -459,11 +479,36 @@ class Resolver:
             return lk.best.record
         return None
 
+    def _adjective(self, text: str, what: str = "", operator_hint: Optional[str] = None) -> Optional[Place]:
+        """ "Syrian", "an Iraqi town": only the country is known. For a site ("a Russian airbase")
+        the adjective may name who runs it rather than where it is: then the hinted country is
+        assumed (``operator_hint``), and the note says so."""
+        adj = _strip_fillers(text)
+        cc = ADJECTIVES.get(adj.lower())
+        if not cc:
+            return None
+        where_cc = operator_hint or cc
+        rec = self.gazetteer.by_id(f"country:{where_cc}")
+        if rec is None:
+            return None
+        p = Place.of(rec, "exact")
+        if where_cc == cc:
+            p.notes.append(f"{what or 'a place'} somewhere in {rec.name}: only the country is known")
+        else:
+            p.notes.append(f"{what or 'a place'} described as {adj}: that may name its operator, not its "
+                           f"country; the hinted country ({rec.name}) is assumed")
+        return p
+
     def _descriptor(self, name: str, group: str, country: Optional[str], where=None) -> Optional[Place]:
         kinds, fallback = _DESC_KINDS[group]
         name = _strip_fillers(name)
         if not name or _BARE_DESC.match(name):
             return None
+        site = fallback in ("site_near", "site_in")
+        article = "an" if group[0] in "aeiou" else "a"
+        p = self._adjective(name, f"{article} {group}", operator_hint=country if site else None)
+        if p is not None:
+            return p
         lk = self.gazetteer.lookup(name, country, kinds, where=where)
         if lk.best is None:
             p = self._name(name, country, kinds=kinds, where=where)
@@ -471,6 +516,8 @@ class Resolver:
                 return None
             if p.kind in kinds or p.match == "online":
                 return p
+            if p.match == "fuzzy":
+                return None  # a loosely spelled namesake of another kind: too weak a clue
             rec_kind = p.kind
         else:
             p = Place.of(lk.best.record, MATCH_NAMES[lk.best.tier], [_alt(m) for m in lk.others])
@@ -478,6 +525,8 @@ class Resolver:
                 p.notes.append(f"spelling matched loosely (transliteration): check {p.name!r}")
             if lk.kind_matched:
                 return p
+            if lk.best.tier == 3:
+                return None  # a loosely spelled namesake of another kind: too weak a clue
             rec_kind = p.kind
         # Only a namesake of another kind was found.
         if fallback == "admin1":

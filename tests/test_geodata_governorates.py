@@ -137,7 +137,10 @@ def test_outline_geojson_for_display():
     fc = gv.outline_geojson()
     assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 14
     props = fc["features"][0]["properties"]
-    assert set(props) == {"name", "name_ar", "pcode", "admin1"}
+    assert set(props) == {"name", "name_ar", "pcode", "admin1", "label_lat", "label_lon"}
+    for f in fc["features"]:
+        p = f["properties"]
+        assert gv.admin1_at(p["label_lat"], p["label_lon"]) == p["admin1"]
     assert "OCHA" in fc["attribution"]
     fc["features"].clear()  # a fresh copy each call
     assert len(gv.outline_geojson()["features"]) == 14

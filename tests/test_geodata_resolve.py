@@ -228,6 +228,22 @@ def test_an_unknown_airbase_named_after_a_town_is_near_that_town():
     assert "no airbase named" in d["note"] and d["anchor"]["name"] == "Manbij"
 
 
+def test_country_adjectives_are_the_country_not_a_village_that_sounds_alike():
+    # "Syrian" has the skeleton "srn", like the village of Suran in Hama: never that
+    d = r("a Syrian airbase")
+    assert d["gazetteer_id"] == "country:SY" and d["precision"] == 6
+    assert "only the country is known" in d["note"]
+    assert r("Syrian")["gazetteer_id"] == "country:SY"
+    assert r("an Iraqi town")["gazetteer_id"] == "country:IQ"
+    # for a site the adjective may name the operator: the hinted country, said so
+    d = r("the Russian airbase")
+    assert d["gazetteer_id"] == "country:SY" and "operator" in d["note"]
+
+
+def test_a_loosely_spelled_namesake_of_another_kind_is_not_a_site():
+    assert r("Xqzv airbase")["lat"] is None
+
+
 def test_a_province_without_polygon_is_centred_on_its_namesake_town():
     d = r("Kandahar province", None)
     assert d["country"] == "AF" and d["precision"] == 4 and d["radius_km"] >= 75
