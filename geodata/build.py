@@ -6,6 +6,7 @@ inputs and the result is cached on disk.
 from __future__ import annotations
 
 import array
+import bisect
 import csv
 import json
 import math
@@ -15,7 +16,7 @@ import zlib
 from typing import Iterable, Optional
 
 from . import governorates as govmod
-from .index_format import INDEX_FORMAT, KINDS, MAGIC, SOURCES, TIERS, key_hash
+from .index_format import BUCKET_SHIFT, BUCKETS, INDEX_FORMAT, KINDS, MAGIC, SOURCES, TIERS, key_hash
 from .normalize import keys_many, skeleton
 from .precision import default_radius, radius_for_population
 
@@ -115,8 +116,13 @@ class _Builder:
         for tier, entries in zip(TIERS, self.entries):
             entries = sorted(set(entries))  # one entry per (key, record)
             nkeys += len(entries)
-            sections[f"hash{tier}"] = ("Q", array.array("Q", [e >> 24 for e in entries]).tobytes())
+            hashes = [e >> 24 for e in entries]
+            sections[f"hash{tier}"] = ("Q", array.array("Q", hashes).tobytes())
             sections[f"post{tier}"] = ("I", array.array("I", [e & mask for e in entries]).tobytes())
+            # where each value of a hash's top 16 bits starts: a lookup bisects ~30 entries, not 2 million
+            starts = array.array("I", (bisect.bisect_left(hashes, b << BUCKET_SHIFT) for b in range(BUCKETS)))
+            starts.append(len(hashes))
+            sections[f"start{tier}"] = ("I", starts.tobytes())
         sections.update({
             "lat": ("d", array.array("d", self.cols["lat"]).tobytes()),
             "lon": ("d", array.array("d", self.cols["lon"]).tobytes()),

@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Optional
 
 from . import governorates as govmod
-from .index_format import (AREA_KINDS, INDEX_FORMAT, KIND_RANK, KINDS, MAGIC, PLACE_KINDS, SITE_KINDS, SOURCES,
-                           TIERS, key_hash)
+from .index_format import (AREA_KINDS, BUCKET_SHIFT, INDEX_FORMAT, KIND_RANK, KINDS, MAGIC, PLACE_KINDS,
+                           SITE_KINDS, SOURCES, TIERS, key_hash)
 from .normalize import key_exact, key_loose, keys, skeleton
 
 log = logging.getLogger("geodata")
@@ -192,6 +192,7 @@ class Gazetteer:
         self._cols = self._s
         self._hashes = {t: self._s[f"hash{t}"] for t in TIERS}
         self._posts = {t: self._s[f"post{t}"] for t in TIERS}
+        self._starts = {t: self._s[f"start{t}"] for t in TIERS}
         self._rank_cols = tuple(self._s[c] for c in ("country", "kind", "source", "pop", "nhash"))
         self._gid_blob, self._name_blob = self._s["gid_blob"], self._s["name_blob"]
         t = self._tables
@@ -240,8 +241,10 @@ class Gazetteer:
             return []
         h = key_hash(key)
         hs = self._hashes[tier]
-        i = bisect.bisect_left(hs, h)
-        n = len(hs)
+        starts = self._starts[tier]
+        b = h >> BUCKET_SHIFT
+        n = starts[b + 1]
+        i = bisect.bisect_left(hs, h, starts[b], n)
         if i == n or hs[i] != h:
             return []
         post = self._posts[tier]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 MAGIC = b"CMGAZ\n"
 KINDS = ("populated_place", "town", "neighbourhood", "airbase", "airport", "hospital", "crossing", "base",
          "site", "admin2", "admin1", "region", "border", "country", "sea")
@@ -16,6 +16,8 @@ KIND_RANK = {k: r for r, ks in enumerate((SITE_KINDS, PLACE_KINDS, {"admin2"}, {
                                             {"country"}, {"sea"})) for k in ks}
 SOURCES = ("geonames", "ocha", "curated", "geonames-country")
 TIERS = (1, 2, 3)
+BUCKET_SHIFT = 48  # hashes are bucketed by their top 16 bits
+BUCKETS = 1 << (64 - BUCKET_SHIFT)
 
 
 def key_hash(key: str) -> int:
