@@ -116,6 +116,18 @@ def test_batch_keys_equal_single_keys(names):
         assert (a, b) == keys(n)[:2], n
 
 
+_PIECES = st.sampled_from(list("aelrszdtnh -'_AEZ0ال ةىأـ̧ḤāÉ,.()") + ["al ", "ez ", "ash ", "ad-", "Al-", " in "])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=12).map("".join), min_size=1, max_size=5))
+def test_batch_keys_equal_single_keys_on_name_like_text(names):
+    """The same, on text made of the pieces the rules care about (articles, doubles, Arabic)."""
+    k1, k2 = keys_many(names)
+    for n, a, b in zip(names, k1, k2):
+        assert (a, b) == keys(n)[:2], n
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=30))
 def test_exact_key_is_idempotent(text):
