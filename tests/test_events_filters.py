@@ -1,6 +1,5 @@
 """Shared filters (events/filters.py)."""
 import datetime as dt
-import time
 from pathlib import Path
 
 import numpy as np
@@ -98,15 +97,15 @@ def big_dataset(n=100_000):
     return Dataset(name="big", kind="acled", events=ev, claims=cl, roles=ro, actors=ac)
 
 
-def test_fast_on_100k_events():
+def test_combined_filters_on_100k_events():
+    # Speed is measured by benchmarks/scale.py, never here; this checks the combined filter at scale.
     big = big_dataset()
     f = Filters(date_from=D(2016, 1, 1), date_to=D(2019, 12, 31), actors=("a1", "a2", "a3"),
                 statuses=("confirmed", "disputed"), types=("shelling", "air_strike"), q="palmyra hospital")
-    apply_filters(big, f)
-    t = time.perf_counter()
     r = apply_filters(big, f)
-    assert time.perf_counter() - t < 1.0
     assert 0 < len(r.events) < 100_000
+    assert r.events["search_text"].str.contains("palmyra hospital", regex=False).all()
+    assert r.events["status"].isin(["confirmed", "disputed"]).all()
     assert set(r.matched_roles) == set(r.events["id"])
 
 
