@@ -41,6 +41,10 @@ from .normalize import key_exact, key_loose, keys, skeleton
 
 log = logging.getLogger("geodata")
 
+__all__ = ["Gazetteer", "Record", "Match", "Lookup", "Sources", "load", "get_gazetteer", "reset", "default_cache_dir",
+           "settings_key", "index_path", "MATCH_NAMES", "KINDS", "SITE_KINDS", "PLACE_KINDS", "AREA_KINDS",
+           "SOURCES", "CODE_MODULES"]
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SITES_PATH = DATA_DIR / "sites.csv"
 DEFAULT_MIN_POPULATION = 500
