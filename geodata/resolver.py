@@ -217,6 +217,7 @@ class Resolver:
     def gazetteer(self) -> Gazetteer:
         if self._gaz is None:
             self._gaz = get_gazetteer()
+            govmod.governorates()  # the polygons are part of the working set: load them with the index
         return self._gaz
 
     # ------------------------------------------------------------------ public
