@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 
@@ -160,8 +159,6 @@ def test_fresh_process_reuses_the_cache():
     env = subprocess_env()
     cmd = [PYTHON, "-m", "geodata", "build-index"]
     subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, timeout=600)
-    t = time.perf_counter()
     out = subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=60)
     info = json.loads(out.stdout)
     assert info["built"] is False and info["records"] > 10_000
-    assert time.perf_counter() - t < 30  # generous: only guards against a rebuild
