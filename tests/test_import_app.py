@@ -39,8 +39,6 @@ def test_picker_lists_stored_datasets_and_shows_one(monkeypatch, data_folder):
     assert '"event_id": "ged-300380"' in script  # a small dataset: one GeoJSON marker per event
 
 
-@pytest.mark.xfail(reason="pages/ui/state.write_url rewrites the address without `dataset` "
-                          "(it keeps only the filter keys); needs write_url to keep it", strict=False)
 def test_choice_is_kept_in_the_address(monkeypatch, data_folder):
     at = make_app(monkeypatch).run()
     at.sidebar.selectbox(key="ds_pick").set_value("ged-slice").run()

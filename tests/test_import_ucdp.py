@@ -11,7 +11,7 @@ from events.dataset import EVENT_COLUMNS
 from events.importers import import_csv
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT.parent / "shared" / "data" / "ucdp_ged231_sample1000.csv"
+SAMPLE = ROOT / "tests" / "fixtures" / "real" / "ucdp_ged231_sample1000.csv"
 SLICE = ROOT / "tests" / "fixtures" / "ucdp" / "ged231_slice.csv"
 
 
@@ -20,7 +20,6 @@ def records(path: Path) -> list[list[str]]:
         return list(csv.reader(f))
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="../shared/data is not beside the repository")
 def test_full_ged_sample_imports_every_record():
     rows = records(SAMPLE)
     expected = len(rows) - 1  # every record is well formed (checked: 49 fields each, valid codes)
