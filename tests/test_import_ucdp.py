@@ -15,6 +15,10 @@ SAMPLE = ROOT / "tests" / "fixtures" / "real" / "ucdp_ged231_sample1000.csv"
 SLICE = ROOT / "tests" / "fixtures" / "ucdp" / "ged231_slice.csv"
 
 
+# The longest date range (days, both ends included) each of our date precisions may stand for.
+MAX_SPAN_DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
+
+
 def records(path: Path) -> list[list[str]]:
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.reader(f))
@@ -32,6 +36,29 @@ def test_full_ged_sample_imports_every_record():
     assert (ds.events["country"] == "SY").sum() == 265
 
 
+def test_date_prec_fits_each_real_rows_span():
+    """GED's codebook: date_prec 1 exact day, 2 a 2-6 day range, 3 a week, 4 8-30 days (a month),
+    5 within a year. On the real sample every row's span must fit the precision we give it."""
+    ds, _ = import_csv(SAMPLE)
+    raw = pd.read_csv(SAMPLE, usecols=["id", "date_prec"], dtype=str).set_index("id")["date_prec"]
+    ev = ds.events.assign(code=ds.events["id"].str.removeprefix("ged-").map(raw))
+    span = (ev["date_end"] - ev["date_start"]).dt.days + 1
+    too_long = span > ev["date_precision"].map(MAX_SPAN_DAYS)
+    assert not too_long.any(), ev.loc[too_long, ["id", "code", "date_precision"]].head().to_dict("records")
+    # every code occurs in the sample; a week code (3) spans 7 days and is a week, not a month
+    assert set(ev["code"]) == {"1", "2", "3", "4", "5"}
+    assert ev.loc[ev["code"] == "3", "date_precision"].eq("week").all() and span[ev["code"] == "3"].eq(7).all()
+    assert ev.loc[ev["code"] == "4", "date_precision"].eq("month").all() and span[ev["code"] == "4"].max() > 7
+    assert ev.loc[ev["code"] == "5", "date_precision"].eq("year").all() and span[ev["code"] == "5"].max() > 31
+    # spot checks (id: date_start..date_end, code)
+    by_id = ev.set_index("id")
+    assert by_id.loc["ged-300380", "date_precision"] == "day"    # 2013-01-03..2013-01-03, 1
+    assert by_id.loc["ged-401115", "date_precision"] == "week"   # 2021-05-28..2021-05-29, 2
+    assert by_id.loc["ged-21300", "date_precision"] == "week"    # 1989-05-10..1989-05-16, 3
+    assert by_id.loc["ged-32433", "date_precision"] == "month"   # 1995-04-10..1995-04-20, 4
+    assert by_id.loc["ged-298457", "date_precision"] == "year"   # 1994-04-07..1994-05-31, 5
+
+
 def test_status_is_claimed_and_derived_as_a_string():
     ds, _ = import_csv(SLICE)
     assert ds.events["status"].eq("claimed").all()
@@ -46,11 +73,11 @@ def test_slice_every_code():
     assert report.rows_loaded == len(rows) - 1 and not report.skipped
     assert tuple(ds.events.columns) == EVENT_COLUMNS
     byid = {r[h.index("id")]: r for r in rows[1:]}
-    prec_map = {"1": "day", "2": "week", "3": "month", "4": "year", "5": "year"}
     for e in ds.events.itertuples():
         raw = byid[e.id.removeprefix("ged-")]
         assert e.precision == int(raw[h.index("where_prec")])  # one to one
-        assert e.date_precision == prec_map[raw[h.index("date_prec")]]
+        span = (e.date_end - e.date_start).days + 1  # days covered, both ends included
+        assert span <= MAX_SPAN_DAYS[e.date_precision]
         assert e.date_start == pd.Timestamp(raw[h.index("date_start")][:10])
         assert e.date_end == pd.Timestamp(raw[h.index("date_end")][:10])
         assert e.event_type == ("attack_on_civilians" if raw[h.index("type_of_violence")] == "3" else "armed_clash")

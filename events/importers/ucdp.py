@@ -11,8 +11,10 @@ date_prec, date_start, date_end, best.
 
 Mappings (DESIGN.md):
 - **where_prec** 1..7 -> our precision 1..7, one to one (our table is GED's).
-- **date_prec** -> date precision: 1 -> day, 2 -> week (a 2–6 day range), 3 -> month,
-  4 -> year, 5 -> year (a longer period); the range is GED's own date_start..date_end
+- **date_prec** -> date precision (GED codebook; the real sample agrees: 3 spans exactly 7
+  days, 4 spans 8–31 days, 5 up to a year): 1 (exact day) -> day, 2 (a 2–6 day range) -> week,
+  3 (a week) -> week, 4 (8–30 days, a month) -> month, 5 (within a year) -> year; the range
+  is GED's own date_start..date_end
   (time of day dropped); date_end before date_start is a malformed row. Basis `stated`.
 - **type_of_violence** 1 (state-based) and 2 (non-state) -> armed_clash; 3 (one-sided) ->
   attack_on_civilians.
@@ -64,7 +66,7 @@ MODELLED = ("where_prec", "latitude", "longitude", "date_prec", "date_start", "d
             "where_description", "source_headline", "source_original", "source_article", "best")
 
 WHERE_PREC = {str(i): i for i in range(1, 8)}
-DATE_PREC = {"1": "day", "2": "week", "3": "month", "4": "year", "5": "year"}
+DATE_PREC = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"}
 VIOLENCE = {"1": "armed_clash", "2": "armed_clash", "3": "attack_on_civilians"}
 VIOLENCE_LABEL = {"1": "state-based", "2": "non-state", "3": "one-sided"}
 SYRIA_ADM1 = {  # GED -> OCHA NAME_EN (../shared/data/syr_admin1_governorates.geojson)
