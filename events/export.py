@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
@@ -78,8 +79,25 @@ def _source_label(ds, source_id: str) -> str:
     return ds.actor_name(rec.meta.outlet)
 
 
-def to_csv(ds, events_subset=None) -> str:
-    """One row per event with ACLED-like columns (CSV_COLUMNS), as text."""
+# CSV injection (OWASP): a spreadsheet reads a cell starting with one of these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text value a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+cmd|...``,
+    ``@SUM(...)``) with a leading apostrophe, so it shows as text; plain numbers such as ``-3.5``
+    and every other value unchanged."""
+    if isinstance(value, str) and value and value[0] in FORMULA_START and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def to_csv(ds, events_subset=None, *, for_spreadsheets: bool = True) -> str:
+    """One row per event with ACLED-like columns (CSV_COLUMNS), as text.
+
+    ``for_spreadsheets`` (the default) neutralises text cells that a spreadsheet would read as a
+    formula (see ``spreadsheet_safe``): data may come from anyone's upload."""
     ev = _subset(ds, events_subset)
     claimants = _roles_by_event(ds, "claimant")
     sources: dict[str, list[str]] = {}
@@ -117,6 +135,8 @@ def to_csv(ds, events_subset=None) -> str:
             "claimants": "; ".join(name(a) for a in claimants.get(e.id, [])),
             "fatalities_text": e.fatalities_text, "n_claims": int(e.n_claims),
         })
+    if for_spreadsheets:
+        rows = [{k: spreadsheet_safe(v) for k, v in r.items()} for r in rows]
     buf = io.StringIO()
     pd.DataFrame(rows, columns=list(CSV_COLUMNS)).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()

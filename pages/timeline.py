@@ -91,7 +91,8 @@ else:
         .add_params(pick)
         .properties(height=max(140, 26 * len(data) + 60))
     )
-    result = st.altair_chart(chart, key=CHART_KEY, on_select="rerun", selection_mode="pick", width="stretch")
+    result = st.altair_chart(chart, key=CHART_KEY, on_select="rerun", selection_mode="pick", width="stretch",
+                             height=max(140, 26 * len(data) + 60) + 90)
 
     picked = None
     sel = (result.get("selection") if isinstance(result, dict) else getattr(result, "selection", None)) or {}

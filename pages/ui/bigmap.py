@@ -50,10 +50,11 @@ _ID_RE = re.compile(r"^(.*?)([1-9]\d{0,14})$")
 
 
 def _json(obj: Any) -> str:
-    """Compact JSON safe to put inside a <script> (no '</', no HTML-significant characters)."""
+    """Compact JSON safe to put inside a <script> (no '</', no HTML-significant characters, and no
+    backtick or dollar sign either, should the script ever sit in a JS template literal)."""
     s = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
     return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace(
-        "\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        "\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("`", "\\u0060").replace("$", "\\u0024")
 
 
 def _split_ids(ids: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -127,7 +128,9 @@ def compact_payload(events_df: pd.DataFrame, max_events: int = MAX_EVENTS) -> di
     dprec = np.where(dprec < 0, 0, dprec)
     prec = pd.to_numeric(e["precision"], errors="coerce").fillna(0).astype("int64").to_numpy() if "precision" in e else np.zeros(n, "int64")
     payload.update({
-        "prefixes": [safe(p) for p in prefixes],
+        # raw: ids only ever reach feature properties (given back to Python), never HTML; _json
+        # makes them safe inside the script
+        "prefixes": list(prefixes),
         "p": pidx.tolist(),
         "k": num.tolist(),
         "s": status_codes.astype("int64").tolist(),

@@ -15,6 +15,8 @@ dataset is read from the address (``?dataset=<folder name>``); uploads cannot be
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 from pathlib import Path
 
@@ -25,6 +27,9 @@ from events.dataset import Dataset
 from events.load import load_curated
 
 from .html_safe import md
+from .uploads import MB, check_upload
+
+log = logging.getLogger(__name__)
 
 DATA_DIR_ENV = "EVENTS_DATA_DIR"
 
@@ -69,9 +74,10 @@ def show_problems(ds: Dataset) -> None:
         return
     files = sorted({p.file for p in ds.problems})
     n = len(ds.problems)
+    named = ", ".join(md(f) for f in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
     with st.expander(
-        f":material/warning: {n} problem{'s' if n != 1 else ''} in the data files "
-        f"({len(files)} file{'s' if len(files) != 1 else ''}); the valid events are shown",
+        f":material/warning: {n} problem{'s' if n != 1 else ''} in "
+        f"{len(files)} data file{'s' if len(files) != 1 else ''} ({named}); the valid events are shown",
         expanded=False,
     ):
         for p in ds.problems[:200]:
@@ -89,6 +95,8 @@ URL_KEY = "dataset"
 CURATED = "curated"
 UPLOAD = "upload"
 _UPLOADS = "_ds_uploads"  # {(sha256, format): (Dataset, ImportReport)}, this session only
+_UPLOAD_TIMES = "_ds_upload_times"  # {(sha256, format): when this session imported it}
+_UPLOAD_LAST = "_ds_upload_last"  # when the upload import_upload last returned was imported
 _MAX_UPLOADS = 2
 FORMAT_CHOICES = {"detect": "Detect from the header", "acled": "ACLED", "ucdp": "UCDP GED"}
 
@@ -119,12 +127,14 @@ def import_upload(data: bytes, filename: str, fmt: str | None):
 
     key = (hashlib.sha256(data).hexdigest(), fmt or "detect")
     cache: dict = st.session_state.setdefault(_UPLOADS, {})
+    times: dict = st.session_state.setdefault(_UPLOAD_TIMES, {})
     if key in cache:
+        st.session_state[_UPLOAD_LAST] = times.get(key)
         return cache[key]
-    bar = st.sidebar.progress(0.0, text=f"Importing {filename}…")
+    bar = st.sidebar.progress(0.0, text=f"Importing {md(filename)}…")
 
-    def progress(fraction: float, text: str) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=text)
+    def progress(fraction: float, text: str) -> None:  # the text quotes the file name: Markdown-escaped
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(text))
 
     class _Upload:
         name = filename
@@ -138,6 +148,9 @@ def import_upload(data: bytes, filename: str, fmt: str | None):
     while len(cache) >= _MAX_UPLOADS:
         cache.pop(next(iter(cache)))
     cache[key] = result
+    times[key] = st.session_state[_UPLOAD_LAST] = dt.datetime.now(dt.timezone.utc)
+    for k in [k for k in times if k not in cache]:
+        del times[k]
     return result
 
 
@@ -205,17 +218,28 @@ def dataset_picker() -> Dataset:
         st.sidebar.caption("Uploads stay in this session and cannot be shared by link.")
         if up is None:
             st.sidebar.info("Choose a CSV file; the curated events are shown until then.")
-            ds = curated_dataset()
-            show_problems(ds)
-            return ds
+            return _fallback_to_curated()
+        data = up.getvalue()
+        refused = check_upload(data, up.name, max_bytes=max_upload_bytes(), quote=md)
+        if refused:
+            st.sidebar.error(refused, icon=":material/error:")
+            return _fallback_to_curated()
         try:
-            ds, report = import_upload(up.getvalue(), up.name, None if fmt == "detect" else fmt)
+            ds, report = import_upload(data, up.name, None if fmt == "detect" else fmt)
         except ImportFailed as exc:
             st.sidebar.error(md(str(exc)), icon=":material/error:")
-            ds = curated_dataset()
-            return ds
+            return _fallback_to_curated()
+        except Exception as exc:  # noqa: BLE001 - a visitor's file must never break the page
+            log.exception("import of an uploaded file failed")
+            st.sidebar.error(
+                f"Could not import {md(up.name)}: the file could not be read as an ACLED or UCDP GED "
+                f"export ({md(type(exc).__name__)}). Check that it is the CSV export itself.",
+                icon=":material/error:",
+            )
+            return _fallback_to_curated()
         st.sidebar.caption(f"{FORMAT_LABELS.get(report.format, report.format)} · {md(up.name)}")
         show_import_summary(report)
+        _set_info(ds, "upload", uploaded_at())
         return ds
 
     if choice != CURATED:
@@ -225,17 +249,57 @@ def dataset_picker() -> Dataset:
             ds = load_stored_cached(str(d.path), _stamp(d.path))
         except Exception as exc:  # noqa: BLE001 - a broken folder must not break the app
             st.sidebar.error(f"Could not read the dataset {md(d.name)}: {md(exc)}")
-            ds = curated_dataset()
-            return ds
+            return _fallback_to_curated()
         report = store.load_report(d.path)
         if report is not None and report.rows_skipped:
             show_import_summary(report)
+        _set_info(ds, "stored", ds.updated or _parse_time(d.imported_at))
         return ds
 
     _set_url(None)
+    return _fallback_to_curated()
+
+
+def _fallback_to_curated() -> Dataset:
     ds = curated_dataset()
     show_problems(ds)
+    _set_info(ds, "curated", ds.updated)
     return ds
+
+
+# --------------------------------------------------------------------------- for the footer
+
+INFO_KEY = "_ds_info"  # {"origin": curated|stored|upload, "updated": datetime|None}
+
+
+def _set_info(ds: Dataset, origin: str, updated: dt.datetime | None) -> None:
+    st.session_state[INFO_KEY] = {"origin": origin, "updated": updated, "kind": ds.kind, "name": ds.name}
+
+
+def dataset_info() -> dict:
+    """Where the active dataset comes from and when its data was last updated (for the footer)."""
+    return dict(st.session_state.get(INFO_KEY) or {})
+
+
+def _parse_time(s: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(s) if s else None
+    except ValueError:
+        return None
+
+
+def uploaded_at() -> dt.datetime | None:
+    """When this session imported the upload import_upload last returned."""
+    return st.session_state.get(_UPLOAD_LAST)
+
+
+def max_upload_bytes() -> int:
+    """``server.maxUploadSize`` (.streamlit/config.toml) in bytes, as Streamlit counts megabytes."""
+    try:
+        mb = int(st.get_option("server.maxUploadSize"))
+    except Exception:  # noqa: BLE001
+        mb = 200
+    return mb * MB
 
 
 def active_dataset() -> Dataset:

@@ -322,7 +322,7 @@ class PointLayer(MacroElement):
           .ev-icon { background: none; border: none; }
           .ev-icon svg { filter: drop-shadow(0 0 1px #000) drop-shadow(0 1px 1px rgba(0,0,0,.45)); display: block; }
           .claim-label { font: 11px system-ui, sans-serif; padding: 1px 5px; opacity: .92; }
-          .leaflet-tooltip.ev-tip { white-space: normal; width: max-content; max-width: 260px; }
+          .leaflet-tooltip.ev-tip { white-space: normal; width: max-content; max-width: 260px; overflow-wrap: anywhere; }
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}

@@ -39,8 +39,12 @@ CSS = """
 .ev-summary { color: #374151; margin-bottom: .4rem; }
 .ev-override { font-size: .85rem; color: #4B5563; border-left: 3px solid #9CA3AF; padding-left: .5rem;
                margin: .25rem 0 .5rem; }
-.ev-facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .75rem; font-size: .92rem;
+.ev-facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .15rem .75rem; font-size: .92rem;
             margin: .3rem 0 .4rem; }
+/* Data may hold long unbroken strings (addresses, markup, a 10,000-character word): wrap them
+   anywhere rather than push the panel off the screen. */
+.ev-title, .ev-summary, .ev-override, .ev-facts dd, .claim-card, blockquote.excerpt, .src-text, .ev-facts {
+            overflow-wrap: anywhere; }
 .ev-facts dt { color: #6B7280; font-weight: 600; }
 .ev-facts dd { margin: 0; }
 .ev-muted { color: #6B7280; font-size: .85rem; }

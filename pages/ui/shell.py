@@ -49,7 +49,7 @@ def run_app() -> None:
         layout="wide",
         initial_sidebar_state="expanded",
     )
-    from . import panel, state  # noqa: PLC0415
+    from . import footer, panel, state  # noqa: PLC0415
     from .datasets import active_dataset  # noqa: PLC0415
 
     try:
@@ -71,6 +71,7 @@ def run_app() -> None:
         panel.inject_css()
         state.show_notices()
         page.run()
+        footer.render(ds)  # pages never st.stop(), so every page gets it
     finally:
         _local.depth -= 1
 
