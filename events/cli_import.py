@@ -6,7 +6,7 @@ the app's dataset picker lists. The format is detected from the header when not 
 data folder is $CONFLICT_MAP_DATA or events/data/imported/. Prints a summary, the skipped rows
 (row number as a spreadsheet shows it, column, reason) and any warnings.
 
-Exit codes: 0 imported; 1 no row could be loaded; 2 the file cannot be imported (unknown
+Exit codes: 0 imported; 1 no row could be loaded (nothing is written; the reasons are listed); 2 the file cannot be imported (unknown
 format, missing required columns, unreadable).
 """
 from __future__ import annotations
@@ -59,13 +59,18 @@ def run(args) -> int:
     except OSError as e:
         print(f"error: {src}: {e}", file=sys.stderr)
         return 2
-    if args.out:
-        out = Path(args.out)
-        folder, slug = out.parent, out.name
+    if not report.rows_loaded:
+        # Nothing to show: write no dataset (an empty one would only clutter the picker).
+        print(f"{FORMAT_LABELS[report.format]} {src.name}: nothing loaded ({report.summary()}); "
+              "no dataset written", file=sys.stderr)
     else:
-        folder, slug = store.data_folder(), store.slugify(name)
-    path = store.save_dataset(ds, folder, report=report, source_file=src.name, slug=slug)
-    print(f"{FORMAT_LABELS[report.format]} {src.name}: {report.summary()} -> {path}")
+        if args.out:
+            out = Path(args.out)
+            folder, slug = out.parent, out.name
+        else:
+            folder, slug = store.data_folder(), store.slugify(name)
+        path = store.save_dataset(ds, folder, report=report, source_file=src.name, slug=slug)
+        print(f"{FORMAT_LABELS[report.format]} {src.name}: {report.summary()} -> {path}")
     for w in report.warnings:
         print(f"warning: {w}")
     if report.unknown_columns:

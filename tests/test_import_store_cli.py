@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from events import store
+from events.dataset import EVENT_COLUMNS
 from events.importers import import_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,3 +149,46 @@ def test_build_map_uses_the_compact_layer_above_the_limit():
     assert "CompactEvents" in html or "window.__drawn" in html
     assert "/app/static/vendor/" in html and "cdn" not in html.lower()
     assert len(html) < 2_000_000
+
+
+def _one_row_with(src: Path, column: str, value: str) -> str:
+    """The header and first record of `src`, with `column` set to `value`, as CSV text."""
+    import csv
+    import io
+
+    with open(src, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))[:2]
+    rows[1][rows[0].index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("src, column, value", [
+    (ACLED, "time_precision", "9"), (GED, "date_prec", "9"), (ACLED, "latitude", "north"),
+])
+def test_import_with_no_loadable_row_gives_an_empty_dataset_and_the_reasons(src, column, value):
+    ds, report = import_csv(_one_row_with(src, column, value).encode(), name="none")
+    assert report.rows_read == 1 and report.rows_loaded == 0 and report.rows_skipped == 1
+    assert [(s.row, s.column) for s in report.skipped] == [(2, column)]
+    assert len(ds.events) == len(ds.claims) == len(ds.roles) == 0
+    assert tuple(ds.events.columns) == EVENT_COLUMNS and len(ds.problems) == 1
+
+
+def test_import_of_a_header_without_rows_gives_an_empty_dataset():
+    header = ACLED.read_text(encoding="utf-8").split("\n", 1)[0] + "\n"
+    ds, report = import_csv(header.encode(), name="header-only")
+    assert report.rows_read == 0 and report.rows_loaded == 0 and not report.skipped
+    assert ds.events.empty and ds.roles.empty
+
+
+def test_cli_import_with_no_loadable_row_exits_1_lists_the_reasons_and_writes_nothing(tmp_path):
+    bad = tmp_path / "one-row.csv"
+    bad.write_text(_one_row_with(ACLED, "time_precision", "9"), encoding="utf-8")
+    out = tmp_path / "out"
+    p = run_cli(str(bad), "--out", str(out), "--quiet")
+    assert p.returncode == 1, p.stderr
+    assert "Traceback" not in p.stderr
+    assert "nothing loaded" in p.stderr
+    assert "row 2: time_precision: time_precision '9' is not one of 1, 2, 3" in p.stdout
+    assert not out.exists()

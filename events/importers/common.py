@@ -678,7 +678,9 @@ def assemble(
 
 
 def _explode_roles(ids: pd.Series, tuples: pd.Series, role: str) -> pd.DataFrame:
-    lens = tuples.map(len).to_numpy()
+    # int64 even when there are no rows (an empty object Series maps to object dtype, which
+    # np.repeat refuses): a file none of whose rows loads still gives an empty Dataset.
+    lens = np.fromiter((len(t) for t in tuples), dtype=np.int64, count=len(tuples))
     flat = [a for t in tuples for a in t]
     out = pd.DataFrame({
         "event_id": pd.array(np.repeat(ids.to_numpy(dtype=object), lens), dtype="str"),
