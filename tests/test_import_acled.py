@@ -86,6 +86,38 @@ def test_ambiguous_slash_dates_are_reported_not_guessed():
     assert "acled-syr1005" not in set(ds.events["id"])
 
 
+def _rows(text: str) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def test_ids_differing_only_in_case_are_duplicates():
+    """The stored id is lower-cased ('acled-syr1'), so 'SYR1' and 'syr1' are one id: the later
+    row is skipped and named, not loaded as a second event with the same id."""
+    rows = _rows(FIX.read_text(encoding="utf-8"))
+    h, first, second = rows[0], rows[1], list(rows[2])
+    i = h.index("event_id_cnty")
+    first = list(first)
+    first[i], second[i] = "SYR1", "syr1"
+    ds, report = import_csv(_csv([h, first, second]), format="acled")
+    assert list(ds.events["id"]) == ["acled-syr1"] and ds.events["id"].is_unique
+    assert report.rows_loaded == 1
+    [s] = report.skipped
+    assert (s.row, s.column) == (3, "event_id_cnty")
+    assert s.reason.startswith("duplicate event_id_cnty 'syr1' (first on row 2") and "'SYR1'" in s.reason
+
+
 def test_event_types_actors_claims_and_extra(imported):
     ds, _ = imported
     assert ev(ds, "acled-syr1001")["event_type"] == "air_strike"

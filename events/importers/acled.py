@@ -145,8 +145,9 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
     if "fatalities" in cols:
         bad_fat = ~blank(fat_raw) & ~((fat >= 0) & (fat == fat.round())).fillna(False).to_numpy(dtype=bool)
         checks.flag(bad_fat, cols["fatalities"], value_reasons(fat_raw, "fatalities {value} is not a whole number ≥ 0"))
-    # Duplicate ids among otherwise good rows: keep the first.
-    flag_duplicates(ids, checks, cols["event_id_cnty"], "event_id_cnty")
+    # Duplicate ids among otherwise good rows: keep the first. Compared as stored (lower case),
+    # so 'SYR1' and 'syr1' are one id, not two events that would share 'acled-syr1'.
+    flag_duplicates(ids, checks, cols["event_id_cnty"], "event_id_cnty", key=ids.str.lower())
 
     report.skipped = sorted(table.skipped + checks.skipped())
     keep = ~checks.bad
@@ -224,7 +225,7 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
     extra = extra_records(f[keep].reset_index(drop=True), extra_cols)
     progress(0.9, "Building tables")
     ev = {
-        "id": "acled-" + k(ids).str.lower(),
+        "id": "acled-" + k(ids.str.lower()),
         "title": title,
         "summary": summary,
         "event_type": k(etype),

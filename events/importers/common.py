@@ -721,18 +721,31 @@ def skipped_problems(name: str, skipped: list[SkippedRow]) -> list:
     return [Problem(name, f"row {s.row}", s.column, s.reason) for s in skipped]
 
 
-def flag_duplicates(ids: pd.Series, checks: Checks, column: str, what: str) -> None:
-    """Flag every later row whose id repeats an earlier *good* row's id."""
+def flag_duplicates(ids: pd.Series, checks: Checks, column: str, what: str,
+                    key: Optional[pd.Series] = None) -> None:
+    """Flag every later row whose id repeats an earlier *good* row's id. ``key`` is the id as
+    the dataset will store it (e.g. lower-cased) when that differs from the raw ``ids``: two
+    raw spellings of one stored id are duplicates too."""
+    key = ids if key is None else key
     good = ~checks.bad & ~blank(ids)
-    gid = ids.where(pd.Series(good, index=ids.index))
+    gid = key.where(pd.Series(good, index=key.index))
     dup = gid.duplicated(keep="first").to_numpy() & good
     if not dup.any():
         return
-    first = {}
-    for v, r in zip(gid[good & ~dup], checks.rows[good & ~dup]):
-        first[v] = int(r)
-    checks.flag(dup, column, lambda idx: [
-        f"duplicate {what} {ids.iloc[i]!r} (first on row {first.get(ids.iloc[i], '?')})" for i in idx])
+    first: dict[str, tuple[int, str]] = {}
+    keep = good & ~dup
+    for v, raw, r in zip(gid[keep], ids[keep], checks.rows[keep]):
+        first[v] = (int(r), raw)
+
+    def reasons(idx):
+        out = []
+        for i in idx:
+            raw = ids.iloc[i]
+            row, first_raw = first.get(key.iloc[i], ("?", raw))
+            same = "" if first_raw == raw else f" as {first_raw!r}; ids are compared as stored, {key.iloc[i]!r}"
+            out.append(f"duplicate {what} {raw!r} (first on row {row}{same})")
+        return out
+    checks.flag(dup, column, reasons)
 
 
 def claimant_tuples(sources: pd.Series, book: "ActorBook", fallback: str) -> pd.Series:
