@@ -210,3 +210,31 @@ def test_synthetic_generator_imports_cleanly():
     assert ds.events["date_end"].max() <= pd.Timestamp("2024-01-31")
     assert ds.events["lat"].between(32, 37.5).all() and ds.events["lon"].between(35.5, 42.5).all()
     assert isinstance(ds.events["date_start"].iloc[0].date(), dt.date)
+
+
+@pytest.mark.parametrize("value, best", [
+    ("1,000", 1000.0), ("12,345,678", 12345678.0), ("1,000.0", 1000.0), ("27", 27.0), ("27.0", 27.0),
+    ("1,5", None), ("12,34", None), ("1.000", None), ("1,0000", None), ("-1", None),
+])
+def test_fatalities_thousands_separators_load_and_ambiguous_commas_are_reported(value, best):
+    """'1,000' is a thousand (not 1.0, as a decimal comma would read it); a comma that is not a
+    thousands separator, or a dotted '1.000', is ambiguous: the row is reported, not guessed."""
+    rows = _rows(FIX.read_text(encoding="utf-8"))
+    h, row = rows[0], list(rows[1])
+    row[h.index("fatalities")] = value
+    ds, report = import_csv(_csv([h, row]), format="acled")
+    if best is None:
+        assert ds.events.empty
+        [s] = report.skipped
+        assert (s.row, s.column) == (2, "fatalities") and repr(value) in s.reason
+    else:
+        assert not report.skipped
+        assert ds.events["fatalities_best"].tolist() == [best]
+
+
+def test_coordinates_still_accept_a_decimal_comma():
+    rows = _rows(FIX.read_text(encoding="utf-8"))
+    h, row = rows[0], list(rows[1])
+    row[h.index("latitude")], row[h.index("longitude")] = "36,1842", "37,1563"
+    ds, report = import_csv(_csv([h, row]), format="acled")
+    assert not report.skipped and ds.events[["lat", "lon"]].values.tolist() == [[36.1842, 37.1563]]

@@ -142,3 +142,20 @@ def test_malformed_rows_are_skipped_with_row_column_reason_and_unknown_column_ke
     assert "before date_start" in report.skipped[0].reason
     assert report.unknown_columns == ["my_note"]
     assert ds.events["extra"].map(lambda x: x.get("my_note")).eq("kept").all()
+
+
+def test_death_counts_with_thousands_separators():
+    rows = records(SLICE)
+    h = rows[0]
+    a, b = list(rows[1]), list(rows[2])
+    a[h.index("best")], a[h.index("low")], a[h.index("high")] = "1,200", "1,000", "1,500"
+    b[h.index("best")] = "1,2"  # a decimal comma in a count: ambiguous, reported
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([h, a, b])
+    ds, report = import_csv(out.getvalue().encode(), format="ucdp")
+    e = ds.events.iloc[0]
+    assert len(ds.events) == 1 and e["fatalities_best"] == 1200.0
+    assert e["fatalities_text"] == "best 1200 (low 1000, high 1500)"
+    assert [(s.row, s.column) for s in report.skipped] == [(3, "best")] and "'1,2'" in report.skipped[0].reason

@@ -60,7 +60,7 @@ from .. import vocab
 from .common import (
     ActorBook, Checks, ImportReport, Progress, blank, codes, column_map, coordinates, country_codes,
     extra_records, flag_duplicates, lower_join, no_progress, parse_dates, read_table, require_columns, skipped_problems,
-    split_names, to_number, value_reasons, assemble, fast_map, claimant_tuples as _claimant_tuples,
+    split_names, to_count, value_reasons, assemble, fast_map, claimant_tuples as _claimant_tuples,
 )
 
 FORMAT = "acled"
@@ -141,7 +141,7 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
     checks.flag(~blank(get("event_type")) & etype.isna().to_numpy(), cols["event_type"],
                 value_reasons(get("event_type"), "event_type {value} is not an ACLED event type"))
     fat_raw = get("fatalities")
-    fat = to_number(fat_raw)
+    fat = to_count(fat_raw)
     if "fatalities" in cols:
         bad_fat = ~blank(fat_raw) & ~((fat >= 0) & (fat == fat.round())).fillna(False).to_numpy(dtype=bool)
         checks.flag(bad_fat, cols["fatalities"], value_reasons(fat_raw, "fatalities {value} is not a whole number ≥ 0"))

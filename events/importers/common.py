@@ -329,7 +329,24 @@ def blank(s: pd.Series) -> np.ndarray:
 
 
 def to_number(s: pd.Series) -> pd.Series:
+    """Coordinates: a number, with a decimal point or a decimal comma ('36,18'); NaN if not one."""
     return pd.to_numeric(s.str.strip().str.replace(",", ".", regex=False).where(s.str.strip() != ""), errors="coerce")
+
+
+_THOUSANDS = r"^\d{1,3}(?:,\d{3})+(?:\.0+)?$"  # 1,000 / 12,345,678 (/ 1,000.0)
+_AMBIGUOUS_COUNT = r"^\d{1,3}(?:\.\d{3})+$"  # 1.000: one, or a thousand with a dot separator?
+
+
+def to_count(s: pd.Series) -> pd.Series:
+    """Counts (fatalities, best, low, high): a plain number ('12', '12.0'), or thousands
+    separated by commas ('1,000', '12,345,678'). No decimal comma: '1,000' is a thousand, never
+    1.0. Anything else with a comma ('1,5', '12,34'), or a dotted '1.000' that could be one or a
+    thousand, is NaN, which the importers report as malformed."""
+    t = s.str.strip()
+    thousands = t.str.fullmatch(_THOUSANDS).fillna(False)
+    t = t.where(~thousands, t.str.replace(",", "", regex=False))
+    bad = t.str.contains(",", regex=False).fillna(False) | t.str.fullmatch(_AMBIGUOUS_COUNT).fillna(False)
+    return pd.to_numeric(t.where((t != "") & ~bad), errors="coerce")
 
 
 def coordinates(frame: pd.DataFrame, lat_col: str, lon_col: str, checks: Checks) -> tuple[np.ndarray, np.ndarray]:

@@ -45,7 +45,7 @@ from .. import vocab
 from .common import (
     ActorBook, Checks, ImportReport, Progress, assemble, blank, codes, column_map, coordinates,
     country_codes, extra_records, flag_duplicates, lower_join, no_progress, parse_dates, read_table,
-    require_columns, skipped_problems, split_names, to_number, value_reasons, claimant_tuples,
+    require_columns, skipped_problems, split_names, to_count, value_reasons, claimant_tuples,
 )
 
 FORMAT = "ucdp"
@@ -116,7 +116,7 @@ def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progres
     deaths = {}
     for c in ("best", "low", "high"):
         raw = get(c)
-        num = to_number(raw)
+        num = to_count(raw)
         deaths[c] = num
         if c in cols:
             bad = ~blank(raw) & ~((num >= 0) & (num == num.round())).fillna(False).to_numpy(dtype=bool)
