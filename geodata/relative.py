@@ -9,7 +9,7 @@ precision").
   anchor, in an unknown direction. The only honest single point for such a ring is its centre,
   the anchor, with a radius that reaches the ring: ``radius = X * (1 + tolerance) + anchor
   radius`` (reported distances are rounded; ``tolerance`` defaults to 10 %). Precision 2 if
-  X <= 25 km, else 5. With a direction ("40 km north of Palmyra") the place is in a sector of
+  that radius is at most 25 km ("within about 25 km"), else 5 — the radius, not X. With a direction ("40 km north of Palmyra") the place is in a sector of
   ±22.5° around that bearing instead, and the point is that sector's centre.
 - :func:`ring` with ``contains=`` — "in Hama province ... 40 km from Palmyra": the part of the
   ring (an annulus X·(1 ± tolerance) ± anchor radius, sampled every 2° of bearing) that lies
@@ -109,7 +109,7 @@ def ring(anchor: dict, km: float, *, bearing: Optional[float] = None, tolerance:
     notes: list[str] = []
     if bearing is None and contains is None:
         radius = km * (1 + tolerance) + a_r
-        return _place(a_lat, a_lon, radius, 2 if km <= NEAR_KM else 5, relation="ring", distance_km=km,
+        return _place(a_lat, a_lon, radius, precision_for_radius(radius), relation="ring", distance_km=km,
                       notes=[f"somewhere on a ring of {km:g} km around the anchor: centred on it"])
     inner = max(0.0, km * (1 - tolerance) - a_r)
     outer = km * (1 + tolerance) + a_r

@@ -27,10 +27,19 @@ def test_ring_is_centred_on_the_anchor_with_radius_reaching_the_ring():
     assert r["precision"] == 5
 
 
-def test_short_ring_is_precision_2():
-    assert relative.ring(PALMYRA, 10)["precision"] == 2
-    assert relative.ring(PALMYRA, 25)["precision"] == 2
-    assert relative.ring(PALMYRA, 26)["precision"] == 5
+def test_ring_precision_follows_its_radius_not_the_stated_distance():
+    """Code 2 says "within about 25 km": only a ring whose radius (distance + tolerance + the
+    anchor's own radius) is at most 25 km gets it."""
+    assert relative.ring(PALMYRA, 10)["precision"] == 2  # 12.8 km
+    assert relative.ring(PALMYRA, 20)["precision"] == 2  # 23.8 km
+    assert relative.ring(PALMYRA, 22)["precision"] == 5  # 26.0 km
+    assert relative.ring(PALMYRA, 25)["precision"] == 5  # 29.3 km
+    aleppo = {"lat": 36.20124, "lon": 37.16117, "radius_km": 11.6, "precision": 1}
+    r = relative.ring(aleppo, 20)  # "20 km from Aleppo": a 33.6 km circle is not "within 25 km"
+    assert r["radius_km"] == pytest.approx(33.6, abs=0.1) and r["precision"] == 5
+    for d in (1, 5, 12, 13, 30, 60):
+        r = relative.ring(aleppo, d)
+        assert r["precision"] == (2 if r["radius_km"] <= 25 else 5), d
 
 
 def test_ring_within_a_governorate_is_the_arc_inside_it():
