@@ -60,6 +60,19 @@ def test_every_geo_precision_maps(imported):
     assert ev(ds, "acled-syr1002")["precision"] == 2
     assert ev(ds, "acled-syr1003")["precision"] == 4  # ACLED 3 = a larger region: our governorate code
     assert ev(ds, "acled-syr1003")["radius_km"] == vocab.PRECISION_RADIUS_KM[4]
+    assert ev(ds, "acled-syr1002")["radius_km"] == vocab.PRECISION_RADIUS_KM[2]
+
+
+def test_geo_precision_1_is_a_town_not_a_pin(imported):
+    """ACLED 1 = the coordinates of the named town: a town-sized radius, never code 1's 1 km."""
+    from events.importers.acled import ACLED_TOWN_RADIUS_KM
+
+    ds, _ = imported
+    assert ACLED_TOWN_RADIUS_KM == 5.0
+    towns = ds.events[ds.events["precision"] == 1]
+    assert len(towns) and towns["radius_km"].eq(5.0).all()
+    claims = ds.claims[ds.claims["precision"] == 1]
+    assert len(claims) and claims["radius_km"].eq(5.0).all()
 
 
 def test_every_time_precision_maps_to_a_range(imported):

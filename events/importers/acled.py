@@ -16,7 +16,8 @@ Mappings (DESIGN.md):
   * 1 -> 1 "exact site". ACLED 1 means the coordinates are those of the named town or
     place where the event happened. GED codes the same case (a named village or town) as
     where_prec 1, and our codes follow GED one to one, so ACLED 1 and GED 1 mean the same
-    thing here. (The 1 km radius then understates a large city; the place name says which.)
+    thing here. The radius, though, is a town's (ACLED_TOWN_RADIUS_KM, 5 km), not code 1's
+    1 km default: ACLED 1 places the event somewhere in that town, not at a known site.
   * 2 -> 2 "near a named place (within about 25 km)": ACLED 2 is "near" a town, or a part of
     a region with the nearest town's coordinates, which is our code 2's wording.
   * 3 -> 4 "governorate / province" (75 km): ACLED 3 is "a larger region", represented by a
@@ -77,6 +78,11 @@ MODELLED = ("event_date", "time_precision", "latitude", "longitude", "geo_precis
             "admin1", "notes", "fatalities")
 
 GEO_PRECISION = {"1": 1, "2": 2, "3": 4}
+# ACLED geo_precision 1 gives the named town's coordinates: the event is somewhere in that town.
+# Code 1's default 1 km radius would draw a falsely exact pin (DESIGN.md: never one); 5 km covers
+# most Syrian towns and the centre of a city. Looking each town up in the gazetteer would be
+# closer but costs time at 100,000 rows; the place name is shown with the event either way.
+ACLED_TOWN_RADIUS_KM = 5.0
 TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
 SUB_EVENT_TYPES = {
     "air/drone strike": "air_strike",
@@ -232,6 +238,7 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
         "date_start": start, "date_end": end, "date_precision": tp, "date_note": date_note,
         "place_text": place_text, "place_name": location,
         "lat": k(lat), "lon": k(lon), "precision": k(gprec),
+        "radius_km": np.where(k(gprec).to_numpy() == 1, ACLED_TOWN_RADIUS_KM, np.nan),
         "admin1": admin1,
         "country": k(country_codes(get("country"), get("iso") if "iso" in cols else None)),
         "fatalities_text": fat_text, "fatalities_best": fat_k,

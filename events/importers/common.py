@@ -625,7 +625,7 @@ def assemble(
     excerpts: pd.Series, claim_note: str, book: ActorBook, problems: list, updated=None,
 ):
     """Build the Dataset from per-event columns (`ev`: name -> array-like, already filtered to
-    the loaded rows), participant id tuples, claimant id tuples (first = the claim's claimant,
+    the loaded rows; an optional `radius_km`, NaN where the precision code's default applies), participant id tuples, claimant id tuples (first = the claim's claimant,
     all of them get the claimant role) and excerpt tuples."""
     from ..dataset import Dataset
 
@@ -638,6 +638,9 @@ def assemble(
 
     precision = S(ev["precision"]).astype("Int64")
     radius = precision.astype("int64").map(vocab.PRECISION_RADIUS_KM).astype(float)
+    if "radius_km" in ev:  # the importer's own radius where it knows better than the code's default
+        own = S(ev["radius_km"]).astype(float)
+        radius = own.where(own.notna(), radius)
     events = pd.DataFrame({
         "id": S(ev["id"], "str"),
         "title": S(ev["title"], "str"),
