@@ -57,11 +57,10 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .. import vocab
 from .common import (
-    ActorBook, Checks, ImportReport, Progress, blank, codes, column_map, coordinates, country_codes,
-    extra_records, flag_duplicates, lower_join, no_progress, parse_dates, read_table, require_columns, skipped_problems,
-    split_names, to_count, value_reasons, assemble, fast_map, claimant_tuples as _claimant_tuples,
+    ActorBook, Progress, blank, codes, coordinates, country_codes, extra_records, flag_duplicates, lower_join,
+    no_progress, parse_dates, skipped_problems, split_names, start_import, value_reasons, whole_counts, assemble,
+    fast_map, claimant_tuples as _claimant_tuples,
 )
 
 FORMAT = "acled"
@@ -122,17 +121,8 @@ def map_event_types(event_type: pd.Series, sub: pd.Series, civilian: Optional[pd
 def import_acled(src, name: Optional[str] = None, progress: Progress = no_progress, registry=None):
     """Read an ACLED CSV export (path, bytes or file-like). Returns (Dataset, ImportReport).
     Raises ImportFailed only when the file as a whole is unusable (missing required columns)."""
-    progress(0.0, "Reading the file")
-    table, fname = read_table(src, progress, 0.0, 0.55)
-    cols = column_map(table)
-    require_columns(cols, REQUIRED, "ACLED", fname)
-    report = ImportReport(format=FORMAT, source=fname, rows_read=table.rows_read,
-                          encoding=table.encoding, delimiter=table.delimiter)
-    report.warnings.extend(table.warnings)
-    report.unknown_columns = [h for k, h in zip(table.keys, table.header) if k not in KNOWN]
+    table, fname, cols, report, get, checks = start_import(src, progress, FORMAT, "ACLED", REQUIRED, KNOWN)
     f = table.frame
-    get = lambda k: f[cols[k]] if k in cols else pd.Series([""] * len(f), index=f.index, dtype="str")  # noqa: E731
-    checks = Checks(table)
     progress(0.6, "Checking values")
 
     ids = get("event_id_cnty").str.strip()
@@ -147,10 +137,7 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
     checks.flag(~blank(get("event_type")) & etype.isna().to_numpy(), cols["event_type"],
                 value_reasons(get("event_type"), "event_type {value} is not an ACLED event type"))
     fat_raw = get("fatalities")
-    fat = to_count(fat_raw)
-    if "fatalities" in cols:
-        bad_fat = ~blank(fat_raw) & ~((fat >= 0) & (fat == fat.round())).fillna(False).to_numpy(dtype=bool)
-        checks.flag(bad_fat, cols["fatalities"], value_reasons(fat_raw, "fatalities {value} is not a whole number ≥ 0"))
+    fat = whole_counts(fat_raw, cols.get("fatalities"), checks, "fatalities")
     # Duplicate ids among otherwise good rows: keep the first. Compared as stored (lower case),
     # so 'SYR1' and 'syr1' are one id, not two events that would share 'acled-syr1'.
     flag_duplicates(ids, checks, cols["event_id_cnty"], "event_id_cnty", key=ids.str.lower())

@@ -285,6 +285,39 @@ def require_columns(cols: dict[str, str], required: Iterable[str], fmt: str, nam
         )
 
 
+# --------------------------------------------------------------------------- starting an import
+
+class Start(NamedTuple):
+    """What every importer begins with (see start_import)."""
+
+    table: Table
+    fname: str
+    cols: dict[str, str]  # normalised key -> the file's header spelling
+    report: ImportReport
+    get: Callable[[str], pd.Series]  # a column by key; all-empty strings when the file lacks it
+    checks: "Checks"
+
+
+def start_import(src, progress: Progress, fmt: str, label: str, required: Iterable[str],
+                 known: Iterable[str]) -> Start:
+    """Read the file, map its columns, refuse it when a required one is missing (ImportFailed),
+    and open the report and the row checks."""
+    progress(0.0, "Reading the file")
+    table, fname = read_table(src, progress, 0.0, 0.55)
+    cols = column_map(table)
+    require_columns(cols, required, label, fname)
+    report = ImportReport(format=fmt, source=fname, rows_read=table.rows_read,
+                          encoding=table.encoding, delimiter=table.delimiter)
+    report.warnings.extend(table.warnings)
+    known = set(known)
+    report.unknown_columns = [h for k, h in zip(table.keys, table.header) if k not in known]
+    f = table.frame
+
+    def get(key: str) -> pd.Series:
+        return f[cols[key]] if key in cols else pd.Series([""] * len(f), index=f.index, dtype="str")
+    return Start(table, fname, cols, report, get, Checks(table))
+
+
 # --------------------------------------------------------------------------- row checks
 
 class Checks:
@@ -347,6 +380,16 @@ def to_count(s: pd.Series) -> pd.Series:
     t = t.where(~thousands, t.str.replace(",", "", regex=False))
     bad = t.str.contains(",", regex=False).fillna(False) | t.str.fullmatch(_AMBIGUOUS_COUNT).fillna(False)
     return pd.to_numeric(t.where((t != "") & ~bad), errors="coerce")
+
+
+def whole_counts(raw: pd.Series, column: Optional[str], checks: Checks, what: str) -> pd.Series:
+    """A count column (fatalities, best, low, high) as numbers (see to_count); when the file has
+    it (``column``), flag values that are not whole numbers >= 0."""
+    num = to_count(raw)
+    if column is not None:
+        bad = ~blank(raw) & ~((num >= 0) & (num == num.round())).fillna(False).to_numpy(dtype=bool)
+        checks.flag(bad, column, value_reasons(raw, f"{what} {{value}} is not a whole number ≥ 0"))
+    return num
 
 
 def coordinates(frame: pd.DataFrame, lat_col: str, lon_col: str, checks: Checks) -> tuple[np.ndarray, np.ndarray]:

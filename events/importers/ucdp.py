@@ -43,9 +43,9 @@ import pandas as pd
 
 from .. import vocab
 from .common import (
-    ActorBook, Checks, ImportReport, Progress, assemble, blank, codes, column_map, coordinates,
-    country_codes, extra_records, flag_duplicates, lower_join, no_progress, parse_dates, read_table,
-    require_columns, skipped_problems, split_names, to_count, value_reasons, claimant_tuples,
+    ActorBook, Progress, assemble, blank, codes, coordinates, country_codes, extra_records, flag_duplicates,
+    lower_join, no_progress, parse_dates, skipped_problems, split_names, start_import, whole_counts,
+    claimant_tuples,
 )
 
 FORMAT = "ucdp"
@@ -90,17 +90,8 @@ def _int_text(s: pd.Series) -> pd.Series:
 
 def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progress, registry=None):
     """Read a UCDP GED CSV export (path, bytes or file-like). Returns (Dataset, ImportReport)."""
-    progress(0.0, "Reading the file")
-    table, fname = read_table(src, progress, 0.0, 0.55)
-    cols = column_map(table)
-    require_columns(cols, REQUIRED, "UCDP GED", fname)
-    report = ImportReport(format=FORMAT, source=fname, rows_read=table.rows_read,
-                          encoding=table.encoding, delimiter=table.delimiter)
-    report.warnings.extend(table.warnings)
-    report.unknown_columns = [h for k, h in zip(table.keys, table.header) if k not in KNOWN]
+    table, fname, cols, report, get, checks = start_import(src, progress, FORMAT, "UCDP GED", REQUIRED, KNOWN)
     f = table.frame
-    get = lambda k: f[cols[k]] if k in cols else pd.Series([""] * len(f), index=f.index, dtype="str")  # noqa: E731
-    checks = Checks(table)
     progress(0.6, "Checking values")
 
     ids = get("id").str.strip().str.replace(r"\.0+$", "", regex=True)
@@ -113,14 +104,7 @@ def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progres
     wprec = codes(f, cols["where_prec"], WHERE_PREC, checks, "where_prec")
     vtype = codes(f, cols["type_of_violence"], VIOLENCE, checks, "type_of_violence")
     lat, lon = coordinates(f, cols["latitude"], cols["longitude"], checks)
-    deaths = {}
-    for c in ("best", "low", "high"):
-        raw = get(c)
-        num = to_count(raw)
-        deaths[c] = num
-        if c in cols:
-            bad = ~blank(raw) & ~((num >= 0) & (num == num.round())).fillna(False).to_numpy(dtype=bool)
-            checks.flag(bad, cols[c], value_reasons(raw, f"{c} {{value}} is not a whole number ≥ 0"))
+    deaths = {c: whole_counts(get(c), cols.get(c), checks, c) for c in ("best", "low", "high")}
     checks.flag(blank(get("best")), cols["best"], "best is empty")
     for c in ("side_a", "side_b"):
         checks.flag(blank(get(c)), cols[c], f"{c} is empty")
