@@ -195,7 +195,8 @@ def dataset_picker() -> Dataset:
         wanted = st.query_params.get(URL_KEY)
         ss[PICK_KEY] = wanted if wanted in stored else CURATED
         if wanted and wanted not in stored:
-            st.sidebar.warning(f"Dataset {md(wanted)} is not available here; showing the curated events.")
+            shown = wanted if len(wanted) <= 60 else wanted[:59] + "…"
+            st.sidebar.warning(f"Dataset {md(repr(shown))} is not available here; showing the curated events.")
     elif ss[PICK_KEY] not in options:
         ss[PICK_KEY] = CURATED
 
