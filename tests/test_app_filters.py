@@ -132,3 +132,22 @@ def test_selected_event_hidden_by_filters_stays_open(monkeypatch):
     at = make_app(monkeypatch, {"event": ALEPPO_ID, "status": "confirmed"}).run()
     no_exceptions(at)
     assert "hidden by the current filters" in all_text(at)
+
+
+def test_notices_survive_a_date_on_the_data_edge(monkeypatch):
+    """A `from` before the data's first date (or `to` after its last) is the whole range: the
+    notices about the rest of the address must still be shown, also on the next rerun."""
+    for extra in ({"from": "2010-01-01"}, {"to": "2030-12-31"}, {"from": "2010-01-01", "to": "2030-12-31"}):
+        at = make_app(monkeypatch, dict(extra, status="bogus")).run()
+        no_exceptions(at)
+        assert "bogus" in "\n".join(warnings(at)), extra
+        assert shown_count(at) == (5, 5)
+        at.run()
+        assert "bogus" in "\n".join(warnings(at)), extra
+
+
+def test_notices_clear_when_the_user_changes_a_filter(monkeypatch):
+    at = make_app(monkeypatch, {"from": "2010-01-01", "status": "bogus"}).run()
+    assert warnings(at)
+    at.multiselect(key="flt_status").set_value(["denied"]).run()
+    assert not warnings(at) and shown_count(at) == (1, 5)

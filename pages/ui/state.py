@@ -15,7 +15,7 @@ app.py calls ``setup(ds, page)`` before running the page; pages call ``view()`` 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -100,8 +100,20 @@ def _set_widgets(ds: Dataset, f: Filters) -> None:
     ss[W_Q] = f.q
 
 
+def _edge_dates(ds: Dataset, date_from: dt.date | None, date_to: dt.date | None
+                ) -> tuple[dt.date | None, dt.date | None]:
+    """A `from` on or before the data's first date (a `to` on or after its last) is no limit: None."""
+    lo, hi = _date_bounds(ds)
+    return (None if date_from is None or date_from <= lo else date_from,
+            None if date_to is None or date_to >= hi else date_to)
+
+
 def _apply_url(ds: Dataset, params: dict[str, list[str]]) -> None:
     f, eid, notices = parse_query(params, ds, silent_keys=set(SILENT_KEYS) | set(PAGE_KEYS) | set(KEEP_KEYS))
+    # The same form the sidebar widgets give back (_filters_from_widgets), so that reading the
+    # widgets on this run does not look like a user's change (which would clear the notices).
+    date_from, date_to = _edge_dates(ds, f.date_from, f.date_to)
+    f = replace(f, date_from=date_from, date_to=date_to)
     ss = st.session_state
     ss[_F] = f
     ss[_EVENT] = eid
@@ -160,12 +172,9 @@ def _reset() -> None:
 
 def _filters_from_widgets(ds: Dataset, previous: Filters) -> Filters:
     ss = st.session_state
-    lo, hi = _date_bounds(ds)
     dates = ss.get(W_DATES) or ()
     if isinstance(dates, (list, tuple)) and len(dates) == 2 and all(dates):
-        d0, d1 = fmt.to_date(dates[0]), fmt.to_date(dates[1])
-        date_from = None if d0 is None or d0 <= lo else d0
-        date_to = None if d1 is None or d1 >= hi else d1
+        date_from, date_to = _edge_dates(ds, fmt.to_date(dates[0]), fmt.to_date(dates[1]))
     else:  # the user is still picking the second date
         date_from, date_to = previous.date_from, previous.date_to
     q = " ".join(str(ss.get(W_Q) or "").split())[:MAX_Q]
@@ -262,7 +271,8 @@ def setup(ds: Dataset, page: str = "") -> View:
     params = current_query()
     ours = _ours(params)
     first = _F not in ss or ss.get(_DS) != ds.name
-    if first or (ours and ours != ss.get(_WRITTEN)):
+    from_url = first or bool(ours and ours != ss.get(_WRITTEN))
+    if from_url:
         _apply_url(ds, ours)
     ss[_DS] = ds.name
 
@@ -275,7 +285,8 @@ def setup(ds: Dataset, page: str = "") -> View:
     f = _filters_from_widgets(ds, previous)
     if f != previous:
         ss[_F] = f
-        ss[_NOTICES] = []
+        if not from_url:  # the user changed a filter: the notices about the old address are stale
+            ss[_NOTICES] = []
 
     # A selected event must exist in this dataset.
     eid = ss.get(_EVENT)
