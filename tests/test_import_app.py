@@ -89,3 +89,31 @@ def test_upload_of_an_unknown_format_says_why(monkeypatch, data_folder):
     at.sidebar.file_uploader(key="ds_upload").set_value(("x.csv", b"name,lat,lon\nx,1,2\n", "text/csv")).run()
     no_exceptions(at)
     assert "cannot tell the format" in all_text(at)
+
+
+def _event_link(at) -> str:
+    links = [c.value for c in at.code if "event=" in c.value]
+    assert len(links) == 1, [c.value for c in at.code]
+    return links[0]
+
+
+def test_link_to_an_event_of_a_stored_import_keeps_the_dataset(monkeypatch, data_folder):
+    from urllib.parse import parse_qs, urlsplit
+
+    at = make_app(monkeypatch, query={"dataset": "ged-slice", "event": "ged-300380"}).run()
+    no_exceptions(at)
+    link = _event_link(at)
+    params = parse_qs(urlsplit(link).query)
+    assert params["dataset"] == ["ged-slice"] and params["event"] == ["ged-300380"]
+    # opening the link in a new session shows that event of that dataset, without a notice
+    again = make_app(monkeypatch, query={k: v for k, v in params.items()}).run()
+    no_exceptions(again)
+    assert again.sidebar.selectbox(key="ds_pick").value == "ged-slice"
+    assert "not in this dataset" not in all_text(again)
+    assert _event_link(again) == link
+
+
+def test_link_to_a_curated_event_names_no_dataset(monkeypatch, data_folder):
+    at = make_app(monkeypatch, query={"event": "aleppo-hospital-strike"}).run()
+    no_exceptions(at)
+    assert "dataset=" not in _event_link(at)

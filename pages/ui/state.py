@@ -350,9 +350,19 @@ def app_base_url(page_paths: Iterable[str] = PAGE_PATHS) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path + "/", "", ""))
 
 
-def event_link(event_id: str, filters: Filters | None = None, page_paths: Iterable[str] = PAGE_PATHS) -> str:
-    """A shareable address of the map with this event selected (and the filters, if given)."""
-    q = to_query(filters or Filters(), event_id)
+def event_link(event_id: str, filters: Filters | None = None, page_paths: Iterable[str] = PAGE_PATHS,
+               kept: dict[str, list[str]] | None = None) -> str:
+    """A shareable address of the map with this event selected (and the filters, if given).
+
+    It keeps the parameters other parts of the app own (KEEP_KEYS: the stored dataset), taken from
+    ``kept`` or else from the current address, so the link opens the same dataset."""
+    if kept is None:
+        try:
+            kept = current_query()
+        except Exception:  # noqa: BLE001 - no session (a bare call): nothing to keep
+            kept = {}
+    q = dict(to_query(filters or Filters(), event_id))
+    q.update({k: list(kept[k]) for k in KEEP_KEYS if kept.get(k)})
     query = urlencode([(k, v) for k, vals in q.items() for v in vals])
     return f"{app_base_url(page_paths) or '/'}?{query}"
 
