@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import streamlit as st
 
 from events import vocab
-from pages.ui import fmt, panel, shell, state
+from pages.ui import panel, shell, state, tableview
 
 TABLE_KEY = "events_table"
 _SEEN = "_table_selection_seen"
@@ -17,40 +16,7 @@ shown = view.shown.reset_index(drop=True)
 
 st.subheader(f"Events ({len(shown):,} of {view.total:,})")
 
-
-def table_frame(v: state.View, df: pd.DataFrame) -> pd.DataFrame:
-    names = v.actor_names
-    rows = []
-    for r in df.to_dict("records"):
-        eid = r["id"]
-        participants = [names.get(a, a) for a in fmt.as_tuple(r.get("participants"))]
-        claimants = v.ds.claims_of(eid)["claimant"].drop_duplicates().tolist() if r.get("n_claims") else []
-        rows.append(
-            {
-                "Status": fmt.status_label(r.get("status")),
-                "Title": fmt.text(r.get("title")),
-                "Dates": fmt.date_label(r.get("date_start"), r.get("date_end"), r.get("date_precision")),
-                "Start": fmt.to_date(r.get("date_start")),
-                "Type": fmt.type_label(r.get("event_type")),
-                "Place": fmt.place_label(r),
-                "Precision": fmt.precision_int(r.get("precision")),
-                "Participants": ", ".join(participants),
-                "Claimants": ", ".join(names.get(a, a) for a in claimants),
-                "Claims": int(r.get("n_claims") or 0),
-                "Fatalities": fmt.text(r.get("fatalities_text")),
-                "Actor match": state.roles_text(v, eid),
-                "id": eid,
-            }
-        )
-    cols = ["Status", "Title", "Actor match", "Dates", "Start", "Type", "Place", "Precision", "Participants",
-            "Claimants", "Claims", "Fatalities", "id"]
-    out = pd.DataFrame(rows, columns=cols)
-    if not v.filters.actors:
-        out = out.drop(columns=["Actor match"])
-    return out
-
-
-frame = table_frame(view, shown)
+frame = tableview.table_frame(view.ds, shown, view.actor_names, view.filters.actors)
 colour_of = {vocab.STATUS_LABELS[s]: c for s, c in vocab.STATUS_COLOURS.items()}
 text_on = {vocab.STATUS_LABELS[s]: ("#1F2328" if s == "disputed" else "#FFFFFF") for s in vocab.STATUSES}
 styled = frame.style.map(

@@ -1,0 +1,92 @@
+"""The Table page's rows (no Streamlit import): one row per event, with its claimants and, under an
+actor filter, which role the chosen actors play.
+
+Claims and roles are grouped by event once per call (not scanned once per row), so a table of
+tens of thousands of events costs one pass over each frame.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from events.dataset import Dataset
+
+from . import fmt
+
+# The events columns a row is made of (to_dict over only these: the others, like search_text, are large).
+_USED = ("id", "status", "title", "date_start", "date_end", "date_precision", "event_type", "place_name",
+         "place_text", "admin1", "precision", "participants", "n_claims", "fatalities_text")
+COLUMNS = ["Status", "Title", "Actor match", "Dates", "Start", "Type", "Place", "Precision", "Participants",
+           "Claimants", "Claims", "Fatalities", "id"]
+
+
+def _present(v) -> bool:
+    return isinstance(v, str) and v != ""
+
+
+def claimants_by_event(ds: Dataset, event_ids: Iterable[str]) -> dict[str, list[str]]:
+    """event id -> its claimants' actor ids, each once, in claim order (events without claims absent)."""
+    claims = ds.claims
+    if not len(claims):
+        return {}
+    rows = claims.loc[claims["event_id"].isin(list(event_ids)), ["event_id", "claimant"]].drop_duplicates()
+    out: dict[str, list[str]] = {}
+    for eid, who in zip(rows["event_id"], rows["claimant"]):
+        if _present(who):
+            out.setdefault(eid, []).append(who)
+    return out
+
+
+def roles_by_event(ds: Dataset, event_ids: Iterable[str], actors: Iterable[str],
+                   actor_names: Mapping[str, str]) -> dict[str, str]:
+    """event id -> 'Russian Ministry of Defence — claimant; Islamic State — participant and claimant'
+    for the chosen actors (events where none of them has a role absent)."""
+    actors = list(actors)
+    roles = ds.roles
+    if not actors or not len(roles):
+        return {}
+    rows = roles[roles["event_id"].isin(list(event_ids)) & roles["actor_id"].isin(actors)]
+    parts: dict[str, dict[str, list[str]]] = {}
+    for eid, a, r in zip(rows["event_id"], rows["actor_id"], rows["role"]):
+        rs = parts.setdefault(eid, {}).setdefault(a, [])
+        if r not in rs:
+            rs.append(r)
+    return {eid: "; ".join(f"{actor_names.get(a, a)} — {' and '.join(rs)}" for a, rs in by_actor.items())
+            for eid, by_actor in parts.items()}
+
+
+def table_frame(ds: Dataset, df: pd.DataFrame, actor_names: Mapping[str, str],
+                actors: Iterable[str] = ()) -> pd.DataFrame:
+    """The table's rows for the events in ``df`` (a subset of ``ds.events``), in its order.
+
+    "Actor match" is there only when ``actors`` (the actor filter) is not empty."""
+    actors = tuple(actors)
+    ids = df["id"].tolist() if len(df) else []
+    claimants = claimants_by_event(ds, ids)
+    matches = roles_by_event(ds, ids, actors, actor_names)
+    rows = []
+    for r in df[[c for c in _USED if c in df.columns]].to_dict("records"):
+        eid = r["id"]
+        participants = [actor_names.get(a, a) for a in fmt.as_tuple(r.get("participants"))]
+        rows.append(
+            {
+                "Status": fmt.status_label(r.get("status")),
+                "Title": fmt.text(r.get("title")),
+                "Dates": fmt.date_label(r.get("date_start"), r.get("date_end"), r.get("date_precision")),
+                "Start": fmt.to_date(r.get("date_start")),
+                "Type": fmt.type_label(r.get("event_type")),
+                "Place": fmt.place_label(r),
+                "Precision": fmt.precision_int(r.get("precision")),
+                "Participants": ", ".join(participants),
+                "Claimants": ", ".join(actor_names.get(a, a) for a in claimants.get(eid, ())),
+                "Claims": int(r.get("n_claims") or 0),
+                "Fatalities": fmt.text(r.get("fatalities_text")),
+                "Actor match": matches.get(eid, ""),
+                "id": eid,
+            }
+        )
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    if not actors:
+        out = out.drop(columns=["Actor match"])
+    return out

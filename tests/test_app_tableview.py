@@ -1,0 +1,79 @@
+"""The Table page's rows (pages/ui/tableview.py) on a few thousand events: the claimants and the
+actor-match column grouped once per table give what a per-event scan gives."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from events import filters
+from events.filters import Filters, apply_filters
+from events.importers import import_csv
+from pages.ui import tableview
+
+
+@pytest.fixture(scope="module")
+def big():
+    from benchmarks.synthetic import synthetic_acled
+
+    ds, _ = import_csv(synthetic_acled(3000, seed=11), format="acled")
+    # A second and a third claim on some events (one repeating the first claimant), so claimants
+    # are de-duplicated and kept in claim order; and the new claimants in the roles index.
+    some = ds.claims.iloc[::7]
+    second = some.assign(claim_id="second", claimant="sohr")
+    third = some.iloc[::2].assign(claim_id="third", claimant=some.iloc[::2]["claimant"])
+    ds.claims = pd.concat([ds.claims, second, third], ignore_index=True)
+    extra_roles = pd.DataFrame({"event_id": second["event_id"], "actor_id": "sohr", "role": "claimant"})
+    ds.roles = pd.concat([ds.roles, extra_roles], ignore_index=True)
+    n = ds.claims.groupby("event_id").size()
+    ds.events["n_claims"] = ds.events["id"].map(n).fillna(0).astype(int)
+    filters.invalidate(ds)
+    assert len(ds.events) == 3000
+    return ds
+
+
+def _reference(ds, eid, names, actors):
+    """The per-event scan the table used to do (ds.claims_of / a roles scan for each row)."""
+    claimants = ds.claims_of(eid)["claimant"].drop_duplicates().tolist()
+    roles = ds.roles[(ds.roles["event_id"] == eid) & ds.roles["actor_id"].isin(list(actors))]
+    parts: dict[str, list[str]] = {}
+    for a, r in zip(roles["actor_id"], roles["role"]):
+        parts.setdefault(a, [])
+        if r not in parts[a]:
+            parts[a].append(r)
+    match = "; ".join(f"{names.get(a, a)} — {' and '.join(rs)}" for a, rs in parts.items())
+    return ", ".join(names.get(a, a) for a in claimants), match
+
+
+def test_rows_match_a_per_event_scan(big):
+    names = dict(zip(big.actors["id"], big.actors["name"]))
+    counts = big.roles["actor_id"].value_counts()
+    actors = ("sohr", counts.index[0], counts.index[1])  # often both participant and claimant
+    shown = apply_filters(big, Filters(actors=actors)).events.reset_index(drop=True)
+    assert 500 < len(shown) < 3000
+    frame = tableview.table_frame(big, shown, names, actors)
+    assert list(frame["id"]) == list(shown["id"])
+    assert list(frame.columns) == tableview.COLUMNS
+    assert (frame["Actor match"] != "").all()  # every shown event matched one of the actors
+    assert frame["Claimants"].str.contains(", ").any()
+    assert frame["Actor match"].str.contains(" and ").any() or frame["Actor match"].str.contains("; ").any()
+    for _, row in frame.iloc[:: max(1, len(frame) // 400)].iterrows():
+        claimants, match = _reference(big, row["id"], names, actors)
+        assert row["Claimants"] == claimants, row["id"]
+        assert row["Actor match"] == match, row["id"]
+    by_id = frame.set_index("id")
+    n = big.events.set_index("id")["n_claims"]
+    assert (by_id["Claims"] == n.loc[by_id.index]).all()
+
+
+def test_no_actor_filter_no_actor_match_column(big):
+    names = dict(zip(big.actors["id"], big.actors["name"]))
+    frame = tableview.table_frame(big, big.events, names)
+    assert len(frame) == 3000 and "Actor match" not in frame.columns
+    sample = frame.iloc[::150]
+    for eid, claimants in zip(sample["id"], sample["Claimants"]):
+        assert claimants == _reference(big, eid, names, ())[0]
+
+
+def test_empty_subset(big):
+    frame = tableview.table_frame(big, big.events.iloc[:0], {}, ("sohr",))
+    assert list(frame.columns) == tableview.COLUMNS and frame.empty
