@@ -13,6 +13,7 @@ tiny rows. Larger datasets are imported once with ``python -m events import``.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 MAX_ROWS = 200_000  # also pages.ui.bigmap.MAX_EVENTS: the most the map draws one by one
@@ -64,17 +65,20 @@ def _binary_share(head: bytes) -> float:
     return bad / len(head)
 
 
-def _rows_after_header(data: bytes) -> int:
-    """Non-blank lines after the first one (a cheap count; quoted line breaks count extra)."""
+def _has_rows(data: bytes) -> bool:
+    """Whether anything but blanks and delimiters follows the first non-blank line (no copy of
+    the lines: a 50 MB file is searched in place)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            return 1  # let the importer say what is wrong
-        lines = [ln for ln in text.splitlines() if ln.strip()]
-    else:
-        lines = [ln for ln in data.splitlines() if ln.strip(b" \t\r\n,;|\xef\xbb\xbf")]
-    return max(0, len(lines) - 1)
+            return True  # let the importer say what is wrong
+        data = text.encode("utf-8")
+    header = re.search(rb"[^\s,;|\xef\xbb\xbf]", data)
+    if header is None:
+        return False
+    nl = data.find(b"\n", header.start())
+    return nl >= 0 and re.search(rb"[^\s,;|]", memoryview(data)[nl + 1:]) is not None
 
 
 def check_upload(data: bytes, filename: str, *, max_bytes: int, max_rows: int | None = None,
@@ -105,6 +109,6 @@ def check_upload(data: bytes, filename: str, *, max_bytes: int, max_rows: int | 
     if lines > max_rows + 1:
         return (f"{name} has about {lines:,} lines; an upload may have at most {max_rows:,} rows. "
                 "Export a shorter period or one region, or import the whole file with `python -m events import`.")
-    if _rows_after_header(data) == 0:
+    if not _has_rows(data):
         return f"{name} has a header line but no rows of events."
     return None
