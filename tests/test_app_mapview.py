@@ -73,9 +73,9 @@ def test_legend_lists_statuses_types_and_symbols():
     assert "Armed clash" not in html
 
 
-def test_offline_outlines_drawn_when_available(ds):
-    if mapview.offline_outlines() is None:
-        pytest.skip("geodata.governorates.outline_geojson() is not available")
+def test_offline_outlines_drawn(ds):
+    # the governorate outlines are in the repo (geodata/data/syr_governorates.geojson): never missing
+    assert mapview.offline_outlines() is not None
     html = _render(mapview.build_map(ds.events, ds.claims, online_tiles=False))
     assert "govlabels" in html and "Aleppo" in html
     assert "tile.openstreetmap.org" not in html
@@ -189,3 +189,32 @@ def test_vendor_assets_are_copied_idempotently(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".vendor")]
     for url in (assets.LEAFLET_JS, assets.JQUERY_JS, assets.MARKERCLUSTER_JS, assets.MARKERCLUSTER_CSS):
         assert (tmp_path / url.removeprefix("/app/static/")).is_file()
+
+
+ODD_IDS = ("acled-a&b1", "acled-a&amp;b2", "x</script><script>alert(1)//3", "q\"uote'4", "ls\u2028sep\u20295",
+           "tick`${x}6", "é-ünï-7", "<b>8", "no-number", "a>b&c<d")
+
+
+def test_compact_layer_ids_round_trip_through_the_html():
+    """The compact layer (large maps) embeds ids as prefix table + number, and the browser rebuilds
+    them (eventId() in bigmap's script): a click must give back the id exactly as it is in the data
+    (not HTML-escaped), and nothing in the embedded JSON may end the script."""
+    from pages.ui import bigmap
+
+    rows = [{"id": eid, "title": "t", "summary": "s", "event_type": "air_strike", "status": "claimed",
+             "date_start": "2016-01-01", "date_end": "2016-01-01", "lat": 35.0 + i / 100, "lon": 38.0,
+             "precision": 1, "place_name": "<i>Town</i> & co"} for i, eid in enumerate(ODD_IDS)]
+    ev, _, _, _ = make_frames(rows, [], [], [])
+    m = folium.Map(tiles=None)
+    bigmap.add_compact_layer(m, ev)
+    html = _render(m)
+    # the embedded data as the browser's script sees it: `var D = {...};`
+    found = re.search(r"var D = (\{.*?\});\n", html)
+    assert found, "no compact-layer data in the map"
+    embedded = found.group(1)
+    for raw in ("</", "<script", "<b>", "\u2028", "\u2029", "`", "${"):
+        assert raw not in embedded, raw
+    D = json.loads(embedded)
+    rebuilt = [D["prefixes"][p] + (str(k) if k >= 0 else "") for p, k in zip(D["p"], D["k"])]  # as eventId(j)
+    assert sorted(rebuilt) == sorted(ODD_IDS)
+    assert D["names"] == [safe("<i>Town</i> & co")]  # place names do reach HTML: escaped
