@@ -218,3 +218,23 @@ def test_compact_layer_ids_round_trip_through_the_html():
     rebuilt = [D["prefixes"][p] + (str(k) if k >= 0 else "") for p, k in zip(D["p"], D["k"])]  # as eventId(j)
     assert sorted(rebuilt) == sorted(ODD_IDS)
     assert D["names"] == [safe("<i>Town</i> & co")]  # place names do reach HTML: escaped
+
+
+@pytest.mark.filterwarnings("error")
+def test_compact_layer_codes_unknown_or_missing_values_without_warnings():
+    from events import vocab
+    from pages.ui import bigmap
+
+    rows = [{"id": f"e{i}", "event_type": t, "status": s, "date_precision": p, "date_start": "2016-01-01",
+             "lat": 35.0 + i / 100, "lon": 38.0, "precision": 1}
+            for i, (t, s, p) in enumerate([("air_strike", "denied", "month"), ("", "", ""),
+                                           ("teleportation", "rumoured", "decade")])]
+    ev, _, _, _ = make_frames(rows, [], [], [])
+    ev.loc[1, ["event_type", "status", "date_precision"]] = None
+    D = bigmap.compact_payload(ev)
+    by_id = {D["prefixes"][p] + (str(k) if k >= 0 else ""): j for j, (p, k) in enumerate(zip(D["p"], D["k"]))}
+    j0, j1, j2 = by_id["e0"], by_id["e1"], by_id["e2"]
+    assert D["s"][j0] == list(vocab.STATUSES).index("denied") and D["t"][j0] == list(vocab.EVENT_TYPES).index("air_strike")
+    assert D["d"][j0] % 4 == 2  # month
+    assert D["s"][j1] == D["t"][j1] == D["s"][j2] == D["t"][j2] == -1
+    assert D["d"][j1] % 4 == D["d"][j2] % 4 == 0

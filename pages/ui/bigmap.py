@@ -76,6 +76,11 @@ def _split_ids(ids: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
     return [str(u) for u in uniques], codes.astype("int64"), number
 
 
+def _codes(values: pd.Series, categories) -> np.ndarray:
+    """Each value's index in ``categories``, -1 for a missing or unknown one."""
+    return pd.Index(list(categories)).get_indexer(values.astype(object).where(values.notna(), None))
+
+
 def compact_payload(events_df: pd.DataFrame, max_events: int = MAX_EVENTS) -> dict:
     """The data the layer embeds (also used by tests). Located events only."""
     cols = [c for c in ("id", "lat", "lon", "date_start", "date_precision", "status", "event_type", "precision",
@@ -121,11 +126,10 @@ def compact_payload(events_df: pd.DataFrame, max_events: int = MAX_EVENTS) -> di
         return payload
     e = ev.iloc[order]
     prefixes, pidx, num = _split_ids(e["id"])
-    status_codes = pd.Categorical(e["status"].fillna(""), categories=list(vocab.STATUSES)).codes
-    types = list(vocab.EVENT_TYPES)
-    type_codes = pd.Categorical(e["event_type"].fillna(""), categories=types).codes
-    dprec = pd.Categorical(e["date_precision"].fillna("day"), categories=list(DATE_PRECISIONS)).codes
-    dprec = np.where(dprec < 0, 0, dprec)
+    status_codes = _codes(e["status"], vocab.STATUSES)
+    type_codes = _codes(e["event_type"], vocab.EVENT_TYPES)
+    dprec = _codes(e["date_precision"], DATE_PRECISIONS)
+    dprec = np.where(dprec < 0, 0, dprec)  # missing or unknown: shown as a day
     prec = pd.to_numeric(e["precision"], errors="coerce").fillna(0).astype("int64").to_numpy() if "precision" in e else np.zeros(n, "int64")
     payload.update({
         # raw: ids only ever reach feature properties (given back to Python), never HTML; _json
