@@ -238,3 +238,14 @@ def test_compact_layer_codes_unknown_or_missing_values_without_warnings():
     assert D["d"][j0] % 4 == 2  # month
     assert D["s"][j1] == D["t"][j1] == D["s"][j2] == D["t"][j2] == -1
     assert D["d"][j1] % 4 == D["d"][j2] % 4 == 0
+
+
+def test_highlight_overlap_keeps_the_first_listed_class_whatever_starts_first():
+    """The Sources page lists the selected claim's excerpts first ("ex-hl"): an overlapping excerpt
+    of another claim that starts earlier must not take the strong highlight away."""
+    html, _ = highlight.highlight_html("abc def ghi", [("def ghi", "ex-hl"), ("abc def", "ex")])
+    assert html == '<mark class="ex-hl">abc def ghi</mark>'
+    html, _ = highlight.highlight_html("abc def ghi jkl", [("def", "ex-hl"), ("abc def ghi", "ex"), ("ghi jkl", "ex")])
+    assert html == '<mark class="ex-hl">abc def ghi jkl</mark>'
+    html, _ = highlight.highlight_html("abc def ghi", [("abc", "ex"), ("ghi", "ex-hl")])  # apart: each its own
+    assert html == '<mark class="ex">abc</mark> def <mark class="ex-hl">ghi</mark>'

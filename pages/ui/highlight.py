@@ -61,25 +61,28 @@ def highlight_html(text: str, marks: Iterable[tuple[str, str]]) -> tuple[str, se
 def _highlight(text: str, marks: tuple[tuple[str, str], ...]) -> tuple[str, frozenset[str]]:
     """The escaped text with each excerpt wrapped in ``<mark class="...">``.
 
-    ``marks`` are (excerpt, css class) pairs; overlapping spans merge (the first class listed
-    wins). Returns the HTML and the excerpts that were not found."""
+    ``marks`` are (excerpt, css class) pairs; overlapping spans merge into one whose class is
+    that of the mark listed first in ``marks`` (whichever span starts first). Returns the HTML and the excerpts that were not found."""
     text = unicodedata.normalize("NFC", text)
-    spans: list[tuple[int, int, str]] = []
+    spans: list[tuple[int, int, int, str]] = []  # (start, end, rank: the mark's place in ``marks``, class)
     missing: set[str] = set()
-    for excerpt, cls in marks:
+    for rank, (excerpt, cls) in enumerate(marks):
         found = find_spans(text, excerpt)
         if not found:
             missing.add(excerpt)
-        spans.extend((s, e, cls) for s, e in found)
+        spans.extend((s, e, rank, cls) for s, e in found)
     spans.sort(key=lambda s: (s[0], -s[1]))
     merged: list[list] = []
-    for s, e, cls in spans:
+    for s, e, rank, cls in spans:
         if merged and s < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
+            last_span = merged[-1]
+            last_span[1] = max(last_span[1], e)
+            if rank < last_span[2]:  # the mark listed first gives the merged span its class
+                last_span[2], last_span[3] = rank, cls
             continue
-        merged.append([s, e, cls])
+        merged.append([s, e, rank, cls])
     parts, last = [], 0
-    for s, e, cls in merged:
+    for s, e, _rank, cls in merged:
         parts.append(safe_lines(text[last:s]))
         parts.append(f'<mark class="{safe(cls)}">{safe_lines(text[s:e])}</mark>')
         last = e
