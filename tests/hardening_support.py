@@ -15,14 +15,18 @@
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
 import threading
 from html.parser import HTMLParser
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+try:
+    from app_support import ROOT, walk
+except ImportError:  # imported as tests.hardening_support (the browser tests)
+    from tests.app_support import ROOT, walk
+
 HOSTILE_DIR = ROOT / "tests" / "fixtures" / "hostile"
 HOSTILE_UPLOAD = HOSTILE_DIR / "uploads" / "hostile_acled.csv"
 HOSTILE_VALID_IDS = ("hx-js-link", "hx-script-title", "hx-unicode")
@@ -83,14 +87,6 @@ def markdown_problems(text: str) -> list[str]:
     return out
 
 
-def walk(node):
-    yield node
-    children = getattr(node, "children", None)
-    if isinstance(children, dict):
-        for c in children.values():
-            yield from walk(c)
-
-
 _MD_FIELDS = ("body", "label", "text", "placeholder", "help", "caption")
 _PLAIN_KINDS = {"html", "code", "arrow_data_frame", "vega_lite_chart", "component_instance", "json", "exception"}
 
@@ -123,13 +119,38 @@ def check_rendered(at) -> None:
     assert not problems, problems[:10]
 
 
+# JSON keys whose values are data that only goes back to Python (a clicked feature's id), never to HTML.
+RAW_KEYS = {"event_id", "prefixes"}
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?')
+_FOLIUM_PATTERNS = (r"</script", r"<img", r"<svg[^>]*onload", r"<script", r"<a href=\"javascript", r"\$\{alert",
+                    r"`\$\{", r"<b>Damascus", r"<i>Qalamoun", r"<b>Town")
+
+
+def json_strings(script: str) -> list[str]:
+    """The double-quoted string literals of a script, decoded (folium's tojson writes "<" as
+    \\u003c, and a GeoJsonTooltip puts property values in innerHTML as they decode), except the
+    values of RAW_KEYS."""
+    out, raw = [], False
+    for m in _JSON_STRING.finditer(script):
+        try:
+            value = json.loads(f'"{m.group(1)}"')
+        except ValueError:
+            value = m.group(1)
+        if m.group(2):  # a key: its value(s) follow
+            raw = value in RAW_KEYS
+        elif not raw:
+            out.append(value)
+    return out
+
+
 def folium_problems(args: dict) -> list[str]:
-    """Data markup in the st_folium component's HTML and script."""
+    """Data markup in the st_folium component's HTML and script: in the text as sent, and in its
+    JSON strings once decoded."""
     out = []
     script, page = args.get("script", ""), args.get("html", "")
-    for pat in (r"</script", r"<img", r"<svg[^>]*onload", r"<script", r"<a href=\"javascript", r"\$\{alert",
-                r"`\$\{", r"<b>Damascus", r"<i>Qalamoun", r"<b>Town"):
-        for where, text in (("script", script), ("html", page)):
+    decoded = "\n".join(json_strings(script))
+    for pat in _FOLIUM_PATTERNS:
+        for where, text in (("script", script), ("html", page), ("script's decoded JSON strings", decoded)):
             if re.search(pat, text, re.I):
                 out.append(f"{pat} in the component's {where}")
     return out

@@ -44,6 +44,28 @@ def test_the_checkers_catch_markup_from_data():
     assert not markdown_problems("run `python -m events validate <dir>`")  # the app's own code span
 
 
+def test_folium_checker_reads_json_encoded_properties():
+    """folium writes GeoJSON properties with "<" as \\u003c, and a GeoJsonTooltip puts them in
+    innerHTML: folium_problems must decode them to see unescaped data (and leave event ids, which
+    only go back to Python, alone)."""
+    import folium
+    from streamlit_folium import _get_map_string
+
+    def args_of(props):
+        m = folium.Map(tiles=None)
+        feature = {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [38, 35]}}
+        folium.GeoJson({"type": "FeatureCollection", "features": [feature]},
+                       tooltip=folium.GeoJsonTooltip(fields=["title"])).add_to(m)
+        return {"script": _get_map_string(m), "html": ""}  # what st_folium sends as "script"
+
+    bad = args_of({"event_id": "e1", "title": "<img src=x onerror=alert(1)>"})
+    assert "<img" not in bad["script"]  # what the old grep looked for is not there ...
+    assert folium_problems(bad)  # ... but the decoded property is
+    assert folium_problems(args_of({"event_id": "e1", "title": "<b>Town</b>"}))
+    assert folium_problems(args_of({"event_id": "e1", "title": "`${alert(1)}`"}))
+    assert folium_problems(args_of({"event_id": "e1<script>", "title": safe("<img src=x onerror=alert(1)>")})) == []
+
+
 # ----------------------------------------------------------------- map page and side panel
 
 def test_map_tooltips_claim_labels_and_properties_are_escaped(monkeypatch, ds):
