@@ -220,3 +220,35 @@ def test_upload_never_changes_what_the_footer_and_summary_say_about_other_files(
     no_exceptions(at)
     assert "rows loaded" not in all_text(at)
     assert any("Curated events" in c.value for c in at.caption)
+
+
+def _all_rows_malformed() -> bytes:
+    rows = list(csv.DictReader(io.StringIO(ACLED_TEXT)))[:3]
+    rows[0]["latitude"], rows[1]["event_date"], rows[2]["geo_precision"] = "north-ish", "sometime", "9"
+    out = io.StringIO()
+    w = csv.DictWriter(out, list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_upload_with_no_loadable_row_says_so_with_the_reasons(monkeypatch):
+    """Every row malformed: the importer gives an empty dataset and its report (no crash); the app
+    says in an error that no row could be loaded and lists each skipped row's reason, open."""
+    data = _all_rows_malformed()
+    ds, report = import_csv(data, name="all-bad")
+    assert len(ds.events) == 0 and report.rows_loaded == 0 and report.rows_skipped == 3
+    at = make_app(monkeypatch).run()
+    at.sidebar.selectbox(key="ds_pick").set_value("upload").run()
+    at.sidebar.file_uploader(key="ds_upload").set_value(("all-bad.csv", data, "text/csv")).run()
+    no_exceptions(at)
+    check_rendered(at)
+    errors = "\n".join(e.value for e in at.sidebar.error)
+    assert "No row of the file could be loaded" in errors and "**3** skipped" in errors, errors
+    details = [x for x in at.sidebar.expander if x.label == "Import details"]
+    assert details and details[0].proto.expanded
+    text = "\n".join(m.value for m in at.sidebar.markdown)
+    for reason in ("row 2 · latitude: latitude \\'north\\-ish\\'", "row 3 · event\\_date: date \\'sometime\\'",
+                   "row 4 · geo\\_precision: geo\\_precision \\'9\\'"):
+        assert reason in text, reason
+    assert shown_count(at) == (0, 0)

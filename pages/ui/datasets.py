@@ -158,9 +158,14 @@ def show_import_summary(report, where=None) -> None:
     """Rows loaded / skipped, with the reasons in an expander (escaped: they quote file content)."""
     where = where or st.sidebar
     msg = f"**{report.rows_loaded:,}** rows loaded, **{report.rows_skipped:,}** skipped"
-    (where.success if not report.rows_skipped else where.warning)(msg, icon=":material/upload_file:")
+    nothing = not report.rows_loaded and report.rows_skipped > 0
+    if nothing:  # an empty dataset: say so, and show why each row was skipped
+        where.error(f"No row of the file could be loaded: {msg}. The reasons are listed below.",
+                    icon=":material/error:")
+    else:
+        (where.success if not report.rows_skipped else where.warning)(msg, icon=":material/upload_file:")
     if report.skipped or report.warnings or report.unknown_columns:
-        with where.expander("Import details", expanded=False):
+        with where.expander("Import details", expanded=nothing):
             for w in report.warnings:
                 st.markdown(f"- {md(w)}")
             if report.unknown_columns:
