@@ -104,11 +104,21 @@ def _first(m: re.Match) -> str:
     return m.group(1)
 
 
+def _nfkd_casefold(t: str) -> str:
+    """NFKD of casefolded text, casefolded again: a compatibility character may decompose to
+    capitals ('㏗' -> 'PH'), and the folded key must be a fixed point (key_exact(key) == key)."""
+    t = unicodedata.normalize("NFKD", t)
+    folded = t.casefold()
+    if folded != t and not unicodedata.is_normalized("NFKD", folded):
+        folded = unicodedata.normalize("NFKD", folded)
+    return folded
+
+
 def fold_many(names: list[str]) -> list[str]:
     """:func:`fold` of many names at once (one pass over them all: the index build's path)."""
     blob = "\n".join(n.replace("\n", " ") for n in names).casefold()
     if not blob.isascii():
-        blob = unicodedata.normalize("NFKD", blob)
+        blob = _nfkd_casefold(blob)
     blob = blob.translate(_TRANSLATE)
     if not blob.isalnum():  # (a single plain word needs nothing more)
         blob = _NON_WORD.sub(" ", blob)
@@ -167,7 +177,7 @@ def _exact_one(text: str) -> str:
     checks on random text that the two agree)."""
     t = text.replace("\n", " ").casefold()
     if not t.isascii():
-        t = unicodedata.normalize("NFKD", t)
+        t = _nfkd_casefold(t)
     t = t.translate(_TRANSLATE)
     if not t.isalnum():
         t = _NON_WORD.sub(" ", t).strip(" ")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from geodata.normalize import fold, key_exact, key_loose, key_skeleton, keys, keys_many
@@ -130,6 +130,8 @@ def test_batch_keys_equal_single_keys_on_name_like_text(names):
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=30))
+@example("㏗")  # a compatibility character that decomposes to capitals ('PH')
+@example("Ⅱ ℡ ﬁ")
 def test_exact_key_is_idempotent(text):
     k = key_exact(text)
     assert key_exact(k) == k
