@@ -60,7 +60,7 @@ import pandas as pd
 from .common import (
     ActorBook, Progress, blank, codes, coordinates, country_codes, extra_records, flag_duplicates, lower_join,
     no_progress, parse_dates, skipped_problems, split_names, start_import, value_reasons, whole_counts, assemble,
-    fast_map, claimant_tuples as _claimant_tuples,
+    fast_map, outlet_claimants,
 )
 
 FORMAT = "acled"
@@ -194,12 +194,7 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
     participants = pd.Series([part(r) for r in zip(a1.tolist(), as1.tolist(), a2.tolist(), as2.tolist())], dtype=object)
 
     src = k(split_names(get("source"), ";"))
-    for t in set(src.tolist()):
-        for nm in t:
-            if nm not in book.ids:
-                book.resolve(nm, "news_outlet")
-    acled_id = book.resolve("ACLED", "monitor")
-    claimants = _claimant_tuples(src, book, acled_id)
+    claimants = outlet_claimants(src, book, "ACLED")
 
     notes = k(get("notes"))
     location = k(get("location").str.strip())

@@ -811,6 +811,17 @@ def flag_duplicates(ids: pd.Series, checks: Checks, column: str, what: str,
     checks.flag(dup, column, reasons)
 
 
+def outlet_claimants(sources: pd.Series, book: "ActorBook", dataset_name: str) -> pd.Series:
+    """Per event, the claimant ids of the outlets its source field names (tuples of names): each
+    outlet becomes a news_outlet actor; an event naming none is claimed by the dataset itself
+    (`dataset_name`, a monitor: "ACLED", "UCDP GED")."""
+    for t in set(sources.tolist()):
+        for nm in t:
+            if nm not in book.ids:
+                book.resolve(nm, "news_outlet")
+    return claimant_tuples(sources, book, book.resolve(dataset_name, "monitor"))
+
+
 def claimant_tuples(sources: pd.Series, book: "ActorBook", fallback: str) -> pd.Series:
     """Per event, the claimant ids of its source names (tuples of names), once per distinct tuple."""
     cache: dict[tuple, tuple] = {}

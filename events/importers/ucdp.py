@@ -45,7 +45,7 @@ from .. import vocab
 from .common import (
     ActorBook, Progress, assemble, blank, codes, coordinates, country_codes, extra_records, flag_duplicates,
     lower_join, no_progress, parse_dates, skipped_problems, split_names, start_import, whole_counts,
-    claimant_tuples,
+    outlet_claimants,
 )
 
 FORMAT = "ucdp"
@@ -137,12 +137,7 @@ def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progres
                               for a, b in zip(side_a.tolist(), side_b.tolist())], dtype=object)
 
     offices = k(split_names(get("source_office"), ";"))
-    for t in set(offices.tolist()):
-        for nm in t:
-            if nm not in book.ids:
-                book.resolve(nm, "news_outlet")
-    ged_id = book.resolve("UCDP GED", "monitor")
-    claimants = claimant_tuples(offices, book, ged_id)
+    claimants = outlet_claimants(offices, book, "UCDP GED")
 
     headline, original, article = k(get("source_headline")), k(get("source_original")), k(get("source_article"))
     excerpts = pd.Series([tuple(x for x in trio if x.strip())
