@@ -125,9 +125,14 @@ def test_invalid_input_is_refused_with_the_validators_message_and_nothing_writte
 
 def test_editing_replaces_the_file_and_keeps_the_id(data, curate_on):
     ev = draft.open_event(data, "palmyra-mi8-crash-2016")
+    assert draft.plan(data, ev, editing="palmyra-mi8-crash-2016").changes == []  # unchanged: nothing to write
     ev["title"] = "Russian Mi-8 helicopter lost with all five aboard (edited)"
     pl = draft.plan(data, ev, editing="palmyra-mi8-crash-2016")
     assert "-title: Russian Mi-8 helicopter lost with all five aboard\n" in pl.diff
+    # only the edited field changes in the file: the rest keeps its hand-written layout
+    assert [l for l in pl.diff.splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---")] == [
+        "-title: Russian Mi-8 helicopter lost with all five aboard",
+        "+title: Russian Mi-8 helicopter lost with all five aboard (edited)"]
     assert draft.save(data, pl) == []
     assert parse_yaml((data / "events" / "palmyra-mi8-crash-2016.yaml").read_text())["title"].endswith("(edited)")
     assert read_data_dir(data).problems == []
@@ -175,6 +180,7 @@ def test_a_crash_during_the_rename_leaves_the_old_file_whole(data, curate_on, mo
 
 def test_a_file_changed_on_disk_since_the_plan_is_not_overwritten(data, curate_on):
     ev = draft.open_event(data, "palmyra-mi8-crash-2016")
+    ev["title"] += " (edited)"
     pl = draft.plan(data, ev, editing="palmyra-mi8-crash-2016")
     path = data / "events" / "palmyra-mi8-crash-2016.yaml"
     path.write_text(path.read_text() + "# someone else's edit\n")

@@ -58,6 +58,11 @@ def normalise_event(event: dict) -> dict:
         c["excerpts"] = [str(x).strip() for x in (ex or [])]
         claims.append(_ordered(c, CLAIM_KEYS))
     ev["claims"] = claims
+    date = ev.get("date")
+    if isinstance(date, dict) and date.get("end") is not None and date.get("end") == date.get("start"):
+        date = dict(date)
+        del date["end"]  # the schema's default: a one-day (or one-period) date writes no end
+        ev["date"] = date
     return _ordered(ev, EVENT_KEYS)
 
 
@@ -93,7 +98,10 @@ def plan(data_dir: str | Path, event: dict, *, source: Optional[dict] = None, so
         p.problems.append(Problem(rel, eid, "id", f"duplicate event id (also in {rel})"))
     if eid and not any(pr.field == "id" for pr in p.problems):
         try:
-            p.changes.append(files.Change(rel, files.read_current(root, rel), yamlout.dump(ev)))
+            old = files.read_current(root, rel)
+            new = yamlout.dump_preserving(ev, old)
+            if new != old:  # an unchanged event writes nothing
+                p.changes.append(files.Change(rel, old, new))
         except files.UnsafePath as exc:
             p.problems.append(Problem(rel, eid, "id", str(exc)))
 
@@ -159,3 +167,61 @@ def source_id_for(outlet: str, published: Optional[dt.date], title: str) -> str:
     words = " ".join(slugify(title).split("-")[:6])
     parts = [outlet or "source", published.isoformat() if published else "", words]
     return slugify(" ".join(p for p in parts if p), limit=80)
+
+
+# ----------------------------------------------------------------------------- proposals -> form values
+
+def unique_id(base: str, taken) -> str:
+    base = slugify(base) or "claim"
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def claim_from_proposal(p, source_id: str, taken_ids) -> dict:
+    """A claim dict from an extract.ClaimProposal: its sentence is the excerpt (verbatim)."""
+    return {"id": unique_id(f"{p.claimant}-{p.stance}", set(taken_ids)), "claimant": p.claimant,
+            "stance": p.stance, "source": source_id, "via": list(p.via), "excerpts": [p.sentence],
+            "note": f"Proposed from the text: {p.why}."}
+
+
+PLACE_FIELDS = ("name", "gazetteer_id", "lat", "lon", "precision", "radius_km", "admin1", "country")
+
+
+def place_from_result(result: dict, words: str) -> dict:
+    """A place dict from geodata.resolve's answer, keeping the source's words."""
+    place = {"text": words}
+    for k in PLACE_FIELDS:
+        if result.get(k) is not None:
+            place[k] = result[k]
+    return place
+
+
+def date_from_proposal(d) -> dict:
+    return {"start": d.start, "end": d.end, "precision": d.precision, "basis": d.basis, "note": d.note}
+
+
+def toll_from_proposal(t, claimant: str) -> dict:
+    toll = {"claimant": claimant, "note": t.note}
+    if t.count is not None:
+        toll["count"] = t.count
+    if t.low is not None:
+        toll["low"] = t.low
+    return toll
+
+
+def number(value: Any, kind=float) -> Any:
+    """A form's number field: None when empty, the number when it parses, else the text (the
+    validator then names the field)."""
+    if value is None:
+        return None
+    s = str(value).strip()
+    if not s:
+        return None
+    try:
+        return kind(s)
+    except ValueError:
+        return s

@@ -7,7 +7,8 @@ styles), so a curator's words are never altered by the formatting.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from typing import Any, Optional
 
 import yaml
 
@@ -53,7 +54,7 @@ def dump(data: dict) -> str:
     """One record as YAML text. Empty values (None, "", []) are left out, as the schema's
     defaults fill them."""
     prepared = _prepare(data)
-    text = yaml.dump(prepared, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=88,
+    text = yaml.dump(prepared, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=92,
                      default_flow_style=False)
     if parse_yaml(text) != _plain(prepared):
         text = yaml.safe_dump(_plain(prepared), sort_keys=False, allow_unicode=True, width=96)
@@ -87,3 +88,56 @@ def append_actor(actors_text: str, actor: dict) -> str:
 
 def iso(d: Any) -> Any:
     return d.isoformat() if isinstance(d, dt.date) else d
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):")
+
+
+def _blocks(text: str) -> dict[str, str]:
+    """The text of each top-level key of a mapping file (comments above a key go with it)."""
+    out: dict[str, str] = {}
+    key, buf, pending = None, [], []
+    for line in text.splitlines(keepends=True):
+        m = _TOP_KEY.match(line)
+        if m:
+            if key is not None:
+                out[key] = "".join(buf)
+            key, buf = m.group(1), pending + [line]
+            pending = []
+        elif key is None or line.startswith("#"):
+            pending.append(line)
+        else:
+            buf.append(line)
+    if key is not None:
+        out[key] = "".join(buf + pending)
+    return out
+
+
+def dump_preserving(data: dict, old_text: Optional[str]) -> str:
+    """Like `dump`, but a top-level field whose value did not change keeps its old text, so an
+    edit's diff shows only what the curator changed, not a re-wrapped file."""
+    if not old_text:
+        return dump(data)
+    try:
+        old = parse_yaml(old_text)
+    except yaml.YAMLError:
+        return dump(data)
+    if not isinstance(old, dict):
+        return dump(data)
+    prepared = _prepare(data)
+    plain = _plain(prepared)
+    if plain == old:
+        return old_text
+    blocks = _blocks(old_text)
+    parts = []
+    for k, v in prepared.items():
+        if k in blocks and k in old and old[k] == plain[k]:
+            parts.append(blocks[k])
+        else:
+            parts.append(dump({k: v}))
+    text = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+    try:
+        same = parse_yaml(text) == plain
+    except yaml.YAMLError:
+        same = False
+    return text if same else dump(data)
