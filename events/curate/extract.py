@@ -398,6 +398,11 @@ def _place_ok(look, span: str) -> bool:
         b.tier == 1 and r.kind in ("country", "region", "sea", "admin1"))
 
 
+_LOCATIVE = re.compile(r"\b(?i:in|at|near|to|from|over|into|inside|across|outside|toward|towards|off)\s+"
+                       r"(?:the\s+)?(?:(?:province|region|city|town|village|port|coast)\s+of\s+)?(?:\w+['’]s\s+)?"
+                       r"(?:[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*(?:,\s*|\s+and\s+|\s+or\s+))*$")
+
+
 def _place_from(g, s: str, name: str, a0: int, suffix: Optional[str], words: str, taken, country: str
                 ) -> Optional[PlaceProposal]:
     toks = name.split()
@@ -418,6 +423,13 @@ def _place_from(g, s: str, name: str, a0: int, suffix: Optional[str], words: str
     look = g.lookup(clean, country=country, fuzzy=False)
     if not _place_ok(look, clean):
         return None
+    if not look.in_hinted_country:
+        # Abroad, a country or city is more often a party ("Russia started", "Moscow and Washington
+        # signed") or a dateline ("MOSCOW, August 2. /TASS/") than the event's place: keep it only
+        # after a locative preposition ("returned to Russia", "in Crimea's Sevastopol").
+        before = s[max(0, a - 30):a]
+        if not _LOCATIVE.search(before):
+            return None
     query = f"{clean} {suffix}" if suffix and suffix.lower().startswith("province") else clean
     if "province of" in words.lower():
         query = f"{clean} province"
@@ -483,7 +495,7 @@ _DATE_RX = re.compile(
     rf"|(?P<md>{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?)"
     rf"|(?P<dm>\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?)"
     rf"|(?P<my>{_MONTHS}\s+\d{{4}})"
-    rf"|(?:in\s+)(?P<month>{_MONTHS})\b"
+    rf"|(?:in\s+)(?P<month>{_MONTHS})\b(?!\s+\d)"
     rf"|(?:in\s+)(?P<year>(?:19|20)\d{{2}})\b"
     rf"|(?:on\s+)?(?P<wd>{_WEEKDAYS})"
     r"|(?P<yday>yesterday|the day before)"
