@@ -238,7 +238,7 @@ else:
         with tabs[0]:
             for i, p in enumerate(props["claims"]):
                 c = st.columns([5, 1])
-                c[0].markdown(f"**{md(actor_label(p.claimant))}** · *{md(p.stance)}*"
+                c[0].markdown(f"**{md(getattr(actors.get(p.claimant), 'name', p.claimant))}** · *{md(p.stance)}*"
                               f"{' · via ' + md(', '.join(p.via)) if p.via else ''}  \n> {md(p.sentence)}")
                 c[0].caption(md(p.why))
                 c[1].button("Accept", key=f"cur_acc_claim_{i}", on_click=lambda p=p: _add_claim(
