@@ -246,16 +246,18 @@ else:
         with tabs[1]:
             for i, p in enumerate(props["places"]):
                 r = p.result
+                cands = draft.place_candidates(r)
                 c = st.columns([5, 1])
                 c[0].markdown(f"**{md(p.words)}** → {md(r.get('name'))} ({md(r.get('gazetteer_id'))}), "
                               f"governorate {md(r.get('admin1') or '—')}, precision {r.get('precision')}, "
                               f"±{r.get('radius_km')} km  \n> {md(p.sentence)}")
-                alts = r.get("alternatives") or []
-                if alts:
-                    c[0].caption("Other candidates: " + md("; ".join(
-                        f"{a.get('name')} ({a.get('country') or '?'}, {a.get('admin1') or '—'})" for a in alts[:5])))
+                j = c[0].selectbox("Candidate", range(len(cands)), key=f"cur_cand_{i}",
+                                   format_func=lambda j, cands=cands: (
+                                       f"{cands[j].get('name')} — {cands[j].get('admin1') or '—'}, "
+                                       f"{cands[j].get('country') or '?'} ({cands[j].get('gazetteer_id')})"))
                 c[1].button("Use as the event's place", key=f"cur_acc_place_{i}",
-                            on_click=lambda p=p: _set_place(draft.place_from_result(p.result, p.words)))
+                            on_click=lambda p=p, cands=cands, i=i: _set_place(
+                                draft.place_from_result(cands[S.get(f"cur_cand_{i}") or 0], p.words)))
         with tabs[2]:
             for i, d in enumerate(props["dates"]):
                 c = st.columns([5, 1])
@@ -355,13 +357,35 @@ else:
             add = c[0].selectbox("Add a sentence of the archived text as an excerpt", [""] + sentences,
                                  key=f"cur_cl_{uid}_addsent", format_func=lambda s: s[:160] or "—")
             c[1].button("Add", key=f"cur_cl_{uid}_addbtn", disabled=not add, on_click=_add_excerpt, args=(uid,))
+            if props:
+                c = st.columns(3)
+                own = dict(S.get(f"cur_cl_{uid}_extra") or {})  # kept from an opened file; a choice below replaces it
+                pl_opts = [""] + [p.query for p in props["places"]]
+                d_opts = [""] + [f"{d.words} ({d.start}–{d.end})" for d in props["dates"]]
+                t_opts = [""] + [t.words for t in props["tolls"]]
+                own_pl = c[0].selectbox("This claim's own place", pl_opts, key=f"cur_cl_{uid}_ownplace",
+                                        format_func=lambda x: x or "— the event's —")
+                own_d = c[1].selectbox("This claim's own date", range(len(d_opts)), key=f"cur_cl_{uid}_owndate",
+                                       format_func=lambda j, d_opts=d_opts: d_opts[j] or "— the event's —")
+                own_t = c[2].selectbox("This claim's own toll", range(len(t_opts)), key=f"cur_cl_{uid}_owntoll",
+                                       format_func=lambda j, t_opts=t_opts: t_opts[j] or "— none —")
+                if own_pl:
+                    pp = next(p for p in props["places"] if p.query == own_pl)
+                    own["place"] = draft.place_from_result(pp.result, pp.words)
+                if own_d:
+                    own["date"] = draft.date_from_proposal(props["dates"][own_d - 1])
+                if own_t:
+                    toll = draft.toll_from_proposal(props["tolls"][own_t - 1], "")
+                    toll.pop("claimant")  # a claim's own toll is its claimant's
+                    own["fatalities"] = toll
+                S[f"cur_cl_{uid}_extra_now"] = own
             note = st.text_input("Note (why this stance)", key=f"cur_cl_{uid}_note")
             if st.button("Remove this claim", key=f"cur_cl_{uid}_rm"):
                 _remove_claim(uid)
                 st.rerun()
             claim = {"id": cid, "claimant": claimant, "stance": stance, "source": csrc, "via": via,
                      "excerpts": excerpts, "note": note}
-            claim.update(S.get(f"cur_cl_{uid}_extra") or {})
+            claim.update(S.get(f"cur_cl_{uid}_extra_now") if props else (S.get(f"cur_cl_{uid}_extra") or {}))
             claims.append(claim)
     if st.button("Add an empty claim", key="cur_add_claim"):
         _add_claim({"id": f"claim-{len(S['cur_claims']) + 1}", "source": source_id, "stance": "asserts"})

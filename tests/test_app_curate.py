@@ -97,6 +97,9 @@ def test_curate_page_walks_from_pasted_article_to_the_map(monkeypatch, data):
     at.selectbox(key=f"cur_cl_{uid}_addsent").set_value(extra).run()
     button(at, f"cur_cl_{uid}_addbtn").click().run()
     assert at.text_area(key=f"cur_cl_{uid}_excerpts").value == SOHR + "\n\n" + extra
+    # the Ministry's claim carries its own place (a proposal), and the event's place is the first candidate
+    uid2 = at.session_state["cur_claims"][1]
+    at.selectbox(key=f"cur_cl_{uid2}_ownplace").set_value("Syria").run()
     text = all_text(at)
     assert "Valid: the same checks as `python -m events validate` pass." in text, text[-3000:]
     assert f"+++ b/events/{EVENT_ID}.yaml" in text  # the diff is shown before saving
@@ -113,6 +116,7 @@ def test_curate_page_walks_from_pasted_article_to_the_map(monkeypatch, data):
     assert [(c.claimant, c.stance) for c in ev.claims] == [("sohr", "corroborates"), ("russian-defence-ministry", "denies")]
     assert ev.claims[0].excerpts == [SOHR, extra]
     assert ev.place.gazetteer_id == "admin1:SY06" and ev.place.text == "province of Latakia"
+    assert ev.claims[1].place.gazetteer_id == "country:SY" and ev.claims[0].place is None
     assert (ev.date.start, ev.date.basis) == (dt.date(2015, 10, 20), "inferred")
     assert '"Tuesday"' in ev.date.note
     # the map's side panel shows it, with its excerpts and the status in words

@@ -200,6 +200,13 @@ def place_from_result(result: dict, words: str) -> dict:
     return place
 
 
+def place_candidates(result: dict) -> list[dict]:
+    """The resolver's best answer, then its alternatives (other places of that name)."""
+    best = {k: result.get(k) for k in PLACE_FIELDS}
+    return [best] + [{k: a.get(k) for k in PLACE_FIELDS} for a in result.get("alternatives") or []
+                     if a.get("lat") is not None]
+
+
 def date_from_proposal(d) -> dict:
     return {"start": d.start, "end": d.end, "precision": d.precision, "basis": d.basis, "note": d.note}
 
