@@ -71,6 +71,20 @@ def test_an_acknowledgement_by_the_party_concerned():
     assert got == [("mod", "acknowledges"), ("monitor", "corroborates")]
 
 
+def test_the_agency_resolves_to_the_nearest_named_agency():
+    class A:
+        def __init__(self, id, name, kind, aliases=()):
+            self.id, self.name, self.kind, self.aliases = id, name, kind, list(aliases)
+
+    actors = [A("sana", "Syrian Arab News Agency", "news_outlet", ["SANA"]),
+              A("army", "Syrian Arab Army", "state_military"),
+              A("irna", "Islamic Republic News Agency", "news_outlet", ["IRNA"])]
+    t = ("The Syrian Arab Army shelled the town, SANA reported. Later IRNA carried the army's statement. "
+         "The agency said the town had been cleared of militants.")
+    got = [(p.claimant, p.stance, p.claimant_words) for p in extract.propose_claims(t, actors)]
+    assert ("irna", "asserts", "The agency") in got  # the nearest agency named before, not SANA
+
+
 @pytest.mark.parametrize("words,published,start,end,precision", [
     ("about 10 days ago", dt.date(2016, 5, 24), dt.date(2016, 5, 11), dt.date(2016, 5, 17), "week"),
     ("on Tuesday", dt.date(2015, 10, 20), dt.date(2015, 10, 20), dt.date(2015, 10, 20), "day"),  # published that Tuesday

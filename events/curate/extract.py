@@ -6,10 +6,11 @@ Rules are general (English news reporting), not tuned to one outlet:
   refuting, confirming or acknowledging (`VERBS`, any tense or voice). The claimant is the actor
   (name or alias from actors.yaml, longest match) that is the verb's subject: the nearest mention
   before it outside quotation marks, or the one after it ("said a senior source", "spread by the
-  Islamic State", "according to X"). A speaker the actor list does not know (a spokesman's
-  surname, "he") is the nearest actor named before him that is not a news outlet: the ministry
-  that "representative of the ministry Major General Igor Konashenkov" speaks for. A news outlet
-  that only reports another party's words becomes that claim's `via`.
+  Islamic State", "according to X"). A person introduced as speaking for an actor
+  ("representative of the ministry Major General Igor Konashenkov") is that actor afterwards;
+  "he", "the spokesman" are the last claimant; "the agency", "the ministry", "the monitor" are the
+  nearest actor named before whose name has that word. A news outlet that only reports another
+  party's words becomes that claim's `via`.
   Stance: denial verbs, or words that call the report false ("rumors", "propaganda", "no
   casualties") -> denies; "disclaim", "dispute", "instead" -> counters; "confirm", "acknowledge",
   "admit" -> acknowledges, unless the claimant is a monitor, NGO, UN body, intelligence service
@@ -143,11 +144,14 @@ class ActorFinder:
     def __init__(self, actors: Iterable) -> None:
         self.kinds: dict[str, str] = {}
         self.names: dict[str, str] = {}
+        self.words: dict[str, set[str]] = {}  # the words of each actor's names: "the agency" -> an agency
         spellings: dict[str, str] = {}
         for a in actors:
             aid = str(a.id)
             self.kinds[aid] = str(getattr(a, "kind", "other"))
             self.names[aid] = str(a.name)
+            self.words.setdefault(aid, set()).update(
+                w.lower() for sp in (a.name, *getattr(a, "aliases", ())) for w in re.findall(r"\w+", str(sp)))
             for s in (a.name, *getattr(a, "aliases", ())):
                 s = str(s).strip()
                 if len(s) >= 2:
@@ -203,11 +207,25 @@ _FALSE_WORDS = re.compile(
     r"|there (?:have been|has been|were|was) no|nobody|not a single|never|(?:are|were|is|was|all)\s+(?:\w+\s+)?lies)\b", re.I)
 _COUNTER_WORDS = re.compile(r"\b(instead|rather than|responsibility|not \w+ but)\b", re.I)
 _EVIDENCE_WORDS = re.compile(r"\b(sources?|images?|imagery|pictures?|photos?|photographs?|footage|video|satellite)\b", re.I)
+_GENERIC = r"ministry|agency|monitor|observatory|group|embassy|army|military|organi[sz]ation|service|militants|command"
 _PRONOUN_BEFORE = re.compile(
-    r"(?i:\b(?:he|she|they|the\s+(?:spokes(?:man|woman|person)|official|general|representative|experts?)))"
+    r"(?i:\b(?:he|she|they|the\s+(?:spokes(?:man|woman|person)|official|general|representative|experts?|"
+    + _GENERIC + r")))"
     r"(?:\s+(?:has|have|had|also|then|earlier|later))*\s*$")
 _NAME_BEFORE = re.compile(r"\b([A-Z][a-z]{3,})(?:,)?(?:\s+(?:has|have|had|also|then|earlier|later))*\s*$")
-_SPEAKER_AFTER = re.compile(r"\s*(?:,\s*)?(?:(?i:(he|she|they))|([A-Z][a-z]{3,}))\b")
+_SPEAKER_AFTER = re.compile(r"\s*(?:,\s*)?(?:(?i:(he|she|they|the\s+(?:" + _GENERIC + r")))|([A-Z][a-z]{3,}))\b")
+
+
+def _nearest(words: str, recent: list[str], finder: "ActorFinder", fallback: Optional[str]) -> Optional[str]:
+    """Whom an unnamed speaker is: "the agency" -> the nearest actor named before whose name has
+    "agency" in it; "he", "the spokesman" -> the last claimant."""
+    noun = re.search(r"(?i)\bthe\s+(" + _GENERIC + r")\b", words or "")
+    if noun:
+        stem = noun.group(1).lower().rstrip("s")
+        for aid in reversed(recent):
+            if any(w.startswith(stem) for w in finder.words.get(aid, ())):
+                return aid
+    return fallback
 # "Russian Defense Ministry spokesman Igor Konashenkov", "representative of the ministry Major General
 # Igor Konashenkov", "the head of the Syrian Observatory ..., Rami Abdulrahman": a person who speaks for an actor.
 _TITLE = r"(?:spokes(?:man|woman|person)|representative|head|chief|official|director|minister|leader|commander)"
@@ -279,9 +297,11 @@ def propose_claims(text: str, actors: Iterable, outlet: Optional[str] = None) ->
     out: list[ClaimProposal] = []
     persons: dict[str, str] = {}  # a speaker's name -> the actor he speaks for
     last_claimant: Optional[str] = None  # whom "he", "the spokesman" speak for: the nearest named one
+    recent: list[str] = []  # actors named so far, in text order
     for sent in sentences(text):
         s = sent.text
         mentions = finder.find(s)
+        recent.extend(m.actor_id for m in mentions)
         _bind_persons(s, mentions, finder, persons)
         quotes = _quote_spans(s)
         per_claimant: dict[str, ClaimProposal] = {}
@@ -307,15 +327,15 @@ def propose_claims(text: str, actors: Iterable, outlet: Optional[str] = None) ->
                 if after and after[0].start - vm.end() < 6:
                     aid, words = after[0].actor_id, after[0].words
                 elif sp_after:
-                    words, aid = sp_after[0], sp_after[1] or last_claimant
+                    words, aid = sp_after[0], sp_after[1] or _nearest(sp_after[0], recent, finder, last_claimant)
             elif re.match(r"\s+by\b", tail) and after and after[0].start - vm.end() < 12:
                 aid, words, passive = after[0].actor_id, after[0].words, True  # "spread by the Islamic State"
             elif sp_before and (not before or vm.start() - before[-1].end > len(sp_before[0]) + 12):
-                words, aid = sp_before[0], sp_before[1] or last_claimant
+                words, aid = sp_before[0], sp_before[1] or _nearest(sp_before[0], recent, finder, last_claimant)
             elif before and vm.start() - before[-1].end < 90:
                 aid, words = before[-1].actor_id, before[-1].words
             elif sp_after:
-                words, aid = sp_after[0], sp_after[1] or last_claimant
+                words, aid = sp_after[0], sp_after[1] or _nearest(sp_after[0], recent, finder, last_claimant)
             elif after and after[0].start - vm.end() <= 4:
                 aid, words = after[0].actor_id, after[0].words  # "said a senior pro-government military source"
             if aid is None:
@@ -342,7 +362,7 @@ def propose_claims(text: str, actors: Iterable, outlet: Optional[str] = None) ->
                 stance = kind
             if kind == "asserts" and finder.is_outlet(aid):
                 outlets_reporting.append(aid)
-                if (any(not finder.is_outlet(m.actor_id) for m in mentions) or sp_before or sp_after
+                if (any(not finder.is_outlet(m.actor_id) for m in mentions)
                         or any(re.search(rf"\b{re.escape(n)}\b", s) for n in persons)):
                     continue  # an agency reporting another party's words: a via, not a claim
             named = words if words and finder.find(words) else ""
