@@ -100,7 +100,10 @@ st.markdown(
     "and basis), place (the source's own words; `python -m events geocode` resolves coordinates) and one "
     "claim per party, each with its verbatim excerpts.\n"
     "4. Run `python -m events validate`: it checks the schema, the actors and sources, and that every "
-    "excerpt is found in its archived text. The app shows the new event on its next run."
+    "excerpt is found in its archived text. The app shows the new event on its next run.\n\n"
+    "Or, on your own machine, start the app with `CONFLICT_MAP_CURATE=1` and use the **Curate** page: "
+    "paste the article, accept the proposed claims, places and dates, and save; it runs the same checks "
+    "and shows the diff first. The page does not exist when that setting is off (as on a public site)."
 )
 st.code(
     """id: aleppo-hospital-strike
