@@ -319,7 +319,8 @@ else:
             mapview.uncertainty_circle(pl["lat"], pl["lon"], float(pl["radius_km"] or 1.0), color="#D55E00").add_to(m)
             folium.Marker([pl["lat"], pl["lon"]], tooltip="the event's place").add_to(m)
         out = st_folium(m, key="cur_map", height=360, use_container_width=True, returned_objects=["last_clicked"])
-        clicked = (out or {}).get("last_clicked")
+        value = S.get("cur_map") or out or {}  # the component's value (GUIDE §1), as pages/map.py reads it
+        clicked = value.get("last_clicked") if isinstance(value, dict) else None
         if clicked:
             st.caption(f"Clicked {clicked['lat']:.5f}, {clicked['lng']:.5f}")
             st.button("Pin the place here", key="cur_pin", on_click=_pin, args=(clicked["lat"], clicked["lng"]))

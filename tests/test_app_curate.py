@@ -196,3 +196,30 @@ def test_an_existing_event_opens_in_the_same_form(monkeypatch, data):
     no_exceptions(at)
     ev = next(e for e in read_data_dir(data).events if e.id == "palmyra-mi8-crash-2016")
     assert ev.title.endswith("(edited)") and len(ev.claims) == 2 and ev.place.pinned
+
+
+def test_pasted_text_is_escaped_in_proposals(monkeypatch, data):
+    """Article text is data: markup in it shows as text, never as links, HTML or formulas."""
+    at = open_curate(monkeypatch, data)
+    hostile = ("The Russian Defense Ministry denied that [a strike](javascript:alert(1)) hit "
+               "<img src=x onerror=alert(1)> $x^2$ **Aleppo** on Tuesday, the Interfax news agency reported.")
+    at.text_area(key="cur_src_text").set_value(hostile).run()
+    button(at, "cur_propose").click().run()
+    no_exceptions(at)
+    proposals = [m.value for m in at.markdown if "Russian Defence Ministry" in m.value and "denies" in m.value]
+    assert proposals, "no claim proposal shown"
+    shown = proposals[0]
+    assert "\\[a strike\\]\\(javascript\\:alert\\(1\\)\\)" in shown and "\\<img" in shown and "\\$x" in shown
+    assert "](javascript" not in shown.replace("\\]\\(", "")
+
+
+def test_pin_the_place_by_clicking_the_map(monkeypatch, data):
+    at = open_curate(monkeypatch, data)
+    at.session_state["cur_map"] = {"last_clicked": {"lat": 35.52, "lng": 35.79}}  # what st_folium returns
+    at.run()
+    assert "Clicked 35.52000, 35.79000" in all_text(at)
+    button(at, "cur_pin").click().run()
+    no_exceptions(at)
+    assert (at.text_input(key="cur_pl_lat").value, at.text_input(key="cur_pl_lon").value) == ("35.52000", "35.79000")
+    assert at.checkbox(key="cur_pl_pinned").value
+    assert "say why" in at.text_input(key="cur_pl_note").value
