@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app_support import ROOT, all_text, make_app, no_exceptions
+from app_support import all_text, make_app, no_exceptions
 from events.curate import extract
 from events.load import DEFAULT_DATA_DIR, read_data_dir
 

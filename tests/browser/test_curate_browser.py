@@ -8,7 +8,6 @@ Screenshots: test-output/screenshots/curate-*.png — look at them.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 
 import pytest
