@@ -116,3 +116,23 @@ def test_unknown_event_parameter_gives_notice(monkeypatch):
     no_exceptions(at)
     assert any("no\\-such\\-event" in w or "no-such-event" in w for w in (x.value for x in at.warning))
     assert "event" not in at.query_params
+
+
+def test_panel_says_in_words_why_the_event_has_its_status(monkeypatch):
+    # The fixture's Al-Quds event: a counter-free denial.
+    at = make_app(monkeypatch, {"event": ALEPPO_ID}).run()
+    no_exceptions(at)
+    assert "<b>Denied:</b> denied by Russian Ministry of Defence; asserted by" in all_text(at)
+
+
+def test_panel_explains_the_mi24_dispute_on_the_curated_data(monkeypatch):
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent.parent / "events" / "data"
+    at = make_app(monkeypatch, {"event": "syrian-airbase-mi24-helicopters-destroyed-2016"}, data_dir=data).run()
+    no_exceptions(at)
+    text = all_text(at)
+    assert ">Disputed<" in text
+    assert ("<b>Disputed:</b> countered by Russian Defence Ministry; corroborated by Stratfor; "
+            "denied by Russian Defence Ministry; asserted by Islamic State") in text
+    assert ">corroborates<" in text

@@ -59,7 +59,9 @@ def _fingerprint(data_dir: str | None) -> tuple:
 
 
 @st.cache_data(show_spinner="Loading the events…", max_entries=4)
-def load_curated_cached(data_dir: str | None, _fingerprint: tuple = ()) -> Dataset:
+def load_curated_cached(data_dir: str | None, fingerprint: tuple = ()) -> Dataset:
+    # `fingerprint` has no leading underscore on purpose: st.cache_data leaves such arguments out
+    # of its key, and then a saved or edited file would not show until a restart.
     return load_curated(data_dir)
 
 
