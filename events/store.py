@@ -273,7 +273,7 @@ def load_dataset(path: Path | str) -> Dataset:
     """Read a stored dataset folder back into a Dataset (same frames, columns and dtypes)."""
     use_system_allocator()
 
-    from .importers.common import skipped_problems
+    from .importers.assemble import skipped_problems
     from .importers import ImportReport
 
     path = Path(path)
