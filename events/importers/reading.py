@@ -65,8 +65,20 @@ def _legacy_encoding(data: bytes) -> str:
         size += len(m.group(0))
         if size > 65_536:
             break
-    best = from_bytes(b"\n".join(sample), cp_isolation=list(LEGACY_ENCODINGS)).best()
-    return best.encoding if best is not None else "cp1252"
+    blob = b"\n".join(sample)
+    best = from_bytes(blob, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    if best is None:
+        return "cp1252"
+    # Code pages that read these bytes identically are all right; name the commonest of them
+    # (cp1250 and cp1252 agree on 'é', and cp1252 is what a Western spreadsheet writes).
+    text = str(best)
+    for enc in LEGACY_ENCODINGS:
+        try:
+            if blob.decode(enc) == text:
+                return enc
+        except UnicodeDecodeError:
+            continue
+    return best.encoding
 
 
 def decode(data: bytes, warnings: list[str]) -> tuple[str, str]:
@@ -86,7 +98,7 @@ def decode(data: bytes, warnings: list[str]) -> tuple[str, str]:
             except UnicodeDecodeError:
                 continue
             warnings.append(
-                f"The file is not UTF-8 (first non-UTF-8 byte on line {where}): read it as {enc}, "
+                f"The file is not valid UTF-8 (first non-UTF-8 byte on line {where}): read it as {enc}, "
                 "the code page its bytes fit best. Check names with accents or non-Latin letters, "
                 "and save as “CSV UTF-8” next time."
             )
