@@ -71,7 +71,9 @@ class StoredDataset:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.kind.upper() if self.kind != 'ucdp' else 'UCDP GED'}, {self.events:,} events)"
+        from .importers import FORMAT_LABELS
+
+        return f"{self.name} ({FORMAT_LABELS.get(self.kind, self.kind.upper())}, {self.events:,} events)"
 
 
 # --------------------------------------------------------------------------- writing

@@ -79,10 +79,15 @@ def extra_records(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
 def assemble(
     *, kind: str, name: str, ev: dict, participants: pd.Series, claimants: pd.Series,
     excerpts: pd.Series, claim_note: str, book: ActorBook, problems: list, updated=None,
+    claim_rows: Optional[dict] = None,
 ):
     """Build the Dataset from per-event columns (`ev`: name -> array-like, already filtered to
     the loaded rows; an optional `radius_km`, NaN where the precision code's default applies), participant id tuples, claimant id tuples (first = the claim's claimant,
-    all of them get the claimant role) and excerpt tuples."""
+    all of them get the claimant role) and excerpt tuples.
+
+    ``claim_rows`` replaces the one claim per event by several: arrays ``event`` (position of the
+    claim's event), ``claim_id``, ``claimant``, ``source_id``, ``excerpts`` (tuples), ``note``;
+    every claimant still gets the claimant role through ``claimants``."""
     from ..dataset import Dataset
 
     n = len(ev["id"])
@@ -143,6 +148,25 @@ def assemble(
         "date_precision": events["date_precision"], "fatalities_text": events["fatalities_text"],
         "note": pd.Series([claim_note] * n, index=idx, dtype="str"),
     })
+    if claim_rows is not None:
+        pos = np.asarray(claim_rows["event"], dtype=np.int64)
+        m = len(pos)
+        per = pd.Series(np.bincount(pos, minlength=n) if m else np.zeros(n, dtype=np.int64), index=idx)
+        events["n_claims"] = per.astype(np.int64)
+        cidx = pd.RangeIndex(m)
+        take = lambda c: events[c].iloc[pos].reset_index(drop=True) if m else events[c].iloc[:0].reset_index(drop=True)  # noqa: E731
+        claims = pd.DataFrame({
+            "event_id": take("id"),
+            "claim_id": pd.Series(claim_rows["claim_id"], index=cidx, dtype="str"),
+            "claimant": pd.Series(claim_rows["claimant"], index=cidx, dtype="str"),
+            "stance": pd.Series(["asserts"] * m, index=cidx, dtype="str"),
+            "source_id": pd.Series(claim_rows["source_id"], index=cidx, dtype="str"),
+            "via": pd.Series([()] * m, index=cidx, dtype=object),
+            "excerpts": pd.Series(list(claim_rows["excerpts"]), index=cidx, dtype=object),
+            **{c: take(c) for c in ("place_text", "lat", "lon", "precision", "radius_km", "admin1",
+                                     "date_start", "date_end", "date_precision", "fatalities_text")},
+            "note": pd.Series(claim_rows["note"], index=cidx, dtype="str"),
+        })
     roles = pd.concat([
         _explode_roles(events["id"], events["participants"], "participant"),
         _explode_roles(events["id"], S(claimants), "claimant"),
