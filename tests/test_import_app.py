@@ -31,7 +31,7 @@ def test_picker_lists_stored_datasets_and_shows_one(monkeypatch, data_folder):
     at = make_app(monkeypatch).run()
     no_exceptions(at)
     pick = at.sidebar.selectbox(key="ds_pick")
-    assert pick.options == ["Curated events", "GED slice (UCDP GED, 12 events)", "Upload a CSV…"]
+    assert pick.options == ["Curated events", "GED slice (UCDP GED, 12 events)", "Upload a file…"]
     pick.set_value("ged-slice").run()
     no_exceptions(at)
     assert shown_count(at) == (12, 12)
