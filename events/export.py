@@ -120,6 +120,17 @@ def _acled_type(e) -> tuple[str, str]:
     return vocab.EVENT_TYPES.get(e.event_type, ("", ""))
 
 
+def _acled_event_date(e) -> Optional[str]:
+    """ACLED's event_date: the day, or for a week (time_precision 2) the middle of the week, as
+    ACLED codes it, so that an ACLED import of this CSV gives the same range back."""
+    if pd.isna(e.date_start):
+        return None
+    if e.date_precision == "week" and not pd.isna(e.date_end):
+        mid = pd.Timestamp(e.date_start) + (pd.Timestamp(e.date_end) - pd.Timestamp(e.date_start)) / 2
+        return mid.normalize().date().isoformat()
+    return _iso(e.date_start)
+
+
 def to_csv(ds, events_subset=None, *, for_spreadsheets: bool = True) -> str:
     """One row per event with ACLED-like columns (CSV_COLUMNS), as text.
 
@@ -142,7 +153,7 @@ def to_csv(ds, events_subset=None, *, for_spreadsheets: bool = True) -> str:
         start = _iso(e.date_start)
         prec = None if pd.isna(e.precision) else int(e.precision)
         rows.append({
-            "event_id_cnty": e.id, "event_date": start or "",
+            "event_id_cnty": e.id, "event_date": _acled_event_date(e) or "",
             "year": pd.Timestamp(e.date_start).year if start else "",
             "time_precision": vocab.DATE_PRECISION_TO_ACLED.get(e.date_precision, ""),
             "event_type": acled_type, "sub_event_type": acled_sub,

@@ -72,7 +72,7 @@ import pandas as pd
 from .. import vocab
 from .actors import ActorBook, outlet_claimants, split_names
 from .assemble import assemble, country_codes, extra_records, lower_join, skipped_problems
-from .checks import blank, codes, coordinates, fast_map, flag_duplicates, start_import, value_reasons, whole_counts
+from .checks import Checks, blank, codes, coordinates, fast_map, flag_duplicates, start_import, value_reasons, whole_counts
 from .dates import parse_dates
 from .places import geocode_missing
 from .reading import Table, read_table
@@ -189,6 +189,18 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
         [week, month],
         ["ACLED time_precision 2: the source gives the week; ACLED codes its middle day",
          "ACLED time_precision 3: the source gives the month only"], ""), dtype="str")
+    if {"date_start", "date_end"} <= set(cols):
+        # A CSV this project exported carries the exact range (and its precision) beside ACLED's
+        # columns: use it where it holds event_date, so such a file imports back unchanged.
+        scratch = Checks(table)
+        own_s = k(parse_dates(get("date_start"), cols["date_start"], scratch, [], order="dmy"))
+        own_e = k(parse_dates(get("date_end"), cols["date_end"], scratch, [], order="dmy"))
+        ok = (own_s.notna() & own_e.notna() & (own_s <= day_k) & (day_k <= own_e)).to_numpy()
+        start[ok], end[ok] = own_s[ok], own_e[ok]
+        if "date_precision" in cols:
+            own_p = k(get("date_precision").str.strip())
+            use = ok & own_p.isin(vocab.DATE_PRECISIONS).to_numpy()
+            tp = tp.where(~pd.Series(use), own_p)
 
     # Actors.
     book = ActorBook(registry)
