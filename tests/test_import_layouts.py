@@ -174,3 +174,13 @@ def test_ged_oddities_are_kept_with_warnings():
         second = list(csv.DictReader(f))[1]["id"]
     e = ev(ds, "ged-" + second)
     assert e["fatalities_best"] == 5 and "low 9" in e["fatalities_text"]
+
+
+def test_geocoded_row_is_never_more_precise_than_its_own_geo_precision():
+    rows = list(csv.reader(io.StringIO((ACLED / "acled_pre2019.csv").read_text(encoding="utf-8"))))
+    rows[-1][rows[0].index("geo_precision")] = "3"  # ACLED: a larger region
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    ds, report = import_file(out.getvalue().encode(), "x.csv")
+    e = ev(ds, "acled-8199rta")
+    assert report.geocoded == 1 and e["precision"] == 4 and e["radius_km"] == vocab.PRECISION_RADIUS_KM[4]

@@ -161,8 +161,14 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
         geo = geocode_missing(cand, country, no_coords & ~checks.bad, checks, cols["latitude"])
         got = ~np.isnan(geo["lat"])
         lat, lon = np.where(got, geo["lat"], lat), np.where(got, geo["lon"], lon)
-        gprec = gprec.where(~pd.Series(got, index=gprec.index), pd.Series(geo["precision"], index=gprec.index))
-        geo_radius = geo["radius_km"]
+        # Never more precise than either side says: the row's own geo_precision (when given) or
+        # what the gazetteer matched (a town, a district, a province).
+        stated = pd.to_numeric(gprec, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        code = np.where(np.isnan(stated), geo["precision"], np.fmax(stated, geo["precision"]))
+        coarser = got & ~np.isnan(stated) & (stated > geo["precision"])
+        gprec = gprec.where(~pd.Series(got, index=gprec.index), pd.Series(code, index=gprec.index))
+        stated_radius = pd.Series(stated).map(vocab.PRECISION_RADIUS_KM).to_numpy(dtype=float, na_value=np.nan)
+        geo_radius = np.where(coarser, np.fmax(stated_radius, geo["radius_km"]), geo["radius_km"])
     else:
         got = np.zeros(len(f), dtype=bool)
         geo_radius = np.full(len(f), np.nan)
