@@ -184,3 +184,17 @@ def test_geocoded_row_is_never_more_precise_than_its_own_geo_precision():
     ds, report = import_file(out.getvalue().encode(), "x.csv")
     e = ev(ds, "acled-8199rta")
     assert report.geocoded == 1 and e["precision"] == 4 and e["radius_km"] == vocab.PRECISION_RADIUS_KM[4]
+
+
+def test_a_chunk_of_rows_imports_alone_with_its_own_row_numbers():
+    """What a caller streaming a large file does: one chunk of string columns, no second read."""
+    from events.importers import acled
+    from events.importers.reading import table_of
+
+    frame = pd.read_csv(ACLED / "acled_current.csv", dtype=str, keep_default_na=False)
+    whole, _ = import_csv(ACLED / "acled_current.csv")
+    first, r1 = acled.import_table(table_of(frame.iloc[:4]), "part.csv")
+    second, r2 = acled.import_table(table_of(frame.iloc[4:].reset_index(drop=True), first_row=6), "part.csv")
+    assert r1.rows_loaded + r2.rows_loaded == len(whole.events)
+    assert set(first.events["id"]) | set(second.events["id"]) == set(whole.events["id"])
+    assert [n.row for n in r2.notes] == [10]  # the unmapped type, numbered as in the whole file

@@ -287,6 +287,18 @@ def _tidy_columns(frame: pd.DataFrame, header: list[str], warnings: list[str]) -
     return frame, [rename.get(h, h) for h in header if h not in drop]
 
 
+def table_of(frame: pd.DataFrame, first_row: int = 2, warnings: list[str] | None = None) -> Table:
+    """A Table over string columns read elsewhere (e.g. one chunk of a large file streamed by the
+    caller): header = the frame's columns, rows numbered from ``first_row`` (a spreadsheet's row
+    number of the chunk's first record). Pass it to ``<format>.import_table``; give the format
+    module ``date_order`` when the chunk alone might not settle numeric dates."""
+    header = [str(c) for c in frame.columns]
+    frame = pd.DataFrame({h: frame[c].fillna("").astype("str") for h, c in zip(header, frame.columns)})
+    return Table(header=header, keys=[norm_col(h) for h in header], frame=frame,
+                 rows=np.arange(first_row, first_row + len(frame), dtype=np.int64), skipped=[],
+                 warnings=list(warnings or []), encoding="utf-8", delimiter=",", rows_read=len(frame))
+
+
 def column_map(table: Table) -> dict[str, str]:
     """normalised key -> original header (first spelling wins)."""
     out: dict[str, str] = {}
