@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_support import all_text, folium_args, make_app, shown_count
+from app_support import all_text, folium_args, html_bodies, make_app, shown_count
 
 from events import store
 from events.importers import import_csv
@@ -156,3 +156,35 @@ def test_upload_date_order_choice_settles_ambiguous_dates(monkeypatch, data_fold
     no_exceptions(at)
     text = all_text(at)
     assert "**6** rows loaded, **6** skipped" in text and "as asked" in text
+
+
+def test_hostile_timemap_upload_shows_as_text(monkeypatch, data_folder):
+    """TimeMap text from anyone's sheet (description, place, source, author, association) reaches the
+    summary, the map and the side panel as text only."""
+    import json
+
+    from app_support import click_marker
+    from hardening_support import check_rendered, folium_problems
+
+    evil = "<img src=x onerror=alert('tm')>"
+    doc = {
+        "events": [{"id": f"x{evil}", "description": f"Strike {evil} $x$ `code`", "date": "5/9/2020",
+                    "location": f"Ariha {evil}", "latitude": "35.81", "longitude": "36.60",
+                    "type": f"Kind {evil}", "associations": ["a1"], "sources": ["s1"]}],
+        "sources": {"s1": {"id": "s1", "title": f"Title {evil}", "author": f"Author {evil}",
+                           "url": "javascript:alert(1)", "paths": [], "description": f"Said {evil}"}},
+        "associations": [{"id": "a1", "title": f"Tag {evil}", "mode": "FILTER", "filter_paths": []}],
+    }
+    at = make_app(monkeypatch).run()
+    at.sidebar.selectbox(key="ds_pick").set_value("upload").run()
+    at.sidebar.file_uploader(key="ds_upload").set_value((f"{evil}.json", json.dumps(doc).encode(), "application/json")).run()
+    no_exceptions(at)
+    check_rendered(at)
+    assert folium_problems(folium_args(at)) == []
+    assert "Kind \\<img src\\=x onerror\\=alert\\(\\'tm\\'\\)\\>" in all_text(at)  # the unmapped type, escaped
+    assert shown_count(at) == (1, 1)
+    at = click_marker(at, f"tm-x{evil}")
+    no_exceptions(at)
+    check_rendered(at)
+    panel = "\n".join(html_bodies(at))
+    assert "Said &lt;img src=x onerror=alert(&#x27;tm&#x27;)&gt;" in panel  # the excerpt, as text
