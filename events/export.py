@@ -7,7 +7,7 @@ import io
 import math
 import re
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Optional, Union
 
 import pandas as pd
 import yaml

@@ -198,3 +198,10 @@ def test_a_chunk_of_rows_imports_alone_with_its_own_row_numbers():
     assert r1.rows_loaded + r2.rows_loaded == len(whole.events)
     assert set(first.events["id"]) | set(second.events["id"]) == set(whole.events["id"])
     assert [n.row for n in r2.notes] == [10]  # the unmapped type, numbered as in the whole file
+
+
+def test_excel_sep_line_names_the_delimiter_and_is_not_a_row():
+    text = (ACLED / "acled_current.csv").read_text(encoding="utf-8").replace(",", "|")
+    ds, report = import_file(("sep=|\r\n" + text).encode("utf-8"), "sep.csv")
+    assert report.delimiter == "|" and report.rows_loaded == 9 and not report.skipped
+    assert [n.row for n in report.notes] == [10]  # header = row 1, as Excel shows it

@@ -188,7 +188,13 @@ def read_table(src, progress: Progress = no_progress, start: float = 0.0, span: 
     text, encoding = decode(data, warnings)
     if not text.strip():
         raise ImportFailed(f"{name}: the file is empty")
-    delimiter = sniff_delimiter(text)
+    sep = re.match(r"\ufeff?sep=(.)\r?\n", text)
+    if sep:  # Excel's "sep=;" line names the delimiter; Excel itself hides it (header = row 1)
+        text = text[sep.end():]
+        data = text.encode("utf-8")
+        delimiter = sep.group(1)
+    else:
+        delimiter = sniff_delimiter(text)
     first_line = text.split("\n", 1)[0]
     header = next(csv.reader([first_line], delimiter=delimiter), [])
     header = [h.replace("\ufeff", "").strip() for h in header]
