@@ -29,6 +29,7 @@ Dataset frames), and one module per format: `acled`, `ucdp`, `timemap`.
 from __future__ import annotations
 
 import csv
+import re
 from typing import Iterable, Optional
 
 from .reading import decode, norm_col, read_bytes, sniff_delimiter
@@ -58,8 +59,11 @@ def detect_format(header: Iterable[str]) -> Optional[str]:
 
 def header_of(data: bytes) -> list[str]:
     text, _ = decode(data[:65536], [])
-    first = text.split("\n", 1)[0]
-    return next(csv.reader([first], delimiter=sniff_delimiter(first)), [])
+    first, _, rest = text.partition("\n")
+    sep = re.match(r"\ufeff?sep=(.)\r?$", first)
+    if sep:  # Excel's delimiter line
+        first = rest.split("\n", 1)[0]
+    return next(csv.reader([first], delimiter=sep.group(1) if sep else sniff_delimiter(first)), [])
 
 
 def sniff_format(data: bytes) -> Optional[str]:
