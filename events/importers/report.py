@@ -47,7 +47,12 @@ class ImportReport:
     def summary(self) -> str:
         s = f"{self.rows_loaded:,} rows loaded"
         if self.notes:
-            s += f" ({self.rows_noted:,} with a substituted value or a remark)"
+            extra = [f"{self.rows_noted:,} with a substituted value or a remark"]
+            if self.other_types:
+                extra.append(f"{sum(self.other_types.values()):,} of a type kept as 'other'")
+            if self.geocoded:
+                extra.append(f"{self.geocoded:,} placed by the gazetteer")
+            s += " (" + "; ".join(extra) + ")"
         s += f", {self.rows_skipped:,} skipped"
         if self.warnings:
             s += f", {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}"
