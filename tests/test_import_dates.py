@@ -114,3 +114,12 @@ def test_one_pass_per_distinct_value_keeps_row_alignment():
     assert pd.isna(out[3]) and out[1] == pd.Timestamp("2020-05-10")
     assert out[0] == out[5] == out[10] == NINE_MAY and out[4] == pd.Timestamp("2020-05-11")
     assert [s.row for s in checks.skipped()] == [5, 10, 15]
+
+
+def test_year_column_shows_a_two_digit_year_first():
+    out, checks, warnings = run(["20/05/09", "20/05/13", "20/6/01"], year=["2020", "2020", "2020"])
+    assert list(out) == [NINE_MAY, pd.Timestamp("2020-05-13"), pd.Timestamp("2020-06-01")]
+    assert not checks.bad.any() and any("year/month/day" in w for w in warnings)
+    # without the year column the same values are day/month/two-digit year
+    out, _, _ = run(["20/05/09", "21/05/09"])
+    assert list(out) == [pd.Timestamp("2009-05-20"), pd.Timestamp("2009-05-21")]

@@ -8,7 +8,9 @@ Understood (time of day and a time zone after the date are ignored: the date as 
 - spreadsheet serial numbers: 43960 (days since 1899-12-30, as Excel and LibreOffice count)
 
 Two-digit years take their century from the row's `year` column when it agrees on the last two
-digits, else 2000-2068 / 1969-1999 (as spreadsheets read them), with a warning.
+digits, else 2000-2068 / 1969-1999 (as spreadsheets read them), with a warning. When the FIRST
+number of two-digit numeric dates is the year column's (20/05/09 with year 2020) and no row's last
+number is, the column is year/month/day.
 
 Numeric day/month order is decided for the whole column, and the report says how:
 1. the caller's order (``order``: "dmy" or "mdy", e.g. the CLI's --date-order);
@@ -129,27 +131,39 @@ def parse_dates(raw: pd.Series, col: str, checks: Checks, warnings: list[str], *
         two_digit |= numeric & (g[2].str.len() == 2).fillna(False).to_numpy(dtype=bool)
         todo &= ~numeric
 
-    # Two-digit years: the century of the row's year column, else the spreadsheet pivot.
-    year_num = None
+    # The year column, per distinct spelling: its value on the spelling's first row (rows of one
+    # spelling agree, or the cross-check below notes the one that does not).
+    year_num = fy = None
     if year is not None:
         year_num = pd.to_numeric(year.str.strip().str.replace(r"\.0+$", "", regex=True), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        first_row = pd.Series(np.arange(len(codes))).groupby(codes).first()
+        fy = np.full(nu, np.nan)
+        idx = first_row.index.to_numpy()
+        ok = idx >= 0
+        fy[idx[ok]] = year_num[first_row.to_numpy()[ok]]
+    # Two-digit numeric dates whose FIRST number is the year column's (20/05/09, as East Asian
+    # locales write short dates): year/month/day, when no row says otherwise.
+    if fy is not None and order is None and (numeric & two_digit).any():
+        yy2 = numeric & two_digit & ~np.isnan(fy)
+        first_is_year = yy2 & (a == np.mod(fy, 100)) & (ny != np.mod(fy, 100))
+        last_is_year = yy2 & (ny == np.mod(fy, 100))
+        if first_is_year.any() and not last_is_year.any():
+            ymd = numeric & two_digit
+            a, ny = ny.copy(), a.copy()  # now a = day, ny = two-digit year: (ny, b, a) = y/m/d
+            take(ymd, ny, b, a)
+            numeric = numeric & ~ymd
+            warnings.append(f"Column {col}: dates like {u[np.flatnonzero(ymd)[0]]!r} read as year/month/day: "
+                            "their first number is the year column's.")
+    # Two-digit years: the century of the row's year column, else the spreadsheet pivot.
     if two_digit.any():
         yy = np.where(numeric, ny, Y)
         pivot = np.where(yy <= 68, 2000 + yy, 1900 + yy)
-        century = pivot.copy()
-        if year_num is not None:
-            # per distinct spelling: the year column of its first row (rows of one spelling agree,
-            # or the cross-check below notes the one that does not)
-            first_row = pd.Series(np.arange(len(codes))).groupby(codes).first()
-            fy = np.full(nu, np.nan)
-            idx = first_row.index.to_numpy()
-            keep = idx >= 0
-            fy[idx[keep]] = year_num[first_row.to_numpy()[keep]]
+        century = pivot
+        if fy is not None:
             agrees = ~np.isnan(fy) & (np.mod(fy, 100) == yy)
             century = np.where(agrees, fy, pivot)
-        full = np.where(two_digit, century, np.where(numeric, ny, Y))
-        Y = np.where(two_digit & ~numeric, full, Y)
-        ny = np.where(two_digit & numeric, full, ny)
+        Y = np.where(two_digit & ~numeric & (Y < 100), century, Y)  # month names and y/m/d
+        ny = np.where(two_digit & numeric, century, ny)
         warnings.append(f"Column {col}: two-digit years read with the century of the year column where it "
                         "agrees, else as 2000–2068 / 1969–1999 (as spreadsheets do).")
     if serial.any():
