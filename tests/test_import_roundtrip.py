@@ -94,7 +94,16 @@ def test_timemap_export_to_a_folder_writes_the_three_files(imported, tmp_path):
     events = json.loads((tmp_path / "site" / "events.json").read_text(encoding="utf-8"))
     sources = json.loads((tmp_path / "site" / "sources.json").read_text(encoding="utf-8"))
     assocs = json.loads((tmp_path / "site" / "associations.json").read_text(encoding="utf-8"))
-    # what TimeMap's validators require of each (src/reducers/validate)
+    # what TimeMap's validators require of each (src/reducers/validate); Joi refuses unknown keys
+    event_keys = {"id", "description", "date", "time", "time_precision", "location", "latitude", "longitude",
+                  "type", "category", "category_full", "associations", "sources", "comments", "time_display",
+                  "narrative___stepStyles", "shape", "colour"}
+    source_keys = {"id", "title", "thumbnail", "paths", "type", "affil_s", "url", "description", "parent",
+                   "author", "date", "notes"}
+    assoc_keys = {"id", "title", "desc", "mode", "colour", "type", "display", "filter_paths"}
+    assert all(set(e) <= event_keys for e in events)
+    assert all(set(s) <= source_keys for s in sources.values())
+    assert all(set(a) <= assoc_keys for a in assocs)
     assert all({"description", "associations"} <= set(e) and isinstance(e["associations"], list) for e in events)
     assert all(isinstance(e["latitude"], str) and isinstance(e["longitude"], str) for e in events)
     assert all("id" in s and isinstance(s["paths"], list) for s in sources.values())
