@@ -23,7 +23,7 @@ FIXTURES = [
     FIX / "acled" / "acled_excel_saved.csv", FIX / "acled" / "acled_arabic_cp1256.csv",
     FIX / "acled" / "acled_every_code.csv",
     FIX / "ucdp" / "ged191_slice.csv", FIX / "ucdp" / "ged231_slice.csv", FIX / "ucdp" / "ged_later_slice.csv",
-    FIX / "timemap" / "civilian_harm_bundle.json",
+    FIX / "timemap" / "civilian_harm_bundle.json", FIX / "timemap" / "bellingcat_download.json",
 ]
 
 

@@ -119,3 +119,19 @@ def test_bad_json_and_bad_events_are_named():
     ]}).encode(), "mixed.json")
     assert report.rows_loaded == 1
     assert {(s.row, s.column) for s in report.skipped} == {(1, "-"), (3, "date"), (4, "latitude")}
+
+
+def test_bellingcat_download_inline_sources_and_filters():
+    path = FIX.parent / "bellingcat_download.json"
+    ds, report = import_file(path.read_bytes(), path.name)
+    assert report.rows_loaded == 2 and not report.skipped
+    e = ev(ds, "tm-CIV0101")
+    assert e["date_start"] == pd.Timestamp("2022-03-07")
+    assert e["extra"]["tags"] == "Residential; Missile; Type of area affected > Residential; Weapon System > Missile"
+    c = ds.claims[ds.claims["event_id"] == "tm-CIV0101"].set_index("claim_id")
+    assert c.loc["src0101", "excerpts"] == ("Video of the damaged facade.",)
+    assert "paths: https://t.me/example_channel/1234" in c.loc["src0101", "note"]
+    names = ds.actors.set_index("id")["name"]
+    assert names[c.loc["src0101", "claimant"]] == "t.me" and names[c.loc["src0102", "claimant"]] == "twitter.com"
+    assert ev(ds, "tm-CIV0102")["event_type"] == "shelling"  # the filter value names our type
+    assert report.geocoded == 1 and 49.8 < ev(ds, "tm-CIV0102")["lat"] < 50.2

@@ -5,7 +5,9 @@ Input: JSON as TimeMap loads it (the schemas of its `src/reducers/validate/`), e
 - one bundle object ``{"events": [...], "sources": {...} or [...], "associations": [...]}``
   (older versions call associations ``filters``; ``categories`` and ``narratives`` are read as
   associations too), which is also what ``python -m events export --format timemap`` writes; or
-- a bare list of events (sources and associations then unknown: their ids are kept).
+- a bare list of events (sources and associations then unknown: their ids are kept), including
+  the download of Bellingcat's TimeMap fork (events whose `sources` are inline objects
+  ``{id, path, description}`` and whose `filters` are ``{key, value}`` pairs).
 The CLI also takes a folder holding the separate files a datasheet-server serves
 (``*events*.json``, ``*sources*.json``, ``*associations*.json`` / ``*filters*.json``).
 
@@ -33,7 +35,7 @@ Mapping:
 - **sources** -> one claim per source, stance `asserts`: claimant = the source's author, else
   affil_s, else the web site of its url, else the dataset; excerpts = the
   source's title, description and notes, verbatim; the claim's note keeps its type, url and
-  paths. An event without sources has one claim by the dataset whose excerpt is its description.
+  paths (a source without url or author is claimed by the web site of its first path). An event without sources has one claim by the dataset whose excerpt is its description.
 - **description** -> summary (and the title's first words); **comments** and custom fields ->
   extra.
 
@@ -116,6 +118,47 @@ def _ids(v) -> list[str]:
         if str(x).strip():
             out.append(str(x).strip())
     return out
+
+
+def _assoc_items(e: dict, assoc: dict) -> list[tuple[str, dict]]:
+    """An event's associations as (id, association): ids looked up in the associations, objects
+    used as they are, and the {key, value} filters of Bellingcat's download ("Weapon" / "Airstrike")
+    as an association titled by the value under the key."""
+    out: list[tuple[str, dict]] = []
+    for field in ("associations", "filters", "tags"):
+        v = e.get(field)
+        for x in v if isinstance(v, list) else _ids(v):
+            if isinstance(x, dict):
+                if "key" in x or "value" in x:
+                    key, value = _text(x.get("key")).strip(), _text(x.get("value")).strip()
+                    if value or key:
+                        out.append((f"{key}={value}", {"title": value or key,
+                                                       "filter_paths": [p for p in (key, value) if p]}))
+                elif str(x.get("id") or x.get("title") or "").strip():
+                    aid = str(x.get("id") or x.get("title")).strip()
+                    out.append((aid, {**assoc.get(aid, {}), **x}))
+            elif str(x).strip():
+                aid = str(x).strip()
+                out.append((aid, assoc.get(aid, {})))
+    return out
+
+
+def _source_items(e: dict, sources: dict) -> list[tuple[str, Optional[dict]]]:
+    """An event's sources as (id, source or None when unknown): ids looked up in the sources, and
+    the inline objects of Bellingcat's download ({id, path, description}) merged over them."""
+    out: dict[str, Optional[dict]] = {}
+    v = e.get("sources")
+    for x in v if isinstance(v, list) else _ids(v):
+        if isinstance(x, dict):
+            sid = str(x.get("id") or f"source-{len(out) + 1}").strip()
+            inline = dict(x)
+            if "path" in inline and "paths" not in inline:
+                inline["paths"] = [inline.pop("path")]
+            out[sid] = {**(sources.get(sid) or {}), **inline}
+        elif str(x).strip():
+            sid = str(x).strip()
+            out.setdefault(sid, sources.get(sid))
+    return list(out.items())
 
 
 def load_bundle(data: bytes, filename: str) -> dict:
@@ -229,10 +272,8 @@ def import_timemap(data: bytes, filename: str, name: Optional[str] = None, progr
     assoc = bundle["associations"]
     tags_l, narr_l, types_l, orig_l = [], [], [], []
     for (_, e), t, c, cf in zip(good, get("type").tolist(), get("category").tolist(), get("category_full").tolist()):
-        aids = _ids(e.get("associations")) + _ids(e.get("filters")) + _ids(e.get("tags"))
         tags, narrs, paths = [], [], []
-        for a in aids:
-            info = assoc.get(a, {})
+        for a, info in _assoc_items(e, assoc):
             title = str(info.get("title") or a)
             if str(info.get("mode", "")).upper() == "NARRATIVE":
                 narrs.append(title)
@@ -276,21 +317,23 @@ def import_timemap(data: bytes, filename: str, name: Optional[str] = None, progr
     desc_all = get("description").tolist()
     for pos, i in enumerate(kidx):
         e = good[i][1]
-        sids = _ids(e.get("sources"))
+        items = _source_items(e, sources)
+        sids = [sid for sid, _ in items]
         mine = []
-        for sid in dict.fromkeys(sids):
-            src = sources.get(sid)
+        for sid, src in items:
             if src is None:
                 who = dataset_actor
                 excerpts: tuple = ()
                 note = f"TimeMap source {sid!r} is referenced by the event but not in the sources file"
             else:
                 url = _text(src.get("url")).strip()
+                paths = [str(p) for p in (src.get("paths") or []) if str(p).strip()]
+                site = _site(url) or next((_site(p) for p in paths if _site(p)), "")
                 author = _text(src.get("author")).strip() or _text(src.get("affil_s")).strip()
                 if author:
                     who = book.resolve(author, "other")
-                elif _site(url):
-                    who = book.resolve(_site(url), "other")  # a web site: an outlet or a platform
+                elif site:
+                    who = book.resolve(site, "other")  # a web site: an outlet or a platform
                 else:
                     who = dataset_actor
                 excerpts = tuple(x for x in (_text(src.get(f)).strip() for f in ("title", "description", "notes")) if x)
@@ -298,7 +341,6 @@ def import_timemap(data: bytes, filename: str, name: Optional[str] = None, progr
                 for f in ("type", "date", "url"):
                     if _text(src.get(f)).strip():
                         bits.append(f"{f}: {_text(src.get(f)).strip()}")
-                paths = [str(p) for p in (src.get("paths") or []) if str(p).strip()]
                 if paths:
                     bits.append("paths: " + ", ".join(paths))
                 note = "; ".join(bits)
