@@ -278,7 +278,7 @@ def dataset_picker() -> Dataset:
             st.sidebar.error(f"Could not read the dataset {md(d.name)}: {md(exc)}")
             return _fallback_to_curated()
         report = store.load_report(d.path)
-        if report is not None and report.rows_skipped:
+        if report is not None and (report.rows_skipped or report.notes):
             show_import_summary(report)
         _set_info(ds, "stored", ds.updated or _parse_time(d.imported_at))
         return ds
