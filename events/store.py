@@ -71,7 +71,9 @@ class StoredDataset:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.kind.upper() if self.kind != 'ucdp' else 'UCDP GED'}, {self.events:,} events)"
+        from .importers import FORMAT_LABELS
+
+        return f"{self.name} ({FORMAT_LABELS.get(self.kind, self.kind.upper())}, {self.events:,} events)"
 
 
 # --------------------------------------------------------------------------- writing
@@ -273,7 +275,7 @@ def load_dataset(path: Path | str) -> Dataset:
     """Read a stored dataset folder back into a Dataset (same frames, columns and dtypes)."""
     use_system_allocator()
 
-    from .importers.common import skipped_problems
+    from .importers.assemble import skipped_problems
     from .importers import ImportReport
 
     path = Path(path)
