@@ -29,16 +29,18 @@ def ev(ds, eid):
 def test_counts_and_skipped_rows_with_spreadsheet_row_numbers(imported):
     ds, report = imported
     assert report.format == "acled"
-    assert report.rows_read == 12 and report.rows_loaded == 6 and report.rows_skipped == 6
+    assert report.rows_read == 12 and report.rows_loaded == 7 and report.rows_skipped == 5
     got = {(s.row, s.column) for s in report.skipped}
-    assert got == {(7, "latitude"), (8, "event_date"), (9, "-"), (10, "geo_precision"), (12, "longitude"),
-                   (13, "event_id_cnty")}
+    assert got == {(7, "latitude"), (8, "event_date"), (9, "-"), (10, "geo_precision"), (12, "longitude")}
     reasons = {s.row: s.reason for s in report.skipped}
     assert "'north'" in reasons[7] and "sometime in spring" in reasons[8]
     assert "6 fields" in reasons[9] and "32" in reasons[9]
-    assert "row 2" in reasons[13]  # the duplicate names the first occurrence
+    # A repeated id loses no row: kept under a suffixed id, with a remark naming the first row.
+    [dup] = [n for n in report.notes if n.row == 13]
+    assert dup.column == "event_id_cnty" and "repeats row 2's" in dup.reason and "both kept" in dup.reason
+    assert ds.events["id"].is_unique and ds.events["id"].str.endswith("-2").sum() == 1
     # skipped rows are problems of the dataset too
-    assert {p.record for p in ds.problems} == {f"row {r}" for r in (7, 8, 9, 10, 12, 13)}
+    assert {p.record for p in ds.problems} == {f"row {r}" for r in (7, 8, 9, 10, 12)}
 
 
 def test_frames_have_the_contract_columns(imported):
@@ -115,20 +117,30 @@ def _csv(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def test_ids_differing_only_in_case_are_duplicates():
+def test_ids_differing_only_in_case_repeat_each_other_and_both_rows_are_kept():
     """The stored id is lower-cased ('acled-syr1'), so 'SYR1' and 'syr1' are one id: the later
-    row is skipped and named, not loaded as a second event with the same id."""
+    row is kept under a suffixed id and named, never loaded as a second event with the same id."""
     rows = _rows(FIX.read_text(encoding="utf-8"))
     h, first, second = rows[0], rows[1], list(rows[2])
     i = h.index("event_id_cnty")
     first = list(first)
     first[i], second[i] = "SYR1", "syr1"
     ds, report = import_csv(_csv([h, first, second]), format="acled")
-    assert list(ds.events["id"]) == ["acled-syr1"] and ds.events["id"].is_unique
-    assert report.rows_loaded == 1
-    [s] = report.skipped
+    assert list(ds.events["id"]) == ["acled-syr1", "acled-syr1-2"]
+    assert report.rows_loaded == 2 and not report.skipped
+    [s] = report.notes
     assert (s.row, s.column) == (3, "event_id_cnty")
-    assert s.reason.startswith("duplicate event_id_cnty 'syr1' (first on row 2") and "'SYR1'" in s.reason
+    assert s.reason.startswith("event_id_cnty 'syr1' repeats row 2's as 'SYR1'") and "this one as syr1-2" in s.reason
+
+
+def test_a_suffixed_id_never_takes_an_id_already_in_the_file():
+    rows = _rows(FIX.read_text(encoding="utf-8"))
+    h, a, b, c = rows[0], list(rows[1]), list(rows[2]), list(rows[3])
+    i = h.index("event_id_cnty")
+    a[i], b[i], c[i] = "SYR7", "SYR7-2", "SYR7"
+    ds, report = import_csv(_csv([h, a, b, c]), format="acled")
+    assert sorted(ds.events["id"]) == ["acled-syr7", "acled-syr7-2", "acled-syr7-3"]
+    assert report.rows_loaded == 3
 
 
 def test_event_types_actors_claims_and_extra(imported):
@@ -198,7 +210,7 @@ def test_hostile_encodings_and_delimiters(variant):
         data = (first.upper() + "\n" + rest).encode("utf-8")
     ds, report = import_csv(data)
     assert report.format == "acled"
-    assert report.rows_loaded == 6, report.skipped
+    assert report.rows_loaded == 7, report.skipped
     summary = ev(ds, "acled-syr1001")["summary"]
     if variant == "cp1252":
         assert "Al Sukkaré" in summary and any("not valid UTF-8" in w and "cp1252" in w for w in report.warnings)

@@ -67,9 +67,9 @@ def test_upload_imports_in_session_and_shows_events_on_the_map(monkeypatch, data
     at.sidebar.file_uploader(key="ds_upload").set_value(("acled_every_code.csv", ACLED.read_bytes(), "text/csv")).run()
     no_exceptions(at)
     text = all_text(at)
-    assert "**6** rows loaded, **6** skipped" in text
+    assert "**7** rows loaded (**1** with a substituted value or a remark), **5** skipped" in text
     assert "row 7 · latitude" in text and "analyst\\_flag" in text
-    assert shown_count(at) == (6, 6)
+    assert shown_count(at) == (7, 7)
     script = folium_args(at)["script"]
     for eid in ("acled-syr1001", "acled-syr1002", "acled-syr1003", "acled-syr1010"):
         assert f'"event_id": "{eid}"' in script
@@ -80,7 +80,7 @@ def test_upload_imports_in_session_and_shows_events_on_the_map(monkeypatch, data
     uploads = at.session_state["_ds_uploads"]
     at.run()
     assert at.session_state["_ds_uploads"] is uploads or list(at.session_state["_ds_uploads"]) == list(uploads)
-    assert shown_count(at) == (6, 6)
+    assert shown_count(at) == (7, 7)
 
 
 def test_upload_of_an_unknown_format_says_why(monkeypatch, data_folder):
@@ -155,7 +155,7 @@ def test_upload_date_order_choice_settles_ambiguous_dates(monkeypatch, data_fold
     at.sidebar.selectbox(key="ds_upload_date_order").set_value("dmy").run()
     no_exceptions(at)
     text = all_text(at)
-    assert "**6** rows loaded, **6** skipped" in text and "as asked" in text
+    assert "**7** rows loaded (**1** with a substituted value or a remark), **5** skipped" in text and "as asked" in text
 
 
 def test_hostile_timemap_upload_shows_as_text(monkeypatch, data_folder):

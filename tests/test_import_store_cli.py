@@ -31,7 +31,7 @@ def test_store_round_trip(tmp_path):
         assert again.rows_loaded == report.rows_loaded and again.skipped == report.skipped
     listed = store.list_datasets(tmp_path)
     assert [d.kind for d in listed] == ["acled", "ucdp"]
-    assert listed[0].events == 6 and listed[0].rows_skipped == 6
+    assert listed[0].events == 7 and listed[0].rows_skipped == 5
     (tmp_path / "not-a-dataset").mkdir()
     (tmp_path / ".half-written").mkdir()
     assert len(store.list_datasets(tmp_path)) == 2
@@ -95,13 +95,13 @@ def test_cli_import_detects_format_and_reports(tmp_path):
     out = tmp_path / "syria-acled"
     p = run_cli(str(ACLED), "--out", str(out), "--name", "ACLED test")
     assert p.returncode == 0, p.stderr
-    assert "6 rows loaded, 6 skipped" in p.stdout
-    assert "row 7: latitude:" in p.stdout and "row 13: event_id_cnty: duplicate" in p.stdout
+    assert "7 rows loaded (1 with a substituted value or a remark), 5 skipped" in p.stdout
+    assert "row 7: latitude:" in p.stdout and "row 13: event_id_cnty:" in p.stdout and "both kept" in p.stdout
     assert "analyst_flag" in p.stdout
     meta = json.loads((out / "dataset.json").read_text())
-    assert meta["name"] == "ACLED test" and meta["kind"] == "acled" and meta["counts"]["events"] == 6
-    assert meta["report"]["rows_skipped"] == 6 and meta["source_file"] == ACLED.name
-    assert len(store.load_dataset(out).events) == 6
+    assert meta["name"] == "ACLED test" and meta["kind"] == "acled" and meta["counts"]["events"] == 7
+    assert meta["report"]["rows_skipped"] == 5 and meta["source_file"] == ACLED.name
+    assert len(store.load_dataset(out).events) == 7
 
 
 def test_cli_import_explicit_format_default_folder_and_errors(tmp_path):
@@ -126,13 +126,13 @@ def test_compact_layer_payload_and_html():
 
     ds, _ = import_csv(ACLED)
     p = bigmap.compact_payload(ds.events)
-    assert p["n"] == 6 and not p["aggregated"]
+    assert p["n"] == 7 and not p["aggregated"]
     ids = {p["prefixes"][i] + (str(k) if k >= 0 else "") for i, k in zip(p["p"], p["k"])}
     assert ids == set(ds.events["id"])
-    assert sum(p["count"]) == 6 and len(p["lat"]) == p["locs"]
+    assert sum(p["count"]) == 7 and len(p["lat"]) == p["locs"]
     assert {round(x / 1e4, 4) for x in p["lat"]} == set(ds.events["lat"].round(4))
     agg = bigmap.compact_payload(ds.events, max_events=3)
-    assert agg["aggregated"] and "p" not in agg and sum(agg["count"]) == 6
+    assert agg["aggregated"] and "p" not in agg and sum(agg["count"]) == 7
     m = folium.Map(tiles=None)
     bigmap.add_compact_layer(m, ds.events)
     html = m.get_root().render()

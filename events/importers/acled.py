@@ -72,7 +72,7 @@ import pandas as pd
 from .. import vocab
 from .actors import ActorBook, outlet_claimants, split_names
 from .assemble import assemble, country_codes, extra_records, lower_join, skipped_problems
-from .checks import Checks, blank, codes, coordinates, fast_map, flag_duplicates, start_import, value_reasons, whole_counts
+from .checks import Checks, blank, codes, coordinates, fast_map, distinct_ids, start_import, value_reasons, whole_counts
 from .dates import parse_dates
 from .places import geocode_missing
 from .reading import Table, read_table
@@ -148,9 +148,9 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
     etype = etype.where(~pd.Series(unmapped, index=etype.index), vocab.OTHER_EVENT_TYPE)
     fat_raw = get("fatalities")
     fat = whole_counts(fat_raw, cols.get("fatalities"), checks, "fatalities")
-    # Duplicate ids among otherwise good rows: keep the first. Compared as stored (lower case),
-    # so 'SYR1' and 'syr1' are one id, not two events that would share 'acled-syr1'.
-    flag_duplicates(ids, checks, cols["event_id_cnty"], "event_id_cnty", key=ids.str.lower())
+    # Repeated ids among otherwise good rows: both rows kept, the later one suffixed. Compared as
+    # stored (lower case), so 'SYR1' and 'syr1' never become two events sharing 'acled-syr1'.
+    ids = distinct_ids(ids, checks, cols["event_id_cnty"], "event_id_cnty", key=ids.str.lower())
     country = country_codes(get("country"), get("iso") if "iso" in cols else None)
     location_all, admin1_all = get("location").str.strip(), get("admin1").str.strip()
     if no_coords.any():

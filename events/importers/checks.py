@@ -181,30 +181,37 @@ def fast_map(s: pd.Series, mapping) -> pd.Series:
 
 
 
-def flag_duplicates(ids: pd.Series, checks: Checks, column: str, what: str,
-                    key: Optional[pd.Series] = None) -> None:
-    """Flag every later row whose id repeats an earlier *good* row's id. ``key`` is the id as
-    the dataset will store it (e.g. lower-cased) when that differs from the raw ``ids``: two
-    raw spellings of one stored id are duplicates too."""
+def distinct_ids(ids: pd.Series, checks: Checks, column: str, what: str,
+                 key: Optional[pd.Series] = None) -> pd.Series:
+    """Ids made unique without losing a row: a later *good* row whose id repeats an earlier one's
+    is kept under the id with a suffix (``-2``, ``-3``, ... never one already in the file) and a
+    remark naming the first row. Which of two records is right is the analyst's call, not ours:
+    both stay. ``key`` is the id as the dataset will store it (e.g. lower-cased) when that differs
+    from the raw ``ids``: two raw spellings of one stored id repeat each other too."""
     key = ids if key is None else key
     good = ~checks.bad & ~blank(ids)
     gid = key.where(pd.Series(good, index=key.index))
     dup = gid.duplicated(keep="first").to_numpy() & good
     if not dup.any():
-        return
+        return ids
     first: dict[str, tuple[int, str]] = {}
     keep = good & ~dup
     for v, raw, r in zip(gid[keep], ids[keep], checks.rows[keep]):
         first[v] = (int(r), raw)
-
-    def reasons(idx):
-        out = []
-        for i in idx:
-            raw = ids.iloc[i]
-            row, first_raw = first.get(key.iloc[i], ("?", raw))
-            same = "" if first_raw == raw else f" as {first_raw!r}; ids are compared as stored, {key.iloc[i]!r}"
-            out.append(f"duplicate {what} {raw!r} (first on row {row}{same})")
-        return out
-    checks.flag(dup, column, reasons)
+    taken = set(key[good].tolist())
+    out = ids.copy()
+    text: dict[int, str] = {}
+    for i in np.flatnonzero(dup):
+        raw, k = ids.iloc[i], key.iloc[i]
+        n = 2
+        while f"{k}-{n}" in taken:
+            n += 1
+        taken.add(f"{k}-{n}")
+        out.iloc[i] = f"{raw}-{n}"
+        row, first_raw = first.get(k, ("?", raw))
+        same = "" if first_raw == raw else f" as {first_raw!r}; ids are compared as stored, {k!r}"
+        text[i] = f"{what} {raw!r} repeats row {row}'s{same}: both kept, this one as {raw}-{n}"
+    checks.note(dup, column, lambda idx: [text[i] for i in idx])
+    return out
 
 

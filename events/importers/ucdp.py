@@ -54,7 +54,7 @@ import pandas as pd
 from .. import vocab
 from .actors import ActorBook, outlet_claimants, split_names
 from .assemble import assemble, country_codes, extra_records, lower_join, skipped_problems
-from .checks import blank, codes, coordinates, flag_duplicates, start_import, whole_counts
+from .checks import blank, codes, coordinates, distinct_ids, start_import, whole_counts
 from .dates import parse_dates
 from .reading import Table, read_table
 from .report import Progress, no_progress
@@ -136,7 +136,7 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
     checks.flag(blank(get("best")), cols["best"], "best is empty")
     for c in ("side_a", "side_b"):
         checks.flag(blank(get(c)), cols[c], f"{c} is empty")
-    flag_duplicates(ids, checks, cols["id"], "id")
+    ids = distinct_ids(ids, checks, cols["id"], "id")
 
     report.skipped = sorted(table.skipped + checks.skipped())
     report.notes = checks.noted()
