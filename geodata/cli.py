@@ -79,6 +79,16 @@ def cmd_simplify(ns: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return 0
 
 
+def cmd_build_gazetteer(ns: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    from . import syria_build
+
+    t0 = time.perf_counter()
+    stats = syria_build.write(ns.src)
+    stats["seconds"] = round(time.perf_counter() - t0, 1)
+    out.write(json.dumps(stats) + "\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m geodata", description="Offline geocoding of place phrases.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -95,6 +105,10 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build-index", help="build (or load) the cached gazetteer index and report it")
     b.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
     b.set_defaults(func=cmd_build_index)
+    bg = sub.add_parser("build-gazetteer", help="process ../shared/data/gazetteer into geodata/data/ "
+                                                "(syria_places.csv.gz, syr_admin.geojson.gz)")
+    bg.add_argument("--src", default=None, help="folder of the gazetteer inputs (default ../shared/data/gazetteer)")
+    bg.set_defaults(func=cmd_build_gazetteer)
     s = sub.add_parser("simplify-governorates", help="simplify OCHA admin-1 GeoJSON into geodata/data/")
     s.add_argument("src")
     s.add_argument("--dst")
