@@ -50,7 +50,8 @@ SITES_PATH = DATA_DIR / "sites.csv"
 DEFAULT_MIN_POPULATION = 500
 # Modules whose source is part of the cache key: editing them rebuilds the index. (Ranking and
 # phrase parsing happen at query time and are not among them.)
-CODE_MODULES = ("index_format.py", "build.py", "normalize.py", "precision.py", "governorates.py")
+CODE_MODULES = ("index_format.py", "build.py", "normalize.py", "precision.py", "governorates.py", "admin.py",
+                "syria_build.py")
 
 # --------------------------------------------------------------------------- inputs and cache
 
@@ -75,6 +76,8 @@ class Sources:
     sites: Path = SITES_PATH
     governorates: Path = govmod.GEOJSON_PATH
     governorate_names: Path = govmod.NAMES_PATH
+    syria_places: Path = DATA_DIR / "syria_places.csv.gz"
+    syria_admin: Path = DATA_DIR / "syr_admin.geojson.gz"
     min_population: int = DEFAULT_MIN_POPULATION
 
     @classmethod
@@ -102,7 +105,8 @@ class Sources:
         for path in (self.cities, self.countries):  # large, not ours: size and mtime
             st = os.stat(path)
             h.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-        for path in (self.sites, self.governorates, self.governorate_names):  # ours: contents
+        for path in (self.sites, self.governorates, self.governorate_names, self.syria_places,
+                     self.syria_admin):  # ours: contents
             h.update(str(path).encode() + b"\n" + Path(path).read_bytes())
         here = Path(__file__).resolve().parent
         for mod in CODE_MODULES:  # the code that shapes the index
@@ -129,6 +133,10 @@ class Record(NamedTuple):
     source: str
     admin1_code: Optional[str] = None  # GeoNames' own admin1 code, e.g. "IQ.15"
     note: str = ""
+    admin3_pcode: Optional[str] = None  # OCHA sub-district (Syria): its first 6 and 4 characters are
+    # the district's and the governorate's P-codes
+    ids: str = ""  # every source id of the merged place, "|"-separated (P-code, WOF, GeoNames)
+    prominence: int = 0  # how many sources name it, and whether it is an admin centre: ranks namesakes
 
     def as_dict(self) -> dict:
         return {"gazetteer_id": self.gazetteer_id, "name": self.name, "kind": self.kind, "lat": self.lat,
@@ -201,7 +209,7 @@ class Gazetteer:
         self._gid_blob, self._name_blob = self._s["gid_blob"], self._s["name_blob"]
         t = self._tables
         self._kinds, self._admin1s, self._countries = t["kind"], t["admin1"], t["country"]
-        self._sources, self._acodes = t["source"], t["acode"]
+        self._sources, self._acodes, self._adm3s = t["source"], t["acode"], t["adm3"]
         self._country_code = {c: i for i, c in enumerate(self._tables["country"]) if c}
         self._kind_code = {k: i for i, k in enumerate(self._tables["kind"])}
         self._kind_rank = [KIND_RANK.get(k, 9) for k in self._tables["kind"]]
@@ -227,7 +235,8 @@ class Gazetteer:
                        self._name_blob[no[rid]:no[rid + 1]].decode("utf-8"), self._kinds[c["kind"][rid]],
                        c["lat"][rid], c["lon"][rid], c["precision"][rid], c["radius"][rid],
                        self._admin1s[c["admin1"][rid]], self._countries[c["country"][rid]], c["pop"][rid],
-                       self._sources[c["source"][rid]], self._acodes[c["acode"][rid]], self._notes.get(rid, ""))
+                       self._sources[c["source"][rid]], self._acodes[c["acode"][rid]], self._notes.get(rid, ""),
+                       self._adm3s[c["adm3"][rid]], self._str("ids", rid), c["prom"][rid])
             if len(self._record_cache) > 100_000:
                 self._record_cache.clear()
             self._record_cache[rid] = r
