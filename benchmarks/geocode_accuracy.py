@@ -38,6 +38,7 @@ def km(lat1, lon1, lat2, lon2) -> float:
 def evaluate(rows, resolve, with_admin: bool = False) -> dict:
     """rows: dicts with name, lat, lon, events (and adm_1). Returns counts and the misses."""
     out = {"names": 0, "events": 0, "right": 0, "right_events": 0, "wrong": 0, "wrong_events": 0,
+           "coarse": 0, "coarse_events": 0, "wrong_flagged": 0,
            "not_found": 0, "not_found_events": 0, "outside": 0, "ambiguous": 0, "misses": []}
     for r in rows:
         q = r["name"]
@@ -59,7 +60,14 @@ def evaluate(rows, resolve, with_admin: bool = False) -> dict:
         if d <= RIGHT_KM:
             out["right"] += 1
             out["right_events"] += r["events"]
+        elif (res.get("precision") or 1) >= 2 and d <= (res.get("radius_km") or 0):
+            # an honest coarser answer (a district, a governorate) whose disc holds GED's point
+            out["coarse"] += 1
+            out["coarse_events"] += r["events"]
+            out["misses"].append((q, f"coarser: precision {res.get('precision')}, {d:.0f} km off, "
+                                     f"radius {res.get('radius_km')} km", res.get("name"), ""))
         else:
+            out["wrong_flagged"] += bool(res.get("ambiguous"))
             out["wrong"] += 1
             out["wrong_events"] += r["events"]
             out["misses"].append((q, f"{d:.0f} km off", res.get("name"), res.get("admin2") or res.get("admin1")))
@@ -84,7 +92,10 @@ def report(label: str, r: dict) -> str:
     return (f"{label}: {r['names']} distinct names ({r['events']} events)\n"
             f"  right (within {RIGHT_KM:g} km): {r['right']} names = {100 * r['right'] / n:.1f}%, "
             f"{r['right_events']} events = {100 * r['right_events'] / e:.1f}%\n"
-            f"  wrong place: {r['wrong']} names = {100 * r['wrong'] / n:.1f}% ({r['wrong_events']} events)\n"
+            f"  coarser but true (precision 2-4, GED's point inside the answer's radius): {r['coarse']} names "
+            f"({r['coarse_events']} events)\n"
+            f"  wrong place: {r['wrong']} names = {100 * r['wrong'] / n:.1f}% ({r['wrong_events']} events; "
+            f"{r['wrong_flagged']} of them flagged ambiguous)\n"
             f"  not found: {r['not_found']} names ({r['not_found_events']} events)\n"
             f"  answers outside Syria: {r['outside']}; flagged ambiguous: {r['ambiguous']}")
 

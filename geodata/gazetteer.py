@@ -25,6 +25,7 @@ import bisect
 import hashlib
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -150,18 +151,35 @@ class Match:
     tier: int  # 1 exact, 2 loose (articles, spacing, doubled letters), 3 fuzzy (transliteration skeleton)
 
 
-MATCH_NAMES = {1: "exact", 2: "loose", 3: "fuzzy"}
+MATCH_NAMES = {1: "exact", 2: "loose", 3: "fuzzy", 4: "similar"}
 
 
 @dataclass
 class Lookup:
-    """A ranked answer: ``best`` (None if nothing matched), the other candidates, and whether the
-    best one is of a wanted kind and in the hinted country."""
+    """A ranked answer: ``best`` (None if nothing matched), the other candidates, whether the
+    best one is of a wanted kind and in the hinted country, and whether the name is ambiguous:
+    other places in the hinted country (more than :data:`AMBIGUOUS_KM` away) match as well, listed
+    first in ``others``; ``why`` says why ``best`` was chosen among them. With a country hint and no
+    candidate in that country, ``best`` is None and ``others`` are the candidates elsewhere
+    (``outside`` is True)."""
 
     best: Optional[Match]
     others: list[Match] = field(default_factory=list)
     kind_matched: bool = True
     in_hinted_country: bool = False
+    ambiguous: bool = False
+    namesakes: int = 0
+    why: str = ""
+    outside: bool = False
+
+
+AMBIGUOUS_KM = 10.0
+
+
+def prominence_score(rec_prom: int, pop: float) -> float:
+    """How prominent a place is, to choose among namesakes: sources naming it and admin centres
+    (the build's ``prominence``), plus the log of its population where GeoNames gives one."""
+    return rec_prom + (math.log10(1 + pop) if pop > 0 else 0.0)
 
 
 # --------------------------------------------------------------------------- the index
@@ -314,30 +332,30 @@ class Gazetteer:
             return Lookup(None)
         C, K, S, P, N = self._rank_cols
         cidx = self._country_code.get(country, -1) if country else None
-        if len(cands) == 1:  # the common case: one place by that name
+        if len(cands) == 1 and (cidx is None or C[cands[0][0]] == cidx):  # the common case
             rid, tier = cands[0]
-            if tier == 3 and (C[rid] != cidx if cidx is not None else len(k3 or "") < 4):
+            if tier == 3 and cidx is None and len(k3 or "") < 4:
                 return Lookup(None)
             kind_ok = not kinds or self._kinds[K[rid]] in kinds
             return Lookup(Match(self.record(rid), tier), [], kind_ok, cidx is not None and C[rid] == cidx)
+        # A country hint is a border: nothing outside it is an answer (seas, which belong to no
+        # country, excepted); the candidates elsewhere are only listed.
+        if cidx is not None:
+            inside = [c for c in cands if C[c[0]] == cidx or (C[c[0]] == 0 and self._kinds[K[c[0]]] == "sea")]
+            if not inside:
+                outside = sorted(cands, key=lambda c: (c[1], -P[c[0]], c[0]))[:max_alternatives]
+                return Lookup(None, [Match(self.record(r), t) for r, t in outside], outside=True)
+            cands = inside
         strict = [c for c in cands if c[1] <= 2]
         if not strict:
-            # A transliteration skeleton is a weak clue: with a country hint only places there
-            # count; without one, only skeletons of 4 consonants or more ("hmmm", "drzr").
-            if cidx is not None:
-                cands = [c for c in cands if C[c[0]] == cidx]
-            elif len(k3 or "") < 4:
+            # A transliteration skeleton is a weak clue: without a country hint, only skeletons
+            # of 4 consonants or more ("hmmm", "drzr").
+            if cidx is None and len(k3 or "") < 4:
                 cands = []
             if not cands:
                 return Lookup(None)
-        # A strict match elsewhere beats a fuzzy one in the hinted country ("Mosul" must not
-        # become a Syrian village whose skeleton happens to be "msl").
         group = strict or cands
-        pool, hinted = group, False
-        if cidx is not None:
-            h = [c for c in group if C[c[0]] == cidx]
-            if h:
-                pool, hinted = h, True
+        pool, hinted = group, cidx is not None
         kind_matched = True
         if kinds:
             kc = {self._kind_code[k] for k in kinds if k in self._kind_code}
@@ -350,22 +368,89 @@ class Gazetteer:
         qh = key_hash(k2) if k2 else -1
         krank = self._kind_rank
         geonames = self._geonames
+        prom = self._s["prom"]
+
+        def score(rid):
+            # A match on an alternate name counts as a place ten times smaller: "Palmyra" in the
+            # US is Palmyra, Pennsylvania, not Mason, Ohio (once called Palmyra).
+            return prominence_score(prom[rid], P[rid] if N[rid] == qh else P[rid] / 10)
+
+        sims: dict[int, float] = {}
+
+        def sim(rid):
+            # how close the query is to the place's own (primary) name: a transliteration match on
+            # a stray alternate name ("Oum Charchoûh" listed under Dahrij) loses to the place so named
+            v = sims.get(rid)
+            if v is None:
+                from rapidfuzz import fuzz
+
+                v = sims[rid] = fuzz.ratio(k2 or "", key_loose(self.record(rid).name))
+            return v
 
         def key(c):
             rid, tier = c
             namesake = S[rid] != geonames or C[rid] in area_countries
-            # A match on an alternate name counts as a place ten times smaller: "Palmyra" in the
-            # US is Palmyra, Pennsylvania, not Mason, Ohio (once called Palmyra).
-            pop = P[rid] if N[rid] == qh else P[rid] / 10
-            return (0 if namesake else 1, krank[K[rid]], -pop, tier, rid)
+            if tier == 3:
+                return (0 if namesake else 1, krank[K[rid]], 3, -sim(rid), -score(rid), tier, rid)
+            return (0 if namesake else 1, krank[K[rid]], min(tier, 2), -score(rid), 0, tier, rid)
 
         best = min(pool, key=key)
         rest = [c for c in cands if c is not best]
-        if len(rest) > 1:
-            rest.sort(key=lambda c: (0 if C[c[0]] == cidx else 1, *key(c)))
-        rest = rest[:max_alternatives]
-        return Lookup(Match(self.record(best[0]), best[1]), [Match(self.record(r), t) for r, t in rest],
-                      kind_matched, hinted)
+        # Namesakes: places of the same rank (kind, match tier) in the hinted country, far apart.
+        la, lo = self._s["lat"], self._s["lon"]
+        bk = key(best)
+        twins = [c for c in pool if c is not best and key(c)[:3] == bk[:3]
+                 and govmod.haversine_km(la[best[0]], lo[best[0]], la[c[0]], lo[c[0]]) > AMBIGUOUS_KM]
+        # Records of one place in several sources that the build did not merge (a few km apart)
+        # are one place, not namesakes: keep one per 10 km.
+        kept: list = []
+        for c in sorted(twins, key=key):
+            if all(govmod.haversine_km(la[c[0]], lo[c[0]], la[d[0]], lo[d[0]]) > AMBIGUOUS_KM for d in kept):
+                kept.append(c)
+        twins = kept
+        why = ""
+        if twins and hinted:
+            s0, s1 = score(best[0]), score(twins[0][0])
+            if s0 > s1:
+                why = (f"{len(twins) + 1} places of this name; chosen as the most prominent "
+                       f"({self._why(best[0])}), against {self._why(twins[0][0])} for the next")
+            else:
+                why = (f"{len(twins) + 1} places of this name and nothing in the data tells them apart: "
+                       f"the first listed is given; check the alternatives")
+        ordered = twins + sorted((c for c in rest if c not in twins),
+                                 key=lambda c: (0 if C[c[0]] == cidx else 1, *key(c)))
+        ordered = ordered[:max(max_alternatives, len(twins))]
+        return Lookup(Match(self.record(best[0]), best[1]), [Match(self.record(r), t) for r, t in ordered],
+                      kind_matched, hinted, bool(twins) and hinted, len(twins), why)
+
+    def _why(self, rid: int) -> str:
+        r = self.record(rid)
+        n = len(r.ids.split("|")) if r.ids else 1
+        bits = [f"{n} source record{'s' if n != 1 else ''}"]
+        if r.population:
+            bits.append(f"population {r.population:,}")
+        return ", ".join(bits)
+
+    def fuzzy_candidates(self, loose: str, limit: int = 5, cutoff: float = 0.0) -> list[tuple[int, float, str]]:
+        """Syrian records whose loose name key is closest to ``loose`` by rapidfuzz's normalised
+        Levenshtein ratio: (rid, score 0-100, matched key), best first. The last resort for names
+        no key tier matched; the caller applies the tuned threshold."""
+        if not loose or self._fz_keys is None and not self._load_fz():
+            return []
+        from rapidfuzz import fuzz, process
+
+        out = []
+        for key, sc, i in process.extract(loose, self._fz_keys, scorer=fuzz.ratio, limit=limit,
+                                          score_cutoff=cutoff):
+            a, b = self._s["fz_off"][i], self._s["fz_off"][i + 1]
+            out += [(int(rid), float(sc), key) for rid in self._s["fz_rid"][a:b]]
+        return out
+
+    _fz_keys: Optional[list] = None
+
+    def _load_fz(self) -> bool:
+        self._fz_keys = self._s["fz_key_blob"].decode("utf-8").split("\n")
+        return True
 
 
 # --------------------------------------------------------------------------- loading with the cache
