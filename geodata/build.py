@@ -196,7 +196,7 @@ def _add_syria(b: _Builder, sources, cities: dict, govs, by_country: dict) -> No
     """The Syria gazetteer (``syria_places.csv.gz``): each merged place once, with GeoNames'
     entry for it (population, alternate names) folded in by GeoNames id."""
     from . import admin as adminmod
-    from .syria_build import read_places
+    from .syria_build import ADMIN_NAME, read_places
 
     places = read_places(sources.syria_places)
     aidx = adminmod.AdminIndex.from_file(sources.syria_admin)
@@ -215,6 +215,7 @@ def _add_syria(b: _Builder, sources, cities: dict, govs, by_country: dict) -> No
             c["_merged"] = True
             extra[row["id"]] = (int(c.get("population") or 0),
                                 [a for a in c.get("alternatenames") or () if len(a) <= 80
+                                 and not ADMIN_NAME.search(a)
                                  and not (len(a) <= 4 and a.isupper() and a.isascii())])
     for row in places:
         kind = row["kind"]

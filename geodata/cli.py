@@ -3,8 +3,9 @@
     python -m geodata geocode [--country CC] [--online] [NAME ...]
 
 prints one JSON object a line per name (from the arguments, or one a line from standard input)
-with at least ``query, name, lat, lon, precision, radius_km, admin1, country, source,
-alternatives``. A name it cannot resolve prints ``lat: null`` and a ``reason``; the batch goes
+with at least ``query, name, lat, lon, precision, radius_km, ambiguous, admin1, admin1_pcode,
+admin2, admin2_pcode, admin3, admin3_pcode, country, source, alternatives`` (each alternative with
+its governorate, district and sub-district). A name it cannot resolve prints ``lat: null`` and a ``reason``; the batch goes
 on and the exit code is 1 at the end.
 """
 from __future__ import annotations
@@ -16,8 +17,9 @@ import sys
 import time
 from typing import Iterable, Iterator, Optional, TextIO
 
-FIRST_KEYS = ("query", "name", "lat", "lon", "precision", "radius_km", "admin1", "country", "source",
-              "alternatives", "gazetteer_id")
+FIRST_KEYS = ("query", "name", "lat", "lon", "precision", "radius_km", "ambiguous", "admin1", "admin1_pcode",
+              "admin2", "admin2_pcode", "admin3", "admin3_pcode", "country", "source", "alternatives",
+              "gazetteer_id")
 
 
 def _names(args: list[str], stdin: TextIO) -> Iterator[str]:
@@ -30,7 +32,9 @@ def _names(args: list[str], stdin: TextIO) -> Iterator[str]:
             yield line
 
 
-def _ordered(d: dict) -> dict:
+def _ordered(d) -> dict:
+    if hasattr(d, "as_dict"):
+        d = d.as_dict()
     out = {k: d.get(k) for k in FIRST_KEYS}
     for k, v in d.items():
         if k not in out:

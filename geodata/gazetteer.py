@@ -390,8 +390,8 @@ class Gazetteer:
         def key(c):
             rid, tier = c
             namesake = S[rid] != geonames or C[rid] in area_countries
-            if tier == 3:
-                return (0 if namesake else 1, krank[K[rid]], 3, -sim(rid), -score(rid), tier, rid)
+            if tier == 3:  # prominence, and a tenth of the similarity to the place's own name
+                return (0 if namesake else 1, krank[K[rid]], 3, -(score(rid) + sim(rid) / 10), 0, tier, rid)
             return (0 if namesake else 1, krank[K[rid]], min(tier, 2), -score(rid), 0, tier, rid)
 
         best = min(pool, key=key)

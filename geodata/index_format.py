@@ -13,9 +13,11 @@ ADMIN_KINDS = frozenset({"admin1", "admin2", "admin3"})
 PLACE_KINDS = frozenset({"populated_place", "town"})
 AREA_KINDS = frozenset({"admin3", "admin2", "admin1", "region", "border", "country", "sea"})
 # "The more specific" first: a site, then a town (or a city neighbourhood: OCHA's 400 quarters
-# must not outrank a village of the same name), then ever larger areas.
+# must not outrank a village of the same name); then areas, but among admin areas of one name the
+# wider one ("Rural Damascus" is the governorate, not its central district "Markaz Rif Dimashq"
+# that OpenSyria also calls so; a district before its central sub-district); then larger areas.
 KIND_RANK = {k: r for r, ks in enumerate((SITE_KINDS - {"neighbourhood"}, PLACE_KINDS | {"neighbourhood"},
-                                            {"admin3"}, {"admin2"}, {"admin1"}, {"region", "border"},
+                                            {"admin1"}, {"admin2"}, {"admin3"}, {"region", "border"},
                                             {"country"}, {"sea"})) for k in ks}
 SOURCES = ("geonames", "ocha", "curated", "geonames-country", "wof")
 TIERS = (1, 2, 3)

@@ -26,6 +26,7 @@ import io
 import json
 import math
 import os
+import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -40,6 +41,11 @@ DEFAULT_SRC = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "
 MERGE_KM = 4.0
 PLACE_COLUMNS = ("id", "kind", "name", "name_ar", "lat", "lon", "adm3", "prominence", "ids", "names")
 SIMPLIFY_DEG = 0.001
+
+# Names of an admin area that sources list under its main town ("Latakia Governate", "مُحافظة
+# اللاذقية", "Nawa Subdistrict"): they belong to the area's own entry, not to the town's.
+ADMIN_NAME = re.compile(r"\b(?:governorate|governate|province|muhafaz\w*|district|sub-?district|subdistrict|"
+                        r"nahiy\w*|mintaqat|qada)\b|محافظ|ناحي|منطقة", re.I)
 
 # OpenSyria's unvowelled machine transliterations ("nahyt mrkz albab") are worth nothing as names.
 _MACHINE = ("nahyt", "mntkt", "mrkz", "mhafzt")
@@ -68,6 +74,8 @@ class _Place:
     def add_names(self, names: Iterable[str]) -> None:
         for n in names:
             n = " ".join(str(n).split())
+            if self.kind not in ("admin2", "admin3") and ADMIN_NAME.search(n):
+                continue
             if n and n not in self.names and len(n) <= 80:
                 self.names.append(n)
 
