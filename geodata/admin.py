@@ -25,7 +25,7 @@ ADMIN_PATH = Path(__file__).resolve().parent / "data" / "syr_admin.geojson.gz"
 NEAR_KM = 3.0
 COLUMNS = ("admin1", "admin1_pcode", "admin2", "admin2_pcode", "admin3", "admin3_pcode")
 
-__all__ = ["AdminIndex", "AdminUnit", "locate", "locate_many", "get_index", "COLUMNS"]
+__all__ = ["AdminIndex", "AdminUnit", "Extent", "locate", "locate_many", "get_index", "COLUMNS"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,10 @@ class AdminUnit:
     name_ar: str
     level: int  # 1 governorate, 2 district, 3 sub-district
     parent: Optional[str]
+
+
+@dataclass(frozen=True)
+class Extent:
     lat: float  # a point inside the polygon
     lon: float
     radius_km: float  # from that point to the farthest vertex: the disc covers the polygon
@@ -54,26 +58,29 @@ class AdminIndex:
         self.rows = [(p["adm1_name"], p["adm1_pcode"], p["adm2_name"], p["adm2_pcode"], p["adm3_name"],
                       p["adm3_pcode"]) for p in self.props]
         self.units: dict[str, AdminUnit] = {}
-        by2: dict[str, list[int]] = {}
+        self._members: dict[str, list[int]] = {}  # P-code -> its sub-district polygons
+        self._extents: dict[str, Extent] = {}
         for i, p in enumerate(self.props):
-            by2.setdefault(p["adm2_pcode"], []).append(i)
-            self.units[p["adm3_pcode"]] = self._unit(p["adm3_pcode"], p["adm3_name"], p["adm3_name1"], 3,
-                                                     p["adm2_pcode"], [self.geoms[i]])
-        for code, idxs in by2.items():
-            p = self.props[idxs[0]]
-            self.units[code] = self._unit(code, p["adm2_name"], p["adm2_name1"], 2, p["adm1_pcode"],
-                                          [self.geoms[i] for i in idxs])
-            self.units.setdefault(p["adm1_pcode"], AdminUnit(p["adm1_pcode"], p["adm1_name"], p["adm1_name1"], 1,
-                                                             None, 0.0, 0.0, 0.0))
+            for lvl in (1, 2, 3):
+                code = p[f"adm{lvl}_pcode"]
+                self._members.setdefault(code, []).append(i)
+                if code not in self.units:
+                    self.units[code] = AdminUnit(code, p[f"adm{lvl}_name"], p[f"adm{lvl}_name1"], lvl,
+                                                 p[f"adm{lvl - 1}_pcode"] if lvl > 1 else None)
 
-    def _unit(self, pcode, name, name_ar, level, parent, geoms) -> AdminUnit:
-        g = self._shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
-        pt = g.representative_point()
-        coords = self._shapely.get_coordinates(g)
-        lat0 = math.radians(pt.y)
-        d = self._np.hypot((coords[:, 0] - pt.x) * math.cos(lat0), coords[:, 1] - pt.y).max() * 111.195
-        return AdminUnit(pcode, name, name_ar, level, parent, round(pt.y, 5), round(pt.x, 5),
-                         round(float(d), 1))
+    def extent(self, pcode: str) -> Optional[Extent]:
+        """A point inside the area and the radius of a disc (around it) that covers it: the
+        geometry of a district or sub-district answer. Computed when first asked for."""
+        e = self._extents.get(pcode)
+        if e is None and pcode in self._members:
+            geoms = [self.geoms[i] for i in self._members[pcode]]
+            g = self._shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
+            pt = g.representative_point()
+            coords = self._shapely.get_coordinates(g)
+            lat0 = math.radians(pt.y)
+            d = self._np.hypot((coords[:, 0] - pt.x) * math.cos(lat0), coords[:, 1] - pt.y).max() * 111.195
+            e = self._extents[pcode] = Extent(round(pt.y, 5), round(pt.x, 5), round(float(d), 1))
+        return e
 
     @classmethod
     def from_geojson(cls, fc: dict) -> "AdminIndex":
@@ -84,43 +91,62 @@ class AdminIndex:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             return cls(json.load(f)["features"])
 
-    def locate_many(self, lats: Sequence[float], lons: Sequence[float]):
-        """A DataFrame of :data:`COLUMNS`, one row per point (None where outside Syria)."""
-        import pandas as pd
+    def locate_many(self, lats: Sequence[float], lons: Sequence[float], precisions: Optional[Sequence] = None):
+        """A DataFrame of :data:`COLUMNS`, one row per point (None where outside Syria). With
+        ``precisions``, levels finer than a point's precision code are None (see :func:`levels_for`)."""
+        df = self._locate(lats, lons)
+        if precisions is not None:
+            np = self._np
+            p = np.asarray([int(x) if x is not None and x == x else 1 for x in precisions], dtype=int)
+            keep = np.vectorize(levels_for)(p) if len(p) else p
+            for lvl in (1, 2, 3):
+                drop = keep < lvl
+                if drop.any():
+                    for c in (f"admin{lvl}", f"admin{lvl}_pcode"):
+                        df[c] = df[c].mask(drop, None)
+        return df
 
+    def _hits(self, lat, lon):
+        """Index of the sub-district holding each point (-1 outside Syria)."""
         np, shapely = self._np, self._shapely
-        lat = np.asarray(lats, dtype=float)
-        lon = np.asarray(lons, dtype=float)
         n = len(lat)
         hit = np.full(n, -1, dtype=np.int64)
         ok = np.isfinite(lat) & np.isfinite(lon)
-        if ok.any():
-            pts = shapely.points(lon[ok], lat[ok])
-            pi, gi = self.tree.query(pts, predicate="intersects")
-            where = np.flatnonzero(ok)
-            # a point on a shared edge intersects two polygons: the first one wins
-            first = np.full(len(pts), -1, dtype=np.int64)
-            first[pi[::-1]] = gi[::-1]
-            hit[where] = first
-            miss = where[first < 0]
-            if len(miss):
-                mp = shapely.points(lon[miss], lat[miss])
-                near_idx, dist = self.tree.query_nearest(mp, max_distance=NEAR_KM / 111.0 * 1.5,
-                                                         return_distance=True, all_matches=False)
-                pi2, gi2 = near_idx
-                for k, g, dd in zip(pi2, gi2, dist):
-                    i = miss[k]
-                    km = dd * 111.195 * max(math.cos(math.radians(lat[i])), 0.5)
-                    if km <= NEAR_KM:
-                        hit[i] = g
-        out = [self.rows[h] if h >= 0 else (None,) * 6 for h in hit]
-        return pd.DataFrame(out, columns=list(COLUMNS))
+        if not ok.any():
+            return hit
+        where = np.flatnonzero(ok)
+        pts = shapely.points(lon[ok], lat[ok])
+        pi, gi = self.tree.query(pts, predicate="intersects")
+        # a point on a shared edge intersects two polygons: the first one wins
+        first = np.full(len(pts), -1, dtype=np.int64)
+        first[pi[::-1]] = gi[::-1]
+        hit[where] = first
+        miss = where[first < 0]
+        if len(miss):
+            (pi2, gi2), dist = self.tree.query_nearest(shapely.points(lon[miss], lat[miss]),
+                                                       max_distance=NEAR_KM / 111.0 * 1.5,
+                                                       return_distance=True, all_matches=False)
+            # degrees -> km, conservatively (a degree of longitude is shorter than one of latitude)
+            km = dist * 111.195 * np.maximum(np.cos(np.radians(lat[miss][pi2])), 0.5)
+            close = km <= NEAR_KM
+            hit[miss[pi2[close]]] = gi2[close]
+        return hit
+
+    def _locate(self, lats, lons):
+        import pandas as pd
+
+        np = self._np
+        hit = self._hits(np.asarray(lats, dtype=float), np.asarray(lons, dtype=float))
+        empty = (None,) * 6
+        return pd.DataFrame([self.rows[h] if h >= 0 else empty for h in hit], columns=list(COLUMNS), dtype=object)
 
     def locate(self, lat: Optional[float], lon: Optional[float]) -> dict:
         """The admin names and P-codes at one point (all None outside Syria)."""
         if lat is None or lon is None:
             return dict.fromkeys(COLUMNS)
-        return self.locate_many([lat], [lon]).iloc[0].to_dict()
+        np = self._np
+        h = int(self._hits(np.array([lat], dtype=float), np.array([lon], dtype=float))[0])
+        return dict(zip(COLUMNS, self.rows[h])) if h >= 0 else dict.fromkeys(COLUMNS)
 
     def unit(self, pcode: Optional[str]) -> Optional[AdminUnit]:
         return self.units.get(pcode) if pcode else None
@@ -136,6 +162,14 @@ class AdminIndex:
                 "admin3": u3.name, "admin3_pcode": u3.pcode}
 
 
+def levels_for(precision: int) -> int:
+    """How many admin levels a point of this precision code vouches for: an exact place or one
+    near a named place all three; a district (3) its district and governorate; a governorate (4)
+    only that; anything wider none (its centre's areas are not the event's)."""
+    p = int(precision or 1)
+    return 3 if p <= 2 else 2 if p == 3 else 1 if p == 4 else 0
+
+
 _index: Optional[AdminIndex] = None
 _lock = threading.Lock()
 
@@ -149,9 +183,10 @@ def get_index() -> AdminIndex:
     return _index
 
 
-def locate_many(lats: Sequence[float], lons: Sequence[float]):
-    """Admin 1-3 names and P-codes of many points at once: a DataFrame with :data:`COLUMNS`."""
-    return get_index().locate_many(lats, lons)
+def locate_many(lats: Sequence[float], lons: Sequence[float], precisions: Optional[Sequence] = None):
+    """Admin 1-3 names and P-codes of many points at once: a DataFrame with :data:`COLUMNS`
+    (levels finer than each point's precision code dropped when ``precisions`` is given)."""
+    return get_index().locate_many(lats, lons, precisions)
 
 
 def locate(lat: Optional[float], lon: Optional[float]) -> dict:

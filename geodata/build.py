@@ -225,7 +225,8 @@ def _add_syria(b: _Builder, sources, cities: dict, govs, by_country: dict) -> No
         names += more
         if kind in ("admin2", "admin3"):
             u = aidx.unit(row["id"].split(":", 1)[1])
-            precision, radius = 3, (u.radius_km if u else default_radius(3))
+            ext = aidx.extent(u.pcode) if u else None
+            precision, radius = 3, (ext.radius_km if ext else default_radius(3))
             adm3 = row["adm3"] or None
             pcode = u.pcode if u else ""
             a1 = gov_names.get(pcode[:4])

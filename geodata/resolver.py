@@ -269,9 +269,7 @@ def admin_of(gazetteer_id: Optional[str], adm3: Optional[str], lat: Optional[flo
     else:
         out.update(ix.locate(lat, lon))
     # keep only the levels the precision supports: 1-2 every level, 3 district, 4 governorate
-    p = int(precision or 1)
-    drop = 3 if p == 3 else 2 if p == 4 else 1 if p >= 5 else 4
-    for lvl in range(drop, 4):
+    for lvl in range(admin.levels_for(precision or 1) + 1, 4):
         out[f"admin{lvl}"] = out[f"admin{lvl}_pcode"] = None
     return out
 

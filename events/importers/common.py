@@ -670,7 +670,7 @@ def assemble(
     """Build the Dataset from per-event columns (`ev`: name -> array-like, already filtered to
     the loaded rows; an optional `radius_km`, NaN where the precision code's default applies), participant id tuples, claimant id tuples (first = the claim's claimant,
     all of them get the claimant role) and excerpt tuples."""
-    from ..dataset import Dataset
+    from ..dataset import Dataset, add_admin_columns
 
     n = len(ev["id"])
     idx = pd.RangeIndex(n)
@@ -714,6 +714,7 @@ def assemble(
         "search_text": S(ev["search_text"], "str"),
         "extra": S(ev["extra"]).astype(object),
     })
+    events = add_admin_columns(events)  # geodata: admin 1-3 + P-codes by point-in-polygon (issue 9)
     claimant0 = S(claimants).map(lambda t: t[0])
     claims = pd.DataFrame({
         "event_id": events["id"],
