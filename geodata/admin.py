@@ -45,16 +45,14 @@ class Extent:
 
 
 class AdminIndex:
-    def __init__(self, features: list[dict]) -> None:
-        import numpy as np
-        import shapely
-        from shapely.geometry import shape
+    """Names and P-codes are ready at once; the polygons and their STRtree are made (with
+    shapely and numpy imported) on the first point-in-polygon or extent question, so that naming
+    a place's areas from its stored sub-district P-code costs nothing more."""
 
-        self._np = np
-        self._shapely = shapely
-        self.geoms = [shape(f["geometry"]) for f in features]
+    def __init__(self, features: list[dict]) -> None:
+        self._features = features
+        self._geo_ready = False
         self.props = [f["properties"] for f in features]
-        self.tree = shapely.STRtree(self.geoms)
         self.rows = [(p["adm1_name"], p["adm1_pcode"], p["adm2_name"], p["adm2_pcode"], p["adm3_name"],
                       p["adm3_pcode"]) for p in self.props]
         self.units: dict[str, AdminUnit] = {}
@@ -68,11 +66,25 @@ class AdminIndex:
                     self.units[code] = AdminUnit(code, p[f"adm{lvl}_name"], p[f"adm{lvl}_name1"], lvl,
                                                  p[f"adm{lvl - 1}_pcode"] if lvl > 1 else None)
 
+    def _geo(self) -> None:
+        if self._geo_ready:
+            return
+        import numpy as np
+        import shapely
+        from shapely.geometry import shape
+
+        self._np = np
+        self._shapely = shapely
+        self.geoms = [shape(f["geometry"]) for f in self._features]
+        self.tree = shapely.STRtree(self.geoms)
+        self._geo_ready = True
+
     def extent(self, pcode: str) -> Optional[Extent]:
         """A point inside the area and the radius of a disc (around it) that covers it: the
         geometry of a district or sub-district answer. Computed when first asked for."""
         e = self._extents.get(pcode)
         if e is None and pcode in self._members:
+            self._geo()
             geoms = [self.geoms[i] for i in self._members[pcode]]
             g = self._shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
             pt = g.representative_point()
@@ -94,6 +106,7 @@ class AdminIndex:
     def locate_many(self, lats: Sequence[float], lons: Sequence[float], precisions: Optional[Sequence] = None):
         """A DataFrame of :data:`COLUMNS`, one row per point (None where outside Syria). With
         ``precisions``, levels finer than a point's precision code are None (see :func:`levels_for`)."""
+        self._geo()
         df = self._locate(lats, lons)
         if precisions is not None:
             np = self._np
@@ -144,6 +157,7 @@ class AdminIndex:
         """The admin names and P-codes at one point (all None outside Syria)."""
         if lat is None or lon is None:
             return dict.fromkeys(COLUMNS)
+        self._geo()
         np = self._np
         h = int(self._hits(np.array([lat], dtype=float), np.array([lon], dtype=float))[0])
         return dict(zip(COLUMNS, self.rows[h])) if h >= 0 else dict.fromkeys(COLUMNS)

@@ -434,23 +434,46 @@ class Gazetteer:
     def fuzzy_candidates(self, loose: str, limit: int = 5, cutoff: float = 0.0) -> list[tuple[int, float, str]]:
         """Syrian records whose loose name key is closest to ``loose`` by rapidfuzz's normalised
         Levenshtein ratio: (rid, score 0-100, matched key), best first. The last resort for names
-        no key tier matched; the caller applies the tuned threshold."""
-        if not loose or self._fz_keys is None and not self._load_fz():
+        no key tier matched; the caller applies the tuned threshold. Only keys whose length can
+        reach ``cutoff`` are scanned (ratio = 2*matches/(len1+len2))."""
+        if not loose:
             return []
+        if self._fz_by_len is None:
+            self._load_fz()
         from rapidfuzz import fuzz, process
 
+        n = len(loose)
+        c = max(cutoff, 1.0) / 100.0
+        # 2*min(n, m)/(n + m) >= c  <=>  m in [n*c/(2-c), n*(2-c)/c]
+        lo, hi = math.ceil(n * c / (2 - c) - 1e-9), math.floor(n * (2 - c) / c + 1e-9)
+        hits = []
+        for m in range(lo, hi + 1):
+            # ratio = 1 - indel/(n+m): a different key of length m needs an indel distance of at
+            # least |n-m| (2 if n == m); skip lengths where the cutoff allows less (then only the
+            # identical key could reach it, and the exact tiers already looked for that)
+            allowed = math.floor((1 - c) * (n + m) + 1e-9)
+            if allowed < max(abs(n - m), 2 if n == m else 1):
+                continue
+            ks, ix = self._fz_by_len.get(m, ((), ()))
+            if ks:
+                hits += [(sc, key, ix[j]) for key, sc, j in process.extract(loose, ks, scorer=fuzz.ratio, limit=limit,
+                                                                            score_cutoff=cutoff)]
+        hits.sort(key=lambda h: -h[0])
         out = []
-        for key, sc, i in process.extract(loose, self._fz_keys, scorer=fuzz.ratio, limit=limit,
-                                          score_cutoff=cutoff):
-            a, b = self._s["fz_off"][i], self._s["fz_off"][i + 1]
-            out += [(int(rid), float(sc), key) for rid in self._s["fz_rid"][a:b]]
+        off, rids = self._s["fz_off"], self._s["fz_rid"]
+        for sc, key, i in hits[:limit]:
+            out += [(int(rid), float(sc), key) for rid in rids[off[i]:off[i + 1]]]
         return out
 
-    _fz_keys: Optional[list] = None
+    _fz_by_len: Optional[dict] = None
 
-    def _load_fz(self) -> bool:
-        self._fz_keys = self._s["fz_key_blob"].decode("utf-8").split("\n")
-        return True
+    def _load_fz(self) -> None:
+        by_len: dict[int, tuple[list, list]] = {}
+        for i, k in enumerate(self._s["fz_key_blob"].decode("utf-8").split("\n")):
+            ks, ix = by_len.setdefault(len(k), ([], []))
+            ks.append(k)
+            ix.append(i)
+        self._fz_by_len = by_len
 
 
 # --------------------------------------------------------------------------- loading with the cache
