@@ -253,17 +253,16 @@ def admin_of(gazetteer_id: Optional[str], adm3: Optional[str], lat: Optional[flo
     if country not in ("SY", None) or lat is None:
         return out
     pc = adm3
-    if not pc and gazetteer_id:
-        own = gazetteer_id.split(":", 1)[1] if gazetteer_id.startswith(("ocha:SY", "admin1:SY")) else None
-        if own:
-            u = ix.unit(own)
-            if u is not None:
-                chain = [u]
-                while chain[-1].parent:
-                    chain.append(ix.units[chain[-1].parent])
-                for x in chain:
-                    out[f"admin{x.level}"], out[f"admin{x.level}_pcode"] = x.name, x.pcode
-                return out
+    if gazetteer_id and gazetteer_id.startswith(("ocha:SY", "admin1:SY")):
+        # an admin area itself: its own level and those above it
+        u = ix.unit(gazetteer_id.split(":", 1)[1])
+        if u is not None:
+            chain = [u]
+            while chain[-1].parent:
+                chain.append(ix.units[chain[-1].parent])
+            for x in chain:
+                out[f"admin{x.level}"], out[f"admin{x.level}_pcode"] = x.name, x.pcode
+            return out
     if pc:
         out.update(ix.names_of(pc))
     else:
@@ -497,9 +496,12 @@ class Resolver:
         m = _SUFFIX.match(s) or _PREFIX.match(s) or _PREFIX_BARE.match(s)
         if m:
             group = next(k for k in _DESCRIPTORS if m.group(k))
-            p = self._descriptor(m["name"], group, country, where)
-            if p is not None:
-                return p
+            # "Jabal al-Zawiya", "Wadi Barada": a mountain or valley is not beside the village
+            # its name shares (only "Tabqa dam", "Al-Hol camp" are named after a place)
+            if not (group == "feature" and m.re is not _SUFFIX):
+                p = self._descriptor(m["name"], group, country, where, word=m.group(group))
+                if p is not None:
+                    return p
         # 11. a plain name (fuzzy spelling, then online)
         p = self._name(s, country, where=where, fuzzy=True, online=True, stripped=True)
         if p is not None:
@@ -650,8 +652,10 @@ class Resolver:
                            f"country; the hinted country ({rec.name}) is assumed")
         return p
 
-    def _descriptor(self, name: str, group: str, country: Optional[str], where=None) -> Optional[Place]:
+    def _descriptor(self, name: str, group: str, country: Optional[str], where=None,
+                    word: str = "") -> Optional[Place]:
         kinds, fallback = _DESC_KINDS[group]
+        word = (word or group).strip().lower()
         name = _strip_fillers(name)
         if not name or _BARE_DESC.match(name):
             return None
@@ -689,7 +693,7 @@ class Resolver:
             return p
         if fallback == "site_near" and rec_kind in PLACE_KINDS:
             g = relative.near(p.geom())
-            q = p.with_geometry(g, name=f"{name} {group}", kind=group, match=p.match)
+            q = p.with_geometry(g, name=f"{name} {word}", kind=group, match=p.match)
             q.admin1 = self._admin1_of_disc(q)
             q.notes = [f"no {group} named {name!r} in the gazetteer: the place it is named after, "
                        f"within about 25 km"]
@@ -701,12 +705,32 @@ class Resolver:
             p.notes.append(f"no {group} named {name!r} in the gazetteer: the place it is in")
             return p
         if fallback == "district" and rec_kind in PLACE_KINDS:
+            # the district or sub-district the town lies in, when it is named after the town
+            area = self._area_named_after(p, "admin3" in kinds)
+            if area is not None:
+                q = Place.of(area, p.match)
+                q.notes.append(f"the {'sub-district' if area.kind == 'admin3' else 'district'} around {p.name}")
+                return q
             p.precision = 3
             p.radius_km = max(PRECISION_RADIUS_KM[3], p.radius_km)
             p.kind = "admin2"
             p.notes.append("district named after its main town: centred on the town")
             return p
         return p
+
+    def _area_named_after(self, town: Place, sub: bool) -> Optional[Record]:
+        """The (sub-)district holding ``town`` if its name is the town's (loose keys at least 80 %
+        alike): "Saraqeb nahiya" is the sub-district of Saraqab."""
+        pc = town.admin3_pcode
+        if not pc:
+            return None
+        code = pc if sub else pc[:6]
+        rec = self.gazetteer.by_id(f"ocha:{code}")
+        if rec is None:
+            return None
+        from rapidfuzz import fuzz
+
+        return rec if fuzz.ratio(key_loose(rec.name), key_loose(town.name)) >= 80 else None
 
     def _contained(self, x: str, y: str, country: Optional[str], depth: int) -> Place:
         """``x`` inside ``y`` ("Al-Quds hospital in Aleppo", "Kafr Nabl, Idlib", "X village in rural
