@@ -482,7 +482,8 @@ class Resolver:
             names = [n for n in _LIST_SPLIT.split(m["list"]) if n.strip()]
             if len(names) > 1:
                 parts = [self._descriptor(n, "governorate", country, where) for n in names]
-                if all(parts):
+                # every part a real province ("Hamra, Idleb governorate" is a village in one)
+                if all(parts) and not any("namesake town" in " ".join(q.notes) for q in parts):
                     return self._combined(parts, " and ".join(p.name for p in parts))
         # 9. containers
         for rx in (_CONTAINER_OF, _CONTAINER_COMMA, _CONTAINER_IN):

@@ -166,6 +166,29 @@ def build_places(src: Path) -> tuple[list[_Place], dict]:
         p.add_names(names)
         places.append(p)
         grid.add(p)
+    # A second pass: a locality kept in the first one may share a name with a community that only
+    # gained that name from a later locality ("Lislamin" reaches Salamin through "Islamin").
+    gone: set[int] = set()
+    for p in [p for p in places if p.id.startswith("wof:")]:
+        best = None
+        for q in grid.near(p.lat, p.lon, MERGE_KM):
+            if q is not p and id(q) not in gone and q.kind == "populated_place" and q.keys() & p.keys() \
+                    and (q.id.startswith("ocha:") or q.id < p.id):
+                d = _km(p.lat, p.lon, q.lat, q.lon)
+                if best is None or d < best[0]:
+                    best = (d, q)
+        if best is not None:
+            q = best[1]
+            q.add_names(p.names)
+            q.ids += [i for i in p.ids if i not in q.ids]
+            q.prominence += 1
+            gone.add(id(p))
+            merged += 1
+            kept -= 1
+    places = [p for p in places if id(p) not in gone]
+    grid = _Grid()
+    for p in places:
+        grid.add(p)
     stats.update(wof_merged=merged, wof_kept=kept, wof_dropped=dropped)
     # OCHA neighbourhoods.
     nb_merged = nb_kept = 0
