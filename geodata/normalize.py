@@ -43,12 +43,30 @@ _FIXED.update({
 })
 
 
+def _arabic(cp: int) -> bool:
+    return 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0x08A0 <= cp <= 0x08FF or 0xFB50 <= cp <= 0xFDFF \
+        or 0xFE70 <= cp <= 0xFEFF
+
+
 class _FoldTable(dict):
-    """str.translate table: the fixed replacements above, and every non-spacing mark (accents,
-    harakat, ...) dropped; filled lazily so that a character is classified once."""
+    """str.translate table: the fixed replacements above, every non-spacing mark (accents,
+    harakat, ...) dropped, and any other non-ASCII letter outside the Arabic script transliterated
+    by anyascii (Cyrillic "Хмеймим" -> "khmeimim", Greek, "ı", "ß" ...): Arabic keeps its own
+    normalisation (an Arabic name is matched against the Arabic names the sources give). Filled
+    lazily, so that a character is classified once."""
 
     def __missing__(self, cp: int):
-        v = None if unicodedata.category(chr(cp)) == "Mn" else cp
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat == "Mn":
+            v = None
+        elif cp >= 128 and cat[0] == "L" and not _arabic(cp):
+            from anyascii import anyascii
+
+            t = "".join(x for x in anyascii(ch).casefold() if x.isalnum())
+            v = t if t else cp
+        else:
+            v = cp
         self[cp] = v
         return v
 
