@@ -249,6 +249,14 @@ def build_bytes(sources, fingerprint: Optional[str] = None) -> bytes:
     b = _Builder()
     govs = govmod.load(sources.governorates, sources.governorate_names)
     syr_lat, syr_lon, syr_radius = _syria_country_point(govs)
+    from . import admin as adminmod
+
+    aidx = adminmod.AdminIndex.from_file(sources.syria_admin)
+
+    def adm3_at(lat: float, lon: float, precision: int = 1) -> Optional[str]:
+        """The sub-district of a Syrian point of precision 1-2 (stored, so that answering a site
+        needs no polygons)."""
+        return aidx.locate(lat, lon)["admin3_pcode"] if precision <= 2 else None
 
     for g in govs:
         b.add(gid=f"admin1:{g.pcode}", name=g.name, kind="admin1", lat=g.lat, lon=g.lon, precision=4,
@@ -264,7 +272,8 @@ def build_bytes(sources, fingerprint: Optional[str] = None) -> bytes:
                   lon=lon, precision=prec, radius=radius if radius is not None else default_radius(prec),
                   admin1=(row.get("admin1") or "").strip() or None, country=(row.get("country") or "").strip() or None,
                   population=0, source="curated", fuzzy=True, note=(row.get("note") or "").strip(),
-                  names=[row["name"], *(a.strip() for a in (row.get("aliases") or "").split("|"))])
+                  names=[row["name"], *(a.strip() for a in (row.get("aliases") or "").split("|"))],
+                  adm3=adm3_at(lat, lon, prec) if (row.get("country") or "").strip() == "SY" else None)
 
     with open(sources.cities, encoding="utf-8") as f:
         cities = json.load(f)
@@ -289,7 +298,8 @@ def build_bytes(sources, fingerprint: Optional[str] = None) -> bytes:
         b.add(gid=f"geonames:{c['geonameid']}", name=c["name"], kind="populated_place", lat=lat, lon=lon,
               precision=1, radius=radius_for_population(pop), admin1=admin1, country=cc, population=pop,
               source="geonames", names=names, fuzzy=cc in FUZZY_COUNTRIES,
-              acode=f"{cc}.{c['admin1code']}" if c.get("admin1code") else None)
+              acode=f"{cc}.{c['admin1code']}" if c.get("admin1code") else None,
+              adm3=adm3_at(lat, lon) if cc == "SY" else None)
     del cities
 
     with open(sources.countries, encoding="utf-8") as f:

@@ -122,6 +122,11 @@ _ADMIN_WORDS = re.compile(
     r"^(?:(?P<name>.+?)\s+(?P<w1>governorates?|provinces?|sub-?districts?|districts?|nahiy[ae]h?|mintaqat?|"
     r"mantiqa)|(?P<w2>governorate\s+of|province\s+of|sub-?district\s+of|district\s+of|mintaqat|nahiy[ae]t?|"
     r"محافظ[ةه]|ناحي[ةه]|منطق[ةه])\s+(?P<name2>.+))$", re.I)
+# Any word the phrase grammar reads (descriptors, relations): a text without one is only a name.
+_GRAMMAR = re.compile(rf"(?:^|\s)(?:{_DESC_ALT}|near(?:by)?|close|around|outside|outskirts|vicinity|environs|"
+                      rf"surroundings|suburbs|area|between|north|south|east|west|northern|southern|eastern|"
+                      rf"western|rural|rif|reef|countryside|border|frontier|and|of|from|the|a|an|[NSEW]{{1,3}})(?:\s|$)"
+                      r"|[/&]|محيط|أطراف|اطراف|ضواحي|قرب|ريف", re.I)
 _GOV_LIST_SUFFIX = re.compile(r"^(?P<list>.+?)\s+(?:provinces?|governorates?|regions)$", re.I)
 _GOV_LIST_PREFIX = re.compile(r"^(?:provinces|governorates|regions)\s+of\s+(?P<list>.+)$", re.I)
 _LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", re.I)
@@ -265,7 +270,7 @@ def admin_of(gazetteer_id: Optional[str], adm3: Optional[str], lat: Optional[flo
             return out
     if pc:
         out.update(ix.names_of(pc))
-    else:
+    elif admin.levels_for(precision or 1) > 0:
         out.update(ix.locate(lat, lon))
     # keep only the levels the precision supports: 1-2 every level, 3 district, 4 governorate
     for lvl in range(admin.levels_for(precision or 1) + 1, 4):
@@ -357,6 +362,11 @@ class Resolver:
             lk = self.gazetteer.lookup(s, country, fuzzy=False) if s else None
             if lk is not None and lk.best is not None:
                 return Place.from_lookup(lk, country).to_result(text)
+            if lk is not None and lk.outside and self.fallback is None and not _GRAMMAR.search(s):
+                # the whole text is the name of a place abroad, and no grammar word could make it
+                # Syrian: not found, with that place listed (the full path would end the same way)
+                self._local.outside = list(lk.others)
+                return self._not_found(text, f"{s!r} is not in the offline gazetteer inside {country}", country)
         try:
             place = self._phrase(t, country, 0)
         except NotFound as exc:
