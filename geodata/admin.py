@@ -162,6 +162,17 @@ class AdminIndex:
         h = int(self._hits(np.array([lat], dtype=float), np.array([lon], dtype=float))[0])
         return dict(zip(COLUMNS, self.rows[h])) if h >= 0 else dict.fromkeys(COLUMNS)
 
+    def distance_km(self, pcode: str, lat: float, lon: float) -> float:
+        """How far a point is from an admin area (0 inside; infinity for an unknown P-code);
+        degrees scaled at the point's latitude, good to a few per cent at these distances."""
+        idxs = self._members.get(pcode)
+        if not idxs:
+            return math.inf
+        self._geo()
+        pt = self._shapely.Point(lon, lat)
+        d = min(self.geoms[i].distance(pt) for i in idxs)
+        return d * 111.195 * max(math.cos(math.radians(lat)), 0.5) if d else 0.0
+
     def unit(self, pcode: Optional[str]) -> Optional[AdminUnit]:
         return self.units.get(pcode) if pcode else None
 

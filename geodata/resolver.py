@@ -170,6 +170,9 @@ class NotFound(Exception):
 SIMILAR_THRESHOLD = 96.0
 SIMILAR_THRESHOLD_IN_AREA = 84.0
 SIMILAR_MIN_LEN = 5
+# "X, Governorate": a place of that name this close outside the governorate's OCHA boundary still
+# counts (a dataset's boundaries, or its point, may differ from OCHA's by a few km).
+AREA_MARGIN_KM = 10.0
 
 
 @dataclass
@@ -763,6 +766,16 @@ class Resolver:
             if inner is not None:
                 inner.notes.append(f"in {area.name} ({area.kind})")
                 return inner
+            # Just outside it by OCHA's lines (datasets draw boundaries differently): within
+            # AREA_MARGIN_KM of the area, said so.
+            try:
+                inner = self._phrase(x, "SY", depth + 1, where=self._near_admin(area, AREA_MARGIN_KM))
+            except NotFound:
+                inner = None
+            if inner is not None:
+                inner.notes.append(f"not inside {area.name} by OCHA's boundaries, but within "
+                                   f"{AREA_MARGIN_KM:g} km of it")
+                return inner
             # The area is all that is known: answered at its own precision (3 or 4), honestly wide.
             p = Place.of(area, "exact")
             p.notes.append(f"{bare!r} is not in the gazetteer inside {area.name}: only the "
@@ -841,6 +854,13 @@ class Resolver:
             if lk.best is not None and lk.kind_matched and lk.best.record.kind in kinds:
                 return lk.best.record
         return None
+
+    @classmethod
+    def _near_admin(cls, area: Record, km: float) -> Callable[[Record], bool]:
+        inside = cls._in_admin(area)
+        pcode = area.gazetteer_id.split(":", 1)[1]
+        ix = admin.get_index()
+        return lambda r: r.country == "SY" and (inside(r) or ix.distance_km(pcode, r.lat, r.lon) <= km)
 
     @staticmethod
     def _in_admin(area: Record) -> Callable[[Record], bool]:
