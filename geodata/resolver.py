@@ -26,7 +26,6 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable, Optional
 
 from . import admin
@@ -312,7 +311,9 @@ class Resolver:
     def __init__(self, gazetteer: Optional[Gazetteer] = None, fallback=None, cache_size: int = 65536) -> None:
         self._gaz = gazetteer
         self.fallback = fallback
-        self._cached: Callable[[str, Optional[str]], dict] = lru_cache(maxsize=cache_size)(self._resolve_uncached)
+        self._answers: dict[tuple[str, Optional[str]], GeoResult] = {}
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
         self._cc_memo: dict[str, str] = {}
         self._local = threading.local()
 
@@ -336,7 +337,18 @@ class Resolver:
             country = cc or None
         else:
             country = None
-        return self._cached(str(text), country)
+        key = (str(text), country)
+        hit = self._answers.get(key)
+        if hit is not None:
+            return hit
+        res = self._resolve_uncached(*key)
+        if res.lat is None and self._online_error:
+            return res  # a transient online failure is never remembered as "not found"
+        with self._cache_lock:
+            if len(self._answers) >= self._cache_size:
+                self._answers.pop(next(iter(self._answers)))  # the oldest answer goes
+            self._answers[key] = res
+        return res
 
     def resolve_many(self, texts, country: Optional[str] = "SY") -> list[GeoResult]:
         """:meth:`resolve` of each text (the same code path: a batch is a loop over the cache)."""

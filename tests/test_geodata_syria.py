@@ -305,3 +305,31 @@ def test_every_answer_has_admin_levels_and_pcodes_that_agree():
         assert d["admin1_pcode"] and d["admin3_pcode"].startswith(d["admin2_pcode"]), d
         assert d["admin2_pcode"].startswith(d["admin1_pcode"])
         assert admin.locate(d["lat"], d["lon"])["admin1_pcode"] == d["admin1_pcode"]
+
+
+# ---------------------------------------------------------------- online failures are not remembered
+
+def test_a_transient_online_failure_is_not_cached_as_not_found():
+    from geopy.exc import GeocoderUnavailable
+    from geopy.geocoders.base import Geocoder
+    from geopy.location import Location
+    from geopy.point import Point
+
+    class Flaky(Geocoder):
+        """Down on the first call, up afterwards (as a server that restarts)."""
+
+        calls = 0
+
+        def geocode(self, query, *, exactly_one=True, **kw):
+            Flaky.calls += 1
+            if Flaky.calls == 1:
+                raise GeocoderUnavailable("down for the test")
+            loc = Location("Zzyzx, Syria", Point(35.0, 38.0), {"name": "Zzyzx", "country": "SY", "precision": 1})
+            return loc if exactly_one else [loc]
+
+    res = Resolver(fallback=Flaky())
+    first = res.resolve("Zzyzx")
+    assert first["lat"] is None and "online lookup failed" in first["reason"]
+    second = res.resolve("Zzyzx")
+    assert second["lat"] == 35.0 and second["match"] == "online" and Flaky.calls == 2
+    assert res.resolve("Zzyzx") is second  # a real answer is cached
