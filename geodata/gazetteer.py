@@ -428,11 +428,23 @@ class Gazetteer:
                       kind_matched, hinted, bool(twins) and hinted, len(twins), why)
 
     def _why(self, rid: int) -> str:
+        """What made a place prominent, in words (the build's prominence score counts sources,
+        Wikidata, and whether the place names its sub-district, district or governorate)."""
         r = self.record(rid)
         n = len(r.ids.split("|")) if r.ids else 1
         bits = [f"{n} source record{'s' if n != 1 else ''}"]
+        if r.admin3_pcode:
+            from . import admin
+
+            names = admin.get_index().names_of(r.admin3_pcode)
+            k = key_loose(r.name)
+            for lvl, what in ((1, "governorate"), (2, "district"), (3, "sub-district")):
+                if names.get(f"admin{lvl}") and key_loose(names[f"admin{lvl}"]) == k:
+                    bits.append(f"centre of its {what}")
+                    break
         if r.population:
             bits.append(f"population {r.population:,}")
+        bits.append(f"score {prominence_score(r.prominence, r.population):.1f}")
         return ", ".join(bits)
 
     def fuzzy_candidates(self, loose: str, limit: int = 5, cutoff: float = 0.0) -> list[tuple[int, float, str]]:
