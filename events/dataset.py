@@ -27,9 +27,11 @@ EVENT_COLUMNS = (
     "id", "title", "summary", "event_type", "status", "status_derived", "status_reason",
     "date_start", "date_end", "date_precision", "date_basis", "date_note",
     "place_text", "place_name", "gazetteer_id", "lat", "lon", "precision", "radius_km",
-    "admin1", "country", "participants", "fatalities_text", "fatalities_best", "n_claims",
-    "search_text", "extra",
+    "admin1", "admin1_pcode", "admin2", "admin2_pcode", "admin3", "admin3_pcode", "country", "participants",
+    "fatalities_text", "fatalities_best", "n_claims", "search_text", "extra",
 )
+# Filled by point-in-polygon (add_admin_columns), never read from a file.
+ADMIN_COLUMNS = ("admin1", "admin1_pcode", "admin2", "admin2_pcode", "admin3", "admin3_pcode")
 CLAIM_COLUMNS = (
     "event_id", "claim_id", "claimant", "stance", "source_id", "via", "excerpts",
     "place_text", "lat", "lon", "precision", "radius_km", "admin1",
@@ -173,6 +175,31 @@ def _radius(precision: Optional[int], radius: Optional[float]) -> Optional[float
 
 
 # ---------------------------------------------------------------- curated records -> Dataset
+
+def add_admin_columns(events: pd.DataFrame) -> pd.DataFrame:
+    """``events`` with admin1/2/3 and their OCHA P-codes from point-in-polygon of each event's
+    point (:func:`geodata.admin.locate_many`), keeping only the levels its precision code vouches
+    for (a governorate-wide event has no district). Where the point is outside Syria, or too
+    vague for any level, a stored ``admin1`` (an importer's, or the geocoder's for a disc inside
+    one governorate) is kept. Missing values are "" like every text column. The one place curated
+    and imported datasets get these columns (events.load, events.importers.common.assemble)."""
+    from geodata import admin
+
+    out = events.copy()
+    n = len(out)
+    prec = out["precision"] if "precision" in out else pd.Series([1] * n, index=out.index)
+    found = admin.locate_many(out["lat"].to_numpy(dtype=float, na_value=float("nan")),
+                              out["lon"].to_numpy(dtype=float, na_value=float("nan")),
+                              [None if pd.isna(p) else int(p) for p in prec])
+    found.index = out.index
+    own = out["admin1"] if "admin1" in out else pd.Series([""] * n, index=out.index)
+    for c in ADMIN_COLUMNS:
+        v = found[c]
+        if c == "admin1":
+            v = v.where(v.notna(), own.where(own.notna(), ""))
+        out[c] = v.where(v.notna(), "").astype(str)
+    return out[[c for c in EVENT_COLUMNS if c in out] + [c for c in out if c not in EVENT_COLUMNS]]
+
 
 def build_dataset(events: Iterable["Event"], actors: Iterable["Actor"], sources: dict,
                   *, name: str = "Curated events", updated: Optional[dt.datetime] = None,

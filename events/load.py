@@ -366,8 +366,10 @@ def read_data_dir(data_dir: Union[str, os.PathLike, None] = None) -> ReadResult:
 
 def load_curated(data_dir: Union[str, os.PathLike, None] = None, name: Optional[str] = None):
     """The curated Dataset of a data folder (default events/data/), problems included."""
-    from .dataset import build_dataset
+    from .dataset import add_admin_columns, build_dataset
 
     r = read_data_dir(data_dir)
-    return build_dataset(r.events, r.actors, r.sources, name=name or "Curated events",
-                         updated=r.updated, problems=r.problems)
+    ds = build_dataset(r.events, r.actors, r.sources, name=name or "Curated events",
+                       updated=r.updated, problems=r.problems)
+    ds.events = add_admin_columns(ds.events)  # admin 1-3 + P-codes by point-in-polygon
+    return ds

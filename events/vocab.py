@@ -48,18 +48,9 @@ ACTOR_KINDS = (
     "other",  # imports: an actor the dataset names but does not describe
 )
 
-# Location precision codes follow UCDP GED where_prec, so imports map one to one. As in GED, code 1
-# also covers a town named as a whole; its radius then comes from the town's size, not the 1 km default.
-PRECISION_RADIUS_KM = {1: 1.0, 2: 25.0, 3: 30.0, 4: 75.0, 5: 150.0, 6: 300.0, 7: 300.0}
-PRECISION_LABELS = {
-    1: "exact site, or a town as a whole",
-    2: "near a named place",
-    3: "district",
-    4: "governorate / province",
-    5: "part of a country, route or between places",
-    6: "country only",
-    7: "international waters or airspace",
-}
+# Location precision codes (UCDP GED where_prec) and their default radii are a geodata concept,
+# defined in geodata.precision; re-exported here so that events code has one vocabulary module.
+from geodata.precision import PRECISION_LABELS, PRECISION_RADIUS_KM  # noqa: E402,F401
 
 DATE_PRECISIONS = ("day", "week", "month", "year")
 DATE_BASES = ("stated", "publication", "inferred")

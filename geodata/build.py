@@ -40,13 +40,15 @@ class _Builder:
     def __init__(self) -> None:
         self.cols: dict[str, list] = {k: [] for k in ("gid", "name", "kind", "lat", "lon", "precision", "radius",
                                                        "admin1", "country", "pop", "source", "acode",
-                                                       "nhash")}
+                                                       "nhash", "adm3", "prom", "ids")}
         self.tables: dict[str, list] = {"kind": list(KINDS), "source": list(SOURCES), "admin1": [None],
-                                        "country": [None], "acode": [None]}
+                                        "country": [None], "acode": [None], "adm3": [None]}
         self._tindex = {t: {v: i for i, v in enumerate(vals)} for t, vals in self.tables.items()}
         self.notes: dict[int, str] = {}
         self.entries: tuple[list[int], ...] = ([], [], [])  # per tier: (hash << 24) | rid
         self._pending: list[tuple[int, bool, str, bool]] = []
+        self.fz_rids: set[int] = set()  # records whose loose keys the last-resort fuzzy matcher scans
+        self.fz: dict[str, set[int]] = {}
 
     def _code(self, table: str, value) -> int:
         idx = self._tindex[table]
@@ -57,7 +59,8 @@ class _Builder:
 
     def add(self, *, gid: str, name: str, kind: str, lat: float, lon: float, precision: int, radius: float,
             admin1: Optional[str], country: Optional[str], population: int, source: str,
-            names: Iterable[str], fuzzy: bool, acode: Optional[str] = None, note: str = "") -> int:
+            names: Iterable[str], fuzzy: bool, acode: Optional[str] = None, note: str = "",
+            adm3: Optional[str] = None, prominence: int = 0, ids: str = "") -> int:
         rid = len(self.cols["gid"])
         c = self.cols
         c["gid"].append(gid)
@@ -72,6 +75,9 @@ class _Builder:
         c["pop"].append(int(population or 0))
         c["source"].append(self._code("source", source))
         c["acode"].append(self._code("acode", acode))
+        c["adm3"].append(self._code("adm3", adm3 or None))
+        c["prom"].append(max(0, min(255, int(prominence))))
+        c["ids"].append(ids or gid)
         if note:
             self.notes[rid] = note
         c["nhash"].append(0)
@@ -99,6 +105,8 @@ class _Builder:
         for (rid, fuzzy, _, primary), k2 in zip(pending, k2s):
             if primary and k2:
                 nhash[rid] = memo[k2]  # the primary name's loose key, for ranking
+            if rid in self.fz_rids and k2 and len(k2) >= 3:
+                self.fz.setdefault(k2, set()).add(rid)
             if fuzzy and k2:
                 k3 = skeleton(k2)
                 if k3:
@@ -135,8 +143,19 @@ class _Builder:
             "country": ("H", array.array("H", self.cols["country"]).tobytes()),
             "acode": ("H", array.array("H", self.cols["acode"]).tobytes()),
             "nhash": ("Q", array.array("Q", self.cols["nhash"]).tobytes()),
+            "adm3": ("H", array.array("H", self.cols["adm3"]).tobytes()),
+            "prom": ("B", array.array("B", self.cols["prom"]).tobytes()),
         })
-        for col in ("gid", "name"):
+        fz_keys = sorted(self.fz)
+        fz_off = array.array("I", [0])
+        fz_rid = array.array("I")
+        for k in fz_keys:
+            fz_rid.extend(sorted(self.fz[k]))
+            fz_off.append(len(fz_rid))
+        sections["fz_key_blob"] = ("B", "\n".join(fz_keys).encode("utf-8"))
+        sections["fz_off"] = ("I", fz_off.tobytes())
+        sections["fz_rid"] = ("I", fz_rid.tobytes())
+        for col in ("gid", "name", "ids"):
             blob = bytearray()
             offs = array.array("I", [0])
             for s in self.cols[col]:
@@ -173,6 +192,56 @@ def _syria_country_point(govs) -> tuple[float, float, float]:
     return lat, lon, radius
 
 
+def _add_syria(b: _Builder, sources, cities: dict, govs, by_country: dict) -> None:
+    """The Syria gazetteer (``syria_places.csv.gz``): each merged place once, with GeoNames'
+    entry for it (population, alternate names) folded in by GeoNames id."""
+    from . import admin as adminmod
+    from .syria_build import ADMIN_NAME, read_places
+
+    places = read_places(sources.syria_places)
+    aidx = adminmod.AdminIndex.from_file(sources.syria_admin)
+    gov_names = {g.pcode: g.name for g in govs}
+    by_gn: dict[str, dict] = {}
+    for row in places:
+        for i in row["ids"].split("|"):
+            if i.startswith("geonames:"):
+                by_gn.setdefault(i[9:], row)
+    extra: dict[str, tuple[int, list[str]]] = {}
+    for c in cities.values():
+        if c.get("countrycode") != "SY":
+            continue
+        row = by_gn.get(str(c["geonameid"]))
+        if row is not None:
+            c["_merged"] = True
+            extra[row["id"]] = (int(c.get("population") or 0),
+                                [a for a in c.get("alternatenames") or () if len(a) <= 80
+                                 and not ADMIN_NAME.search(a)
+                                 and not (len(a) <= 4 and a.isupper() and a.isascii())])
+    for row in places:
+        kind = row["kind"]
+        lat, lon = float(row["lat"]), float(row["lon"])
+        names = [row["name"], *row["names"].split("|")]
+        pop, more = extra.get(row["id"], (0, []))
+        names += more
+        if kind in ("admin2", "admin3"):
+            u = aidx.unit(row["id"].split(":", 1)[1])
+            ext = aidx.extent(u.pcode) if u else None
+            precision, radius = 3, (ext.radius_km if ext else default_radius(3))
+            adm3 = row["adm3"] or None
+            pcode = u.pcode if u else ""
+            a1 = gov_names.get(pcode[:4])
+        else:
+            precision, radius = 1, radius_for_population(pop)
+            adm3 = row["adm3"] or None
+            a1 = gov_names.get((adm3 or "")[:4])
+        by_country.setdefault("SY", []).append((lat, lon))
+        rid = b.add(gid=row["id"], name=row["name"], kind=kind, lat=lat, lon=lon, precision=precision, radius=radius,
+                    admin1=a1, country="SY", population=pop, source=row["id"].split(":", 1)[0], names=names,
+                    fuzzy=True, adm3=adm3 if kind != "admin2" else None, prominence=int(row["prominence"] or 0),
+                    ids=row["ids"])
+        b.fz_rids.add(rid)
+
+
 def build_bytes(sources, fingerprint: Optional[str] = None) -> bytes:
     """Build the index from its inputs (seconds: GeoNames' JSON is large) and serialise it."""
     t0 = time.perf_counter()
@@ -180,11 +249,20 @@ def build_bytes(sources, fingerprint: Optional[str] = None) -> bytes:
     b = _Builder()
     govs = govmod.load(sources.governorates, sources.governorate_names)
     syr_lat, syr_lon, syr_radius = _syria_country_point(govs)
+    from . import admin as adminmod
+
+    aidx = adminmod.AdminIndex.from_file(sources.syria_admin)
+
+    def adm3_at(lat: float, lon: float, precision: int = 1) -> Optional[str]:
+        """The sub-district of a Syrian point of precision 1-2 (stored, so that answering a site
+        needs no polygons)."""
+        return aidx.locate(lat, lon)["admin3_pcode"] if precision <= 2 else None
 
     for g in govs:
         b.add(gid=f"admin1:{g.pcode}", name=g.name, kind="admin1", lat=g.lat, lon=g.lon, precision=4,
               radius=g.radius_km, admin1=g.name, country="SY", population=0, source="ocha",
               names=[g.name, g.name_ar, *g.aliases], fuzzy=True)
+        b.fz_rids.add(len(b.cols["gid"]) - 1)
 
     with open(sources.sites, encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
@@ -194,11 +272,13 @@ def build_bytes(sources, fingerprint: Optional[str] = None) -> bytes:
                   lon=lon, precision=prec, radius=radius if radius is not None else default_radius(prec),
                   admin1=(row.get("admin1") or "").strip() or None, country=(row.get("country") or "").strip() or None,
                   population=0, source="curated", fuzzy=True, note=(row.get("note") or "").strip(),
-                  names=[row["name"], *(a.strip() for a in (row.get("aliases") or "").split("|"))])
+                  names=[row["name"], *(a.strip() for a in (row.get("aliases") or "").split("|"))],
+                  adm3=adm3_at(lat, lon, prec) if (row.get("country") or "").strip() == "SY" else None)
 
     with open(sources.cities, encoding="utf-8") as f:
         cities = json.load(f)
     by_country: dict[str, list[tuple[float, float]]] = {}
+    _add_syria(b, sources, cities, govs, by_country)
     for c in cities.values():
         pop = int(c.get("population") or 0)
         cc = c.get("countrycode") or None
@@ -206,6 +286,8 @@ def build_bytes(sources, fingerprint: Optional[str] = None) -> bytes:
         if pop < sources.min_population and cc not in FUZZY_COUNTRIES and sources.min_population > 500:
             continue
         admin1 = None
+        if c.get("_merged"):
+            continue  # its names and population went into the Syria gazetteer's entry
         if cc == "SY":
             g = govmod.governorate_at(lat, lon, max_km=10.0, govs=govs)
             admin1 = g.name if g else None
@@ -216,7 +298,8 @@ def build_bytes(sources, fingerprint: Optional[str] = None) -> bytes:
         b.add(gid=f"geonames:{c['geonameid']}", name=c["name"], kind="populated_place", lat=lat, lon=lon,
               precision=1, radius=radius_for_population(pop), admin1=admin1, country=cc, population=pop,
               source="geonames", names=names, fuzzy=cc in FUZZY_COUNTRIES,
-              acode=f"{cc}.{c['admin1code']}" if c.get("admin1code") else None)
+              acode=f"{cc}.{c['admin1code']}" if c.get("admin1code") else None,
+              adm3=adm3_at(lat, lon) if cc == "SY" else None)
     del cities
 
     with open(sources.countries, encoding="utf-8") as f:

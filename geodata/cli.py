@@ -3,8 +3,9 @@
     python -m geodata geocode [--country CC] [--online] [NAME ...]
 
 prints one JSON object a line per name (from the arguments, or one a line from standard input)
-with at least ``query, name, lat, lon, precision, radius_km, admin1, country, source,
-alternatives``. A name it cannot resolve prints ``lat: null`` and a ``reason``; the batch goes
+with at least ``query, name, lat, lon, precision, radius_km, ambiguous, admin1, admin1_pcode,
+admin2, admin2_pcode, admin3, admin3_pcode, country, source, alternatives`` (each alternative with
+its governorate, district and sub-district). A name it cannot resolve prints ``lat: null`` and a ``reason``; the batch goes
 on and the exit code is 1 at the end.
 """
 from __future__ import annotations
@@ -16,8 +17,9 @@ import sys
 import time
 from typing import Iterable, Iterator, Optional, TextIO
 
-FIRST_KEYS = ("query", "name", "lat", "lon", "precision", "radius_km", "admin1", "country", "source",
-              "alternatives", "gazetteer_id")
+FIRST_KEYS = ("query", "name", "lat", "lon", "precision", "radius_km", "ambiguous", "admin1", "admin1_pcode",
+              "admin2", "admin2_pcode", "admin3", "admin3_pcode", "country", "source", "alternatives",
+              "gazetteer_id")
 
 
 def _names(args: list[str], stdin: TextIO) -> Iterator[str]:
@@ -30,7 +32,9 @@ def _names(args: list[str], stdin: TextIO) -> Iterator[str]:
             yield line
 
 
-def _ordered(d: dict) -> dict:
+def _ordered(d) -> dict:
+    if hasattr(d, "as_dict"):
+        d = d.as_dict()
     out = {k: d.get(k) for k in FIRST_KEYS}
     for k, v in d.items():
         if k not in out:
@@ -79,6 +83,16 @@ def cmd_simplify(ns: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return 0
 
 
+def cmd_build_gazetteer(ns: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    from . import syria_build
+
+    t0 = time.perf_counter()
+    stats = syria_build.write(ns.src)
+    stats["seconds"] = round(time.perf_counter() - t0, 1)
+    out.write(json.dumps(stats) + "\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m geodata", description="Offline geocoding of place phrases.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -95,6 +109,10 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build-index", help="build (or load) the cached gazetteer index and report it")
     b.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
     b.set_defaults(func=cmd_build_index)
+    bg = sub.add_parser("build-gazetteer", help="process ../shared/data/gazetteer into geodata/data/ "
+                                                "(syria_places.csv.gz, syr_admin.geojson.gz)")
+    bg.add_argument("--src", default=None, help="folder of the gazetteer inputs (default ../shared/data/gazetteer)")
+    bg.set_defaults(func=cmd_build_gazetteer)
     s = sub.add_parser("simplify-governorates", help="simplify OCHA admin-1 GeoJSON into geodata/data/")
     s.add_argument("src")
     s.add_argument("--dst")

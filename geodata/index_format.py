@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import zlib
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 MAGIC = b"CMGAZ\n"
 KINDS = ("populated_place", "town", "neighbourhood", "airbase", "airport", "hospital", "crossing", "base",
-         "site", "admin2", "admin1", "region", "border", "country", "sea")
+         "site", "admin3", "admin2", "admin1", "region", "border", "country", "sea")
 SITE_KINDS = frozenset({"neighbourhood", "airbase", "airport", "hospital", "crossing", "base", "site"})
+ADMIN_KINDS = frozenset({"admin1", "admin2", "admin3"})
 PLACE_KINDS = frozenset({"populated_place", "town"})
-AREA_KINDS = frozenset({"admin2", "admin1", "region", "border", "country", "sea"})
-# "The more specific" first: a site, then a town, then ever larger areas.
-KIND_RANK = {k: r for r, ks in enumerate((SITE_KINDS, PLACE_KINDS, {"admin2"}, {"admin1"}, {"region", "border"},
+AREA_KINDS = frozenset({"admin3", "admin2", "admin1", "region", "border", "country", "sea"})
+# "The more specific" first: a site, then a town (or a city neighbourhood: OCHA's 400 quarters
+# must not outrank a village of the same name); then areas, but among admin areas of one name the
+# wider one ("Rural Damascus" is the governorate, not its central district "Markaz Rif Dimashq"
+# that OpenSyria also calls so; a district before its central sub-district); then larger areas.
+KIND_RANK = {k: r for r, ks in enumerate((SITE_KINDS - {"neighbourhood"}, PLACE_KINDS | {"neighbourhood"},
+                                            {"admin1"}, {"admin2"}, {"admin3"}, {"region", "border"},
                                             {"country"}, {"sea"})) for k in ks}
-SOURCES = ("geonames", "ocha", "curated", "geonames-country")
+SOURCES = ("geonames", "ocha", "curated", "geonames-country", "wof")
 TIERS = (1, 2, 3)
 BUCKET_SHIFT = 48  # hashes are bucketed by their top 16 bits
 BUCKETS = 1 << (64 - BUCKET_SHIFT)

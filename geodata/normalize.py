@@ -43,12 +43,30 @@ _FIXED.update({
 })
 
 
+def _arabic(cp: int) -> bool:
+    return 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0x08A0 <= cp <= 0x08FF or 0xFB50 <= cp <= 0xFDFF \
+        or 0xFE70 <= cp <= 0xFEFF
+
+
 class _FoldTable(dict):
-    """str.translate table: the fixed replacements above, and every non-spacing mark (accents,
-    harakat, ...) dropped; filled lazily so that a character is classified once."""
+    """str.translate table: the fixed replacements above, every non-spacing mark (accents,
+    harakat, ...) dropped, and any other non-ASCII letter outside the Arabic script transliterated
+    by anyascii (Cyrillic "Хмеймим" -> "khmeimim", Greek, "ı", "ß" ...): Arabic keeps its own
+    normalisation (an Arabic name is matched against the Arabic names the sources give). Filled
+    lazily, so that a character is classified once."""
 
     def __missing__(self, cp: int):
-        v = None if unicodedata.category(chr(cp)) == "Mn" else cp
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat == "Mn":
+            v = None
+        elif cp >= 128 and cat[0] == "L" and not _arabic(cp):
+            from anyascii import anyascii
+
+            t = "".join(x for x in anyascii(ch).casefold() if x.isalnum())
+            v = t if t else cp
+        else:
+            v = cp
         self[cp] = v
         return v
 
@@ -86,11 +104,14 @@ _FUSED = re.compile(r"[ae](?<![^\n ].)(?:(t|d|r|z|s|n)\1|(sh)sh|(th)th|(dh)dh)(?
 _AR_ARTICLE = re.compile(r"ال(?<![^\n ]..)(?=[^\n ]{2})")
 # a final -ah, -eh or -e after a Latin letter (ta marbuta and its spellings) -> -a.
 _ENDING = re.compile(r"(?:e(?<=[a-z]e)|[ae]h(?<=[a-z][ae]h))$", re.M)
+# ta marbuta in the construct state, before another word: "Tibarat as Sakhanah" = "Tabarah
+# as-Sakhana", "Jdidet Bikara" = "Jdideh Bikara", "Hawijat Saqr" = "Hwaijeh Saqr" -> "-a".
+_CONSTRUCT = re.compile(r"(?<=[a-z]{3})(?:ah|eh|at|et)(?= [a-z])")
 _DOUBLES = re.compile(r"([a-z])\1+")  # doubled Latin letters once: "ss" -> "s", "ttt" -> "t"
 
 _SKELETON_DIGRAPHS = (
     ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("gh", "g"), ("sh", "s"), ("ch", "s"),
-    ("th", "t"), ("dh", "d"), ("ph", "f"), ("ck", "k"), ("ou", "u"), ("q", "k"), ("c", "k"),
+    ("th", "t"), ("dh", "t"), ("ph", "f"), ("ck", "k"), ("ou", "u"), ("q", "k"), ("c", "k"),
     ("x", "ks"),
 )
 _VOWELS = re.compile(r"[aeiouyw]")
@@ -149,6 +170,7 @@ def loose_many(exact: list[str]) -> list[str]:
     """:func:`key_loose` of many exact keys at once."""
     blob = "\n".join(exact)
     if " " in blob:  # a standalone article is followed by another word
+        blob = _CONSTRUCT.sub("a", blob)
         blob = _ARTICLE_WORD2.sub("", blob)
         blob = _ARTICLE_WORD3.sub("", blob)
     blob = _FUSED.sub(_group, blob)
@@ -187,6 +209,7 @@ def _exact_one(text: str) -> str:
 def _loose_one(k1: str) -> str:
     """``loose_many([k1])[0]`` for one key."""
     if " " in k1:
+        k1 = _CONSTRUCT.sub("a", k1)
         k1 = _ARTICLE_WORD2.sub("", k1)
         k1 = _ARTICLE_WORD3.sub("", k1)
     k1 = _FUSED.sub(_group, k1)
@@ -213,6 +236,8 @@ def skeleton(loose: str) -> str | None:
     if not loose or not loose.isascii() or not loose.isalpha():
         return None
     s = loose
+    if s.endswith("h") and s[-2:-1] in ("a", "e", "i", "o", "u"):
+        s = s[:-1]  # a silent final h ("Sharshouh" = "Sharshou")
     for a, b in _SKELETON_DIGRAPHS:
         if a in s:
             s = s.replace(a, b)

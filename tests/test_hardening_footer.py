@@ -36,6 +36,7 @@ def test_credits_follow_the_dataset_kind():
         text = " ".join(footer.credits(kind))
         assert "GeoNames" in text and "CC BY 4.0" in text
         assert "OCHA" in text and "HDX" in text and "CC BY 3.0 IGO" in text
+        assert "Who's On First" in text and "OpenSyria" in text  # the Syria gazetteer's other sources
         assert "OpenStreetMap" in text
     assert "UCDP" in " ".join(footer.credits("ucdp")) and "ACLED" not in " ".join(footer.credits("ucdp"))
     assert "ACLED" in " ".join(footer.credits("acled")) and "Terms of Use" in " ".join(footer.credits("acled"))

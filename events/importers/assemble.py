@@ -88,7 +88,7 @@ def assemble(
     ``claim_rows`` replaces the one claim per event by several: arrays ``event`` (position of the
     claim's event), ``claim_id``, ``claimant``, ``source_id``, ``excerpts`` (tuples), ``note``;
     every claimant still gets the claimant role through ``claimants``."""
-    from ..dataset import Dataset
+    from ..dataset import Dataset, add_admin_columns
 
     n = len(ev["id"])
     idx = pd.RangeIndex(n)
@@ -132,6 +132,7 @@ def assemble(
         "search_text": S(ev["search_text"], "str"),
         "extra": S(ev["extra"]).astype(object),
     })
+    events = add_admin_columns(events)  # geodata: admin 1-3 + P-codes by point-in-polygon
     claimant0 = S(claimants).map(lambda t: t[0])
     claims = pd.DataFrame({
         "event_id": events["id"],

@@ -13,8 +13,10 @@ FOOTER_KEY = "app-footer"  # the container's key: CSS class st-key-app-footer (b
 
 # Markdown, our own text only (never data).
 GEONAMES = "Place names: [GeoNames](https://www.geonames.org/) (CC BY 4.0)"
-OCHA = ("Governorate outlines: [UN OCHA via HDX](https://data.humdata.org/dataset/cod-ab-syr) "
+OCHA = ("Syrian places and admin boundaries: [UN OCHA via HDX](https://data.humdata.org/dataset/cod-ab-syr) "
         "(CC BY 3.0 IGO)")
+GAZETTEER = ("Gazetteer: data from [Who's On First](https://whosonfirst.org/) (CC0, GeoNames CC BY 4.0), "
+             "[OpenSyria](https://github.com/Open-Syria/data-geography) (CC BY 4.0)")
 OSM = "Online map tiles: © [OpenStreetMap](https://www.openstreetmap.org/copyright) contributors (ODbL)"
 CURATED = "Events: curated from the archived reports listed on the Sources page"
 UCDP = ("Events: [UCDP Georeferenced Event Dataset](https://ucdp.uu.se/downloads/) (CC BY 4.0; "
@@ -30,7 +32,7 @@ _EVENTS = {"curated": CURATED, "ucdp": UCDP, "acled": ACLED, "timemap": TIMEMAP}
 def credits(kind: str | None) -> list[str]:
     """The credits for a dataset of this kind: its events' source, then the map's data."""
     first = _EVENTS.get(kind or "curated", CURATED)
-    return [first, GEONAMES, OCHA, OSM]
+    return [first, GEONAMES, OCHA, GAZETTEER, OSM]
 
 
 def _when(t: dt.datetime) -> str:
