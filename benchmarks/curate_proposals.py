@@ -61,7 +61,13 @@ def main(argv=None) -> int:
         gold_places |= {c.place.gazetteer_id for e in citing for c in e.claims
                         if c.source == sid and c.place is not None and c.place.gazetteer_id}
         got_claims = {(p.claimant, p.stance) for p in extract.propose_claims(text, finder, rec.meta.outlet)}
-        got_places = {p.result.get("gazetteer_id") for p in extract.propose_places(text, actors=finder)}
+        # A merged gazetteer place answers with one id and keeps every source's id (OCHA P-code,
+        # WOF id, GeoNames id): a curated place recorded under any of them is the same place.
+        proposed = extract.propose_places(text, actors=finder)
+        got_places = set()
+        for p in proposed:
+            ids = set(p.result.get("ids") or ()) | {p.result.get("gazetteer_id")}
+            got_places.add(next(iter(sorted(ids & gold_places)), p.result.get("gazetteer_id")))
         got_places.discard(None)
         rows = {"claims": (got_claims, gold_claims), "places": (got_places, gold_places)}
         print(sid)
