@@ -65,6 +65,12 @@ class Dataset:
     # "filters". Never part of equality; a consumer checks its entry is still for these frames.
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __getstate__(self):
+        # A query engine (events.engine, a DuckDB connection) is not picklable: a copy opens its own.
+        state = self.__dict__.copy()
+        state["_cache"] = {k: v for k, v in self._cache.items() if not k.startswith("engine")}
+        return state
+
     @property
     def registry(self) -> ActorRegistry:
         """Alias resolution over this dataset's actors (built once)."""
