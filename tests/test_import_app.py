@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_support import all_text, folium_args, make_app, shown_count
+from app_support import map_script, all_text, folium_args, make_app, shown_count
 
 from events import store
 from events.importers import import_csv
@@ -35,7 +35,7 @@ def test_picker_lists_stored_datasets_and_shows_one(monkeypatch, data_folder):
     pick.set_value("ged-slice").run()
     no_exceptions(at)
     assert shown_count(at) == (12, 12)
-    script = folium_args(at)["script"]
+    script = map_script(at)
     assert '"event_id": "ged-300380"' in script  # a small dataset: one GeoJSON marker per event
 
 
@@ -70,7 +70,7 @@ def test_upload_imports_in_session_and_shows_events_on_the_map(monkeypatch, data
     assert "**6** rows loaded, **6** skipped" in text
     assert "row 7 · latitude" in text and "analyst\\_flag" in text
     assert shown_count(at) == (6, 6)
-    script = folium_args(at)["script"]
+    script = map_script(at)
     for eid in ("acled-syr1001", "acled-syr1002", "acled-syr1003", "acled-syr1010"):
         assert f'"event_id": "{eid}"' in script
     # kept in the session only: nothing written to the data folder, not in the address

@@ -1,4 +1,4 @@
-"""events.store round trip, `python -m events import`, and the compact map layer's data."""
+"""events.store round trip, `python -m events import`, and the map of an imported dataset."""
 from __future__ import annotations
 
 import json
@@ -119,34 +119,19 @@ def test_cli_import_explicit_format_default_folder_and_errors(tmp_path):
     assert p.returncode == 2 and "cannot tell the format" in p.stderr
 
 
-def test_compact_layer_payload_and_html():
-    import folium
-
-    from pages.ui import bigmap, mapview  # noqa: F401
-
-    ds, _ = import_csv(ACLED)
-    p = bigmap.compact_payload(ds.events)
-    assert p["n"] == 6 and not p["aggregated"]
-    ids = {p["prefixes"][i] + (str(k) if k >= 0 else "") for i, k in zip(p["p"], p["k"])}
-    assert ids == set(ds.events["id"])
-    assert sum(p["count"]) == 6 and len(p["lat"]) == p["locs"]
-    assert {round(x / 1e4, 4) for x in p["lat"]} == set(ds.events["lat"].round(4))
-    agg = bigmap.compact_payload(ds.events, max_events=3)
-    assert agg["aggregated"] and "p" not in agg and sum(agg["count"]) == 6
-    m = folium.Map(tiles=None)
-    bigmap.add_compact_layer(m, ds.events)
-    html = m.get_root().render()
-    assert "window.__drawn" in html and "event_id" in html and "grouped by place" in html
-    assert "<script>" not in json.dumps(p)  # place names are escaped
-
-
-def test_build_map_uses_the_compact_layer_above_the_limit():
+def test_build_map_counts_per_cell_above_the_limit():
     from benchmarks.synthetic import synthetic_acled
+    from events.engine import Bounds, engine_of
+    from events.filters import Filters
     from pages.ui import mapview
 
     ds, _ = import_csv(synthetic_acled(mapview.LARGE + 500, seed=3), format="acled")
-    html = mapview.build_map(ds.events, ds.claims, online_tiles=False).get_root().render()
-    assert "CompactEvents" in html or "window.__drawn" in html
+    res = mapview.build_map(ds, engine_of(ds), Filters(), bounds=Bounds(32, 35, 38, 43), zoom=7, online_tiles=False)
+    assert res.mode == "grid" and 0 < res.drawn < 1000
+    for fg in res.layers:
+        fg.add_to(res.map)
+    html = res.map.get_root().render()
+    assert "ConflictMap.cells(" in html
     assert "/app/static/vendor/" in html and "cdn" not in html.lower()
     assert len(html) < 2_000_000
 

@@ -229,7 +229,7 @@ def _filters_from_widgets(ds: Dataset, previous: Filters) -> Filters:
     )
 
 
-def _type_options(ds: Dataset) -> list[str]:
+def type_options(ds: Dataset) -> list[str]:
     present = {t for t in _facets(ds)["types"] if t}
     known = [t for t in vocab.EVENT_TYPES if t in present]
     return known + sorted(present - set(known))
@@ -283,7 +283,7 @@ def render_sidebar(ds: Dataset, f: Filters) -> None:
         key=W_STATUS,
         placeholder="Any status",
     )
-    type_opts = _type_options(ds)
+    type_opts = type_options(ds)
     for t in ss.get(W_TYPES) or []:
         if t not in type_opts:
             type_opts.append(t)
