@@ -11,7 +11,9 @@ Tuple columns (participants, via, excerpts, aliases) are Arrow list<string> colu
 (a dict per event) is one string column per key ("extra.<key>"). `status_derived` is a string
 column (datasets stored when it was a boolean load with the status string in its place).
 `save_dataset` writes to a temporary folder and renames it into place, so a half-written
-dataset is never listed.
+dataset is never listed. The events are written sorted by start date (undated last, ties in the
+dataset's order) in row groups of ROW_GROUP rows, each with min/max statistics: the query
+engine (events.engine, DuckDB) then skips whole row groups outside a date filter.
 
 - `data_folder() -> Path`: $CONFLICT_MAP_DATA if set, else events/data/imported/.
 - `save_dataset(ds, folder=None, report=None, source_file=None, slug=None) -> Path`.
@@ -45,6 +47,7 @@ LIST_COLUMNS = ("participants", "via", "excerpts", "aliases")
 JSON_COLUMNS = ("extra",)
 EXTRA_PREFIX = "extra."
 FORMAT_VERSION = 1
+ROW_GROUP = 64_000  # events per Parquet row group
 
 
 def data_folder() -> Path:
@@ -111,6 +114,18 @@ def _arrow_table(df: pd.DataFrame, columns):
     return pa.Table.from_arrays(arrays, names=names)
 
 
+def sorted_by_date(events: pd.DataFrame) -> pd.DataFrame:
+    """The events in the order they are stored: by start date, undated last, ties kept in order."""
+    if not len(events) or events["date_start"].is_monotonic_increasing and events["date_start"].notna().all():
+        return events
+    start = events["date_start"].to_numpy(dtype="datetime64[us]")
+    order = np.argsort(start.astype("int64"), kind="stable")  # NaT is int64's minimum: first ...
+    nat = np.isnat(start)
+    if nat.any():  # ... and goes last instead
+        order = np.concatenate([order[~nat[order]], np.flatnonzero(nat)])
+    return events.iloc[order].reset_index(drop=True)
+
+
 def save_dataset(ds: Dataset, folder: Optional[Path | str] = None, report=None,
                  source_file: Optional[str] = None, slug: Optional[str] = None) -> Path:
     """Write `ds` as <folder>/<slug>/ (replacing an earlier import of the same slug)."""
@@ -122,9 +137,14 @@ def save_dataset(ds: Dataset, folder: Optional[Path | str] = None, report=None,
     tmp = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=folder))
     try:
         for frame, cols in FRAMES.items():
-            pq.write_table(_arrow_table(getattr(ds, frame), cols), tmp / f"{frame}.parquet", compression="zstd")
+            df = getattr(ds, frame)
+            if frame == "events":
+                df = sorted_by_date(df)
+            pq.write_table(_arrow_table(df, cols), tmp / f"{frame}.parquet", compression="zstd",
+                           row_group_size=ROW_GROUP, write_statistics=True)
         meta = {
             "format_version": FORMAT_VERSION,
+            "events_sorted_by": "date_start",
             "name": ds.name,
             "kind": ds.kind,
             "source_file": source_file or (report.source if report is not None else ""),

@@ -89,7 +89,8 @@ def test_sql_filter_matches_pandas_on_real_ged(ged):
     @given(filters_strategy(ds))
     def check(f):
         _same(ds, from_parquet, f)
-        assert from_memory.ids(f) == from_parquet.ids(f)
+        # (the stored copy is sorted by date: the same events, in another order)
+        assert sorted(from_memory.ids(f)) == sorted(from_parquet.ids(f))
 
     check()
 

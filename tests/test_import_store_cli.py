@@ -18,12 +18,17 @@ ACLED = ROOT / "tests" / "fixtures" / "acled" / "acled_every_code.csv"
 GED = ROOT / "tests" / "fixtures" / "ucdp" / "ged231_slice.csv"
 
 
+GED_SAMPLE = Path(__file__).parent / "fixtures" / "real" / "ucdp_ged231_sample1000.csv"
+
+
 def test_store_round_trip(tmp_path):
     for src in (ACLED, GED):
         ds, report = import_csv(src)
         path = store.save_dataset(ds, tmp_path, report=report, source_file=src.name)
         back = store.load_dataset(path)
-        for frame in ("events", "claims", "roles", "actors"):
+        # The events come back sorted by start date (how they are stored), the other frames as they were.
+        pd.testing.assert_frame_equal(store.sorted_by_date(ds.events), back.events)
+        for frame in ("claims", "roles", "actors"):
             pd.testing.assert_frame_equal(getattr(ds, frame), getattr(back, frame))
         assert back.kind == ds.kind and back.name == ds.name
         assert [p.record for p in back.problems] == [p.record for p in ds.problems]
@@ -35,6 +40,53 @@ def test_store_round_trip(tmp_path):
     (tmp_path / "not-a-dataset").mkdir()
     (tmp_path / ".half-written").mkdir()
     assert len(store.list_datasets(tmp_path)) == 2
+
+
+def test_events_are_stored_sorted_by_date_in_row_groups(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    ds, report = import_csv(GED_SAMPLE)
+    assert not ds.events["date_start"].is_monotonic_increasing  # the file's order is not the date's
+    monkeypatch.setattr(store, "ROW_GROUP", 150)
+    path = store.save_dataset(ds, tmp_path, report=report)
+    pf = pq.ParquetFile(path / "events.parquet")
+    assert pf.metadata.num_row_groups == -(-len(ds.events) // 150)
+    starts = pf.read(columns=["date_start"]).column(0).to_pandas()
+    assert starts.is_monotonic_increasing and len(starts) == len(ds.events)
+    ranges = []
+    for i in range(pf.metadata.num_row_groups):
+        stats = pf.metadata.row_group(i).column(pf.schema_arrow.get_field_index("date_start")).statistics
+        assert stats is not None and stats.has_min_max
+        ranges.append((stats.min, stats.max))
+    assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:]))  # row groups do not overlap in time
+    assert sorted(store.load_dataset(path).events["id"]) == sorted(ds.events["id"])
+    assert store.read_meta(path)["events_sorted_by"] == "date_start"
+
+
+def test_a_failed_import_is_never_listed_and_keeps_the_previous_one(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    ds, report = import_csv(GED_SAMPLE, name="GED")
+    store.save_dataset(ds, tmp_path, report=report, slug="ged")
+    before = (tmp_path / "ged" / "events.parquet").read_bytes()
+    real = pq.write_table
+    calls = []
+
+    def failing(table, where, **kw):  # the disk fills up while the claims are written
+        calls.append(where)
+        if str(where).endswith("claims.parquet"):
+            raise OSError("No space left on device")
+        return real(table, where, **kw)
+
+    monkeypatch.setattr(pq, "write_table", failing)
+    with pytest.raises(OSError, match="No space"):
+        store.save_dataset(ds, tmp_path, report=report, slug="ged")
+    with pytest.raises(OSError):
+        store.save_dataset(ds, tmp_path, report=report, slug="new-one")
+    assert len(calls) == 4  # events then claims, twice
+    assert [d.slug for d in store.list_datasets(tmp_path)] == ["ged"]
+    assert (tmp_path / "ged" / "events.parquet").read_bytes() == before  # the earlier import, untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ged"]  # no temporary folder left behind
 
 
 def test_store_writes_status_derived_as_a_string_and_reads_old_boolean_ones(tmp_path):
@@ -58,7 +110,7 @@ def test_store_writes_status_derived_as_a_string_and_reads_old_boolean_ones(tmp_
     want[1] = want[2] = ""  # not known to be the derived status
     assert back.events["status_derived"].tolist() == want
     assert str(back.events["status_derived"].dtype) == "str"
-    expected = ds.events.copy()
+    expected = store.sorted_by_date(ds.events).copy()
     expected["status_derived"] = pd.Series(want, dtype="str")
     pd.testing.assert_frame_equal(back.events, expected)
 
@@ -75,7 +127,7 @@ def test_loaded_dataset_has_its_filter_index_and_keeps_it_when_pickled(tmp_path)
     copy = pickle.loads(pickle.dumps(back))  # what st.cache_data hands each rerun
     assert filter_index(copy).valid_for(copy) and filter_index(copy)._actors is not None
     f = Filters(statuses=("claimed",), actors=tuple(back.roles["actor_id"][:2]))
-    pd.testing.assert_frame_equal(apply_filters(copy, f).events, apply_filters(ds, f).events)
+    pd.testing.assert_frame_equal(apply_filters(copy, f).events, apply_filters(back, f).events)
     assert apply_filters(copy, f).matched_roles == apply_filters(ds, f).matched_roles
 
 
