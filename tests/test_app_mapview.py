@@ -195,6 +195,67 @@ def test_map_has_a_maximum_zoom(ds):
     assert f'"maxZoom": {mapview.MAX_ZOOM}' in html
 
 
+# ----------------------------------------------------------------- escaping
+
+def test_safe_escapes_html_backtick_and_dollar():
+    assert safe('<img src="x" onerror=alert(1)>') == "&lt;img src=&quot;x&quot; onerror=alert(1)&gt;"
+    assert safe("`${x}`") == "&#96;&#36;{x}&#96;"
+    assert safe(None) == ""
+    assert safe_lines("a\n\nb") == "a<br><br>b"
+
+
+def test_md_escapes_markdown():
+    out = md("**b** [x](javascript:alert(1)) $x$ <i>i</i> :red[r]")
+    assert "**" not in out.replace("\\*", "")
+    assert out.startswith("\\*\\*b\\*\\*") and "\\[x\\]\\(javascript\\:" in out and "\\$x\\$" in out
+    assert md("a\nb") == "a b"
+
+
+# ----------------------------------------------------------------- highlighting
+
+def test_highlight_finds_excerpts_across_line_breaks_and_quotes():
+    text = "He said “no losses” —\nthe ministry.\nOther <b>text</b>."
+    html, missing = highlight.highlight_html(text, [('"no losses" - the ministry', "ex"), ("absent", "ex")])
+    assert '<mark class="ex">“no losses” —<br>the ministry</mark>' in html
+    assert missing == {"absent"}
+    assert "&lt;b&gt;text&lt;/b&gt;" in html
+
+
+def test_highlight_merges_overlaps():
+    html, _ = highlight.highlight_html("abc def ghi", [("abc def", "ex-hl"), ("def ghi", "ex")])
+    assert html == '<mark class="ex-hl">abc def ghi</mark>'
+
+
+# ----------------------------------------------------------------- formatting
+
+def test_date_labels():
+    assert fmt.date_label("2016-04-27", "2016-04-27", "day") == "27 Apr 2016"
+    assert fmt.date_label("2016-10-29", "2016-11-04", "week") == "week of 29 Oct 2016"
+    assert fmt.date_label("2016-03-01", "2016-03-31", "month") == "Mar 2016"
+    assert fmt.date_label("2016-01-01", "2016-12-31", "year") == "2016"
+    assert fmt.date_label("2016-04-27", "2016-05-03", "day") == "27 Apr – 3 May 2016"
+    assert fmt.date_label(pd.NaT) == "date unknown"
+
+
+# ----------------------------------------------------------------- offline assets
+
+def test_vendor_assets_are_copied_idempotently(tmp_path):
+    vendor = assets.ensure_vendor_assets(tmp_path)
+    for rel in ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet/images/layers.png", "jquery/jquery.min.js",
+                "markercluster/leaflet.markercluster.js", "markercluster/MarkerCluster.css"):
+        assert (vendor / rel).is_file(), rel
+    stamp = (vendor / assets.STAMP).stat().st_mtime_ns
+    assert assets.ensure_vendor_assets(tmp_path) == vendor
+    assert (vendor / assets.STAMP).stat().st_mtime_ns == stamp  # untouched the second time
+    (vendor / "jquery" / "jquery.min.js").unlink()
+    assets.ensure_vendor_assets(tmp_path)  # a damaged copy is replaced
+    assert (vendor / "jquery" / "jquery.min.js").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".vendor")]
+    for url in (assets.LEAFLET_JS, assets.JQUERY_JS, assets.MARKERCLUSTER_JS, assets.MARKERCLUSTER_CSS,
+                assets.CONFLICTMAP_JS, assets.CONFLICTMAP_CSS):
+        assert (tmp_path / url.removeprefix("/app/static/")).is_file()
+
+
 ODD_IDS = ("acled-a&b1", "acled-a&amp;b2", "x</script><script>alert(1)//3", "q\"uote'4", "ls\u2028sep\u20295",
            "tick`${x}6", "é-ünï-7", "<b>8", "no-number", "a>b&c<d")
 
@@ -223,3 +284,15 @@ def test_highlight_overlap_keeps_the_first_listed_class_whatever_starts_first():
     assert html == '<mark class="ex-hl">abc def ghi jkl</mark>'
     html, _ = highlight.highlight_html("abc def ghi", [("abc", "ex"), ("ghi", "ex-hl")])  # apart: each its own
     assert html == '<mark class="ex">abc</mark> def <mark class="ex-hl">ghi</mark>'
+
+
+def test_at_the_deepest_zoom_events_sharing_places_are_drawn_up_to_the_limit(monkeypatch):
+    big = _synthetic(mapview.LARGE + 1500)
+    eng = engine_of(big)
+    monkeypatch.setattr(mapview, "VIEW_EVENTS", 50)
+    aleppo = Bounds(36.18, 37.11, 36.22, 37.16)
+    at_13 = mapview.build_map(big, eng, Filters(), bounds=aleppo, zoom=13)
+    assert at_13.mode == "grid" and at_13.in_view > 50
+    deepest = mapview.build_map(big, eng, Filters(), bounds=aleppo, zoom=mapview.MAX_ZOOM)
+    assert deepest.mode == "events" and deepest.drawn == 50 < deepest.in_view == at_13.in_view
+    assert f"50 of the {deepest.in_view:,} events in this view" in deepest.note

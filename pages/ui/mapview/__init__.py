@@ -178,15 +178,22 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
     view = _pad(bounds, VIEW_PAD) if bounds is not None else None
     in_view = engine.located_count(f, view)
     res.in_view = in_view
-    if in_view <= VIEW_EVENTS:
+    # At the deepest zooms, many events can share one place (ACLED's fixed locations): counting
+    # them per cell would never end, so the first VIEW_EVENTS (by date) are drawn and the note says so.
+    deepest = zoom is not None and zoom >= MAX_ZOOM - 1
+    if in_view <= VIEW_EVENTS or deepest:
         found = engine.in_view(f, view, ["_row"], VIEW_EVENTS)
         rows = ds.events.iloc[found["_row"].to_numpy()]
         res.mode, res.drawn = "events", len(rows)
         if len(rows) <= CIRCLES_IN_VIEW:
             layers.add_uncertainty_circles(rows, fg)
         layers.event_cluster(rows).add_to(fg)
-        res.note = (f"{in_view:,} event{'s' if in_view != 1 else ''} in this view, drawn one by one "
-                    f"({located:,} located events match the filters). Zoom out to see counts for a wider area.")
+        if len(rows) < in_view:
+            res.note = (f"{len(rows):,} of the {in_view:,} events in this view drawn one by one (the earliest by "
+                        f"date): they share a few places. Narrow the filters (dates, type, search) to see the others.")
+        else:
+            res.note = (f"{in_view:,} event{'s' if in_view != 1 else ''} in this view, drawn one by one "
+                        f"({located:,} located events match the filters). Zoom out to see counts for a wider area.")
     else:
         cell = geometry.cell_degrees(zoom)
         grid = engine.grid(f, view, cell)
