@@ -179,3 +179,18 @@ def test_bounds_from_leaflet():
     world = Bounds.from_leaflet({"_southWest": {"lat": -100, "lng": -400}, "_northEast": {"lat": 100, "lng": 400}})
     assert (world.south, world.west, world.north, world.east) == (-90, -180, 90, 180)
     assert not math.isnan(world.south)
+
+
+def test_text_searches_are_kept_then_dropped_and_stay_right(ged, monkeypatch):
+    import events.engine as engine_mod
+
+    ds, _, _ = ged
+    engine = Engine.from_dataset(ds)
+    monkeypatch.setattr(engine_mod, "TEXT_CACHE", 2)
+    words = ["killed", "civilians", "aleppo", "army", "killed civilians", "killed"]
+    for w in words * 2:
+        _same(ds, engine, Filters(q=w))
+        _same(ds, engine, Filters(q=w, types=("attack_on_civilians",)))
+    tables = engine._df("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'text_rows_%'")["table_name"]
+    assert len(engine._texts) == 2 and 2 <= len(tables) <= 3  # kept + at most one waiting to be dropped
+    assert set(engine._texts.values()) <= set(tables)
