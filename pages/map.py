@@ -17,7 +17,10 @@ from pages.ui import mapview, panel, shell, state
 
 _SEEN = "_map_click_seen"
 _HOME = "_map_home"  # (dataset name, map key) -> mapview.Home: where this session's map opened
-RETURNED = ["last_active_drawing", "bounds", "zoom"]
+# What the map sends back: a click always; its view (bounds, zoom) only when the layers depend on
+# it (more than mapview.LARGE located events), since each report is a rerun (GUIDE §1).
+CLICKS = ["last_active_drawing"]
+VIEW = ["bounds", "zoom"]
 
 
 def _on_map_change() -> None:
@@ -62,7 +65,7 @@ with left:
         key=MAP_KEY,
         height=620,
         use_container_width=True,
-        returned_objects=RETURNED,
+        returned_objects=CLICKS + (VIEW if result.located > mapview.LARGE else []),
         feature_group_to_add=result.layers or None,
         on_change=_on_map_change,
     )

@@ -23,7 +23,7 @@ def test_map_page_draws_every_located_event_offline(monkeypatch):
     assert links and all(u.startswith("/app/static/vendor/") for u in links), links
     assert "bootstrap" not in " ".join(links) and "awesome" not in " ".join(links)
     assert not re.search(r"https?://", args["header"])
-    assert args["returned_objects"] == ["last_active_drawing", "bounds", "zoom"]  # the view drives the map
+    assert args["returned_objects"] == ["last_active_drawing"]  # all drawn: one run on load, one per click
     assert "/app/static/vendor/app/conflictmap.js" in args["js_links"]
     assert "/app/static/vendor/app/conflictmap.css" in args["css_links"]
     assert "4 events on the map" in all_text(at)

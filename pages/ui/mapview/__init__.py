@@ -204,7 +204,8 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
         res.note = (f"{in_view:,} events in this view, more than the {VIEW_EVENTS:,} the map draws one by one: "
                     f"counted per cell of about {res.cell_km:,.0f} km ({len(cells):,} cells; "
                     f"{located:,} located events match the filters). Zoom in or click a cell to see single events.")
-    layers.ModeMark(res.mode, res.drawn).add_to(fg)
+    # The count the browser is told: events drawn, or events counted in the cells.
+    layers.ModeMark(res.mode, res.drawn if res.mode == "events" else res.in_view).add_to(fg)
     res.layers = [fg]
     return res
 
