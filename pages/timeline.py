@@ -52,13 +52,19 @@ def draw_histogram() -> None:
     h["bucket"] = pd.to_datetime(h["bucket"])
     h["period"] = [fmt_period(b, unit) for b in h["bucket"]]
     h["end"] = h["bucket"] + STEP[unit]  # each bar spans its day / week / month
+    # Stacked here, not by Vega-Lite: a bar with both x and x2 on a time scale is not stacked
+    # on y by it (each rectangle would float at its own count).
+    h = h.sort_values(["bucket", "label"], kind="stable").reset_index(drop=True)
+    h["top"] = h.groupby("bucket")["n"].cumsum()
+    h["base"] = h["top"] - h["n"]
     chart = (
         alt.Chart(h)
-        .mark_bar()
+        .mark_rect()
         .encode(
             x=alt.X("bucket:T", title=None),
             x2="end:T",
-            y=alt.Y("n:Q", title=f"Events per {unit}", stack="zero"),
+            y=alt.Y("base:Q", title=f"Events per {unit}", scale=alt.Scale(zero=True)),
+            y2="top:Q",
             color=colour,
             tooltip=[alt.Tooltip("period:N", title=unit.capitalize()), alt.Tooltip("label:N", title=by_label),
                      alt.Tooltip("n:Q", title="Events", format=",")],

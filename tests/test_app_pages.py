@@ -184,6 +184,10 @@ def test_timeline_above_the_bar_limit_draws_a_histogram(monkeypatch, tmp_path):
     assert int(rows["n"].sum()) == int(ds.events["date_start"].notna().sum())
     assert set(rows["value"]) == set(ds.events["status"])
     assert (rows["end"] > rows["bucket"]).all()
+    # Stacked: within a period, each value's bar starts where the previous one ends.
+    for _, g in rows.groupby("bucket"):
+        assert g["base"].iloc[0] == 0 and (g["top"] - g["base"] == g["n"]).all()
+        assert (g["base"].iloc[1:].to_numpy() == g["top"].iloc[:-1].to_numpy()).all()
     text = all_text(at)
     assert "per month of their start date" in text or "per week of their start date" in text
     at.segmented_control(key="timeline_stack").set_value("Event type").run()
