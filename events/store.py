@@ -18,8 +18,7 @@ engine (events.engine, DuckDB) then skips whole row groups outside a date filter
 - `data_folder() -> Path`: $CONFLICT_MAP_DATA if set, else events/data/imported/.
 - `save_dataset(ds, folder=None, report=None, source_file=None, slug=None) -> Path`.
 - `list_datasets(folder=None) -> list[StoredDataset]` (sorted by name; unreadable folders skipped).
-- `load_dataset(path) -> Dataset` (a folder from list_datasets or save_dataset), with the filter
-  index already built (events.filters.prepare).
+- `load_dataset(path) -> Dataset` (a folder from list_datasets or save_dataset).
 """
 from __future__ import annotations
 
@@ -37,7 +36,6 @@ import numpy as np
 import pandas as pd
 
 from .dataset import ACTOR_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, ROLE_COLUMNS, Dataset
-from .filters import prepare as prepare_filters
 
 ENV = "CONFLICT_MAP_DATA"
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "data" / "imported"
@@ -306,9 +304,8 @@ def load_dataset(path: Path | str) -> Dataset:
         problems=skipped_problems(report.source, report.skipped) if report else [],
         sources={}, **frames,
     )
-    # The filter index now, not on the first filter: st.cache_data keeps a pickle of what this
-    # returns and every rerun gets a fresh copy, so only an index built here reaches them all.
-    prepare_filters(ds)
+    # No pandas filter index here: the app filters with the query engine (events.engine), and
+    # apply_filters (the CLI export, the tests) builds its index on first use.
     return ds
 
 

@@ -115,16 +115,19 @@ def test_store_writes_status_derived_as_a_string_and_reads_old_boolean_ones(tmp_
     pd.testing.assert_frame_equal(back.events, expected)
 
 
-def test_loaded_dataset_has_its_filter_index_and_keeps_it_when_pickled(tmp_path):
+def test_loaded_dataset_keeps_its_filter_index_when_pickled(tmp_path):
+    """The pandas filter (the reference semantics; the app asks events.engine) builds its index on
+    first use, not at load (a cost the app would pay for nothing), and keeps it through a pickle."""
     import pickle
 
-    from events.filters import Filters, apply_filters, filter_index
+    from events.filters import Filters, apply_filters, filter_index, prepare
 
     ds, report = import_csv(ACLED)
     back = store.load_dataset(store.save_dataset(ds, tmp_path, report=report))
-    idx = filter_index(back)
+    assert "filters" not in back._cache
+    idx = prepare(back)
     assert idx.valid_for(back) and idx._actors is not None and "status" in idx._codes
-    copy = pickle.loads(pickle.dumps(back))  # what st.cache_data hands each rerun
+    copy = pickle.loads(pickle.dumps(back))
     assert filter_index(copy).valid_for(copy) and filter_index(copy)._actors is not None
     f = Filters(statuses=("claimed",), actors=tuple(back.roles["actor_id"][:2]))
     pd.testing.assert_frame_equal(apply_filters(copy, f).events, apply_filters(back, f).events)
