@@ -264,6 +264,10 @@ class Engine:
         cur.close()
         return (_to_date(lo), _to_date(hi))
 
+    def actor_ids(self) -> list[str]:
+        """Every actor with a role (participant or claimant) in some event."""
+        return [a for a in self._df("SELECT DISTINCT actor_id FROM roles")["actor_id"].tolist() if isinstance(a, str)]
+
     def values(self, column: str) -> list[str]:
         """The distinct values of a facet column (status or event_type), most frequent first."""
         if column not in BREAKDOWNS:

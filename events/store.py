@@ -19,9 +19,12 @@ engine (events.engine, DuckDB) then skips whole row groups outside a date filter
 - `save_dataset(ds, folder=None, report=None, source_file=None, slug=None) -> Path`.
 - `list_datasets(folder=None) -> list[StoredDataset]` (sorted by name; unreadable folders skipped).
 - `load_dataset(path) -> Dataset` (a folder from list_datasets or save_dataset).
+- `open_dataset(path) -> Dataset`: the same, its events/claims/roles frames read in a background
+  thread (the app's way: the query engine answers the first map before they are in memory).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -307,6 +310,76 @@ def load_dataset(path: Path | str) -> Dataset:
     # No pandas filter index here: the app filters with the query engine (events.engine), and
     # apply_filters (the CLI export, the tests) builds its index on first use.
     return ds
+
+
+class BackgroundDataset(Dataset):
+    """A stored dataset whose events, claims and roles frames are read in a background thread
+    (open_dataset): whoever needs a frame waits for it, while the query engine (events.engine,
+    over the same Parquet files) answers everything else at once. Actors, metadata and problems
+    are read up front. Pickles as a plain Dataset."""
+
+    def __init__(self, path: Path, meta: dict):
+        import threading
+
+        from .importers import ImportReport
+        from .importers.common import skipped_problems
+
+        report = ImportReport.from_dict(meta["report"]) if meta.get("report") else None
+        self.name = str(meta.get("name") or path.name)
+        self.kind = meta.get("kind") or "acled"
+        self.updated = dt.datetime.fromisoformat(meta["updated"]) if meta.get("updated") else None
+        self.problems = skipped_problems(report.source, report.skipped) if report else []
+        self.sources = {}
+        self.records = {}
+        self._registry = []
+        self._cache = {}
+        self.actors = _read_frame(path / "actors.parquet", FRAMES["actors"])
+        self._loaded: dict = {}
+        self._error: list = []
+        self._done = threading.Event()
+
+        def read() -> None:
+            try:
+                for f in ("events", "claims", "roles"):
+                    self._loaded[f] = _read_frame(path / f"{f}.parquet", FRAMES[f])
+            except BaseException as exc:  # noqa: BLE001 - raised again to whoever asks for a frame
+                self._error.append(exc)
+            finally:
+                self._done.set()
+
+        threading.Thread(target=read, name=f"load-{path.name}", daemon=True).start()
+
+    def _frame(self, name: str) -> pd.DataFrame:
+        self._done.wait()
+        if self._error:
+            raise self._error[0]
+        return self._loaded[name]
+
+    @property
+    def loaded(self) -> bool:
+        """True once the frames are in memory (asking for one before waits for them)."""
+        return self._done.is_set() and not self._error
+
+    events = property(lambda self: self._frame("events"), lambda self, v: self._loaded.__setitem__("events", v))
+    claims = property(lambda self: self._frame("claims"), lambda self, v: self._loaded.__setitem__("claims", v))
+    roles = property(lambda self: self._frame("roles"), lambda self, v: self._loaded.__setitem__("roles", v))
+
+    def __reduce__(self):
+        plain = {f.name: getattr(self, f.name) for f in dataclasses.fields(Dataset)}
+        plain["_cache"] = {}
+        return (_plain_dataset, (plain,))
+
+
+def _plain_dataset(fields: dict) -> Dataset:
+    return Dataset(**fields)
+
+
+def open_dataset(path: Path | str) -> Dataset:
+    """A stored dataset folder as a Dataset whose large frames load in the background (see
+    BackgroundDataset); load_dataset reads everything before returning."""
+    use_system_allocator()
+    path = Path(path)
+    return BackgroundDataset(path, read_meta(path))
 
 
 def load_report(path: Path | str):

@@ -232,3 +232,29 @@ def test_cli_import_with_no_loadable_row_exits_1_lists_the_reasons_and_writes_no
     assert "nothing loaded" in p.stderr
     assert "row 2: time_precision: time_precision '9' is not one of 1, 2, 3" in p.stdout
     assert not out.exists()
+
+
+def test_open_dataset_reads_the_frames_in_the_background(tmp_path):
+    import pickle
+
+    from events.dataset import Dataset
+
+    ds, report = import_csv(GED_SAMPLE, name="GED")
+    path = store.save_dataset(ds, tmp_path, report=report, slug="ged")
+    full = store.load_dataset(path)
+    opened = store.open_dataset(path)
+    assert opened.name == full.name and opened.kind == full.kind and len(opened.actors) == len(full.actors)
+    for frame in ("events", "claims", "roles", "actors"):  # asking for a frame waits for it
+        pd.testing.assert_frame_equal(getattr(opened, frame), getattr(full, frame))
+    assert opened.loaded
+    eid = full.events["id"].iloc[7]
+    assert opened.event(eid)["id"] == eid and len(opened.claims_of(eid)) == len(full.claims_of(eid))
+    copy = pickle.loads(pickle.dumps(opened))
+    assert type(copy) is Dataset
+    pd.testing.assert_frame_equal(copy.events, full.events)
+    # A frame that cannot be read: the error reaches whoever asks for it.
+    (path / "claims.parquet").write_bytes(b"not parquet")
+    broken = store.open_dataset(path)
+    with pytest.raises(Exception):
+        broken.claims
+    assert not broken.loaded

@@ -114,8 +114,9 @@ def stored_datasets() -> list[store.StoredDataset]:
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=3)
 def load_stored_cached(path: str, _stamp: tuple = ()) -> Dataset:
-    # One per process, shared read-only by every session; its engine queries the Parquet files.
-    ds = store.load_dataset(path)
+    # One per process, shared read-only by every session; its engine queries the Parquet files
+    # at once, while the pandas frames (side panel, table rows, exports) load in the background.
+    ds = store.open_dataset(path)
     attach(ds, Engine.from_parquet(path))
     return ds
 

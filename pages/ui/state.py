@@ -63,7 +63,7 @@ class View:
 
     @property
     def total(self) -> int:
-        return len(self.ds.events)
+        return self.engine.n_events if self.engine is not None else len(self.ds.events)
 
     @property
     def shown(self) -> pd.DataFrame:
@@ -107,17 +107,17 @@ def _ours(params: dict[str, list[str]]) -> dict[str, list[str]]:
 def _facets(ds: Dataset) -> dict:
     """The dataset's date range, event types and actors, computed once per Dataset (it is shared
     by every session: pages/ui/datasets.py) instead of on every rerun."""
+    eng = engine_of(ds)
     hit = ds._cache.get("facets")
-    if hit is None or hit[0] is not ds.events:
-        eng = engine_of(ds)
+    if hit is None or hit[0] is not eng:
         lo, hi = eng.date_range()
         facets = {
             "dates": (lo, hi),
             "types": eng.values("event_type"),
-            "actors": set(ds.roles["actor_id"].tolist()) if len(ds.roles) else set(),
+            "actors": set(eng.actor_ids()),
             "names": dict(zip(ds.actors["id"], ds.actors["name"])),
         }
-        hit = (ds.events, facets)
+        hit = (eng, facets)
         ds._cache["facets"] = hit
     return hit[1]
 
@@ -336,7 +336,7 @@ def setup(ds: Dataset, page: str = "") -> View:
         notify(f"Event {eid!r} is not in this dataset.")
         ss[_EVENT] = eid = None
 
-    count = engine.count(f) if f.active else len(ds.events)
+    count = engine.count(f) if f.active else engine.n_events
     v = View(
         ds=ds,
         filters=f,
@@ -348,7 +348,7 @@ def setup(ds: Dataset, page: str = "") -> View:
     )
 
     sb = st.sidebar
-    sb.markdown(f"**{count:,}** of {len(ds.events):,} events shown")
+    sb.markdown(f"**{count:,}** of {engine.n_events:,} events shown")
     sb.button("Reset filters", on_click=_reset, disabled=not f.active, width="stretch", key="flt_reset")
 
     write_url(keep_page_params=(page == "sources"))
