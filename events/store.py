@@ -346,6 +346,9 @@ class BackgroundDataset(Dataset):
                 self._error.append(exc)
             finally:
                 self._done.set()
+            if not self._error:  # the side panel's look-ups (Dataset.event, claims_of), ready too
+                self.event("")
+                self.claims_of("")
 
         threading.Thread(target=read, name=f"load-{path.name}", daemon=True).start()
 
