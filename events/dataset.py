@@ -68,7 +68,7 @@ class Dataset:
     def __getstate__(self):
         # A query engine (events.engine, a DuckDB connection) is not picklable: a copy opens its own.
         state = self.__dict__.copy()
-        # (The look-up indexes of _rows_of are rebuilt on demand: not worth pickling either.)
+        # (The look-up indexes of positions() are rebuilt on demand: not worth pickling either.)
         state["_cache"] = {k: v for k, v in self._cache.items() if isinstance(k, str) and not k.startswith("engine")}
         return state
 
@@ -82,14 +82,14 @@ class Dataset:
     def actor_name(self, actor_id: str) -> str:
         return self.registry.name(actor_id)
 
-    def _rows_of(self, frame_name: str, column: str, value) -> "list[int]":
+    def positions(self, frame_name: str, column: str, value) -> "list[int]":
         """Positions of the rows of a frame whose `column` equals `value`, in order, through a hash
         index kept in _cache (built once per frame: the side panel asks on every rerun, and a
         scan of a million ids costs tens of milliseconds each time)."""
         import numpy as np
 
         frame = getattr(self, frame_name)
-        key = ("rows_of", frame_name, column)
+        key = ("positions", frame_name, column)
         hit = self._cache.get(key)
         if hit is None or hit[0] is not frame:
             hit = (frame, pd.Index(frame[column].to_numpy(dtype=object)))
@@ -106,12 +106,12 @@ class Dataset:
 
     def event(self, event_id: str) -> Optional[pd.Series]:
         """The events row of one id (the first, should ids repeat), or None."""
-        rows = self._rows_of("events", "id", event_id)
+        rows = self.positions("events", "id", event_id)
         return self.events.iloc[rows[0]] if rows else None
 
     def claims_of(self, event_id: str) -> pd.DataFrame:
         """The claims rows of one event, in order."""
-        return self.claims.iloc[self._rows_of("claims", "event_id", event_id)]
+        return self.claims.iloc[self.positions("claims", "event_id", event_id)]
 
     @classmethod
     def empty(cls, name: str = "empty", kind: str = "curated") -> "Dataset":

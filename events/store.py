@@ -346,9 +346,9 @@ class BackgroundDataset(Dataset):
                 self._error.append(exc)
             finally:
                 self._done.set()
-            if not self._error:  # the side panel's look-ups (Dataset.event, claims_of), ready too
-                self.event("")
-                self.claims_of("")
+            if not self._error:  # the side panel's and the table's look-ups (Dataset.positions), ready too
+                for frame, column in (("events", "id"), ("claims", "event_id"), ("roles", "event_id")):
+                    self.positions(frame, column, "")
 
         threading.Thread(target=read, name=f"load-{path.name}", daemon=True).start()
 

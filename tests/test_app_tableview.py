@@ -150,3 +150,16 @@ def test_table_opens_the_page_of_the_selected_event(monkeypatch, ged_folder):
     assert at.number_input(key="tbl_page").value == 6
     df = at.dataframe[0].value
     assert target in df["id"].tolist() and df["id"].tolist().index(target) == 55
+
+
+def test_a_page_of_rows_looks_claims_and_roles_up_per_event(big):
+    """A table page (100 events) takes the per-event look-up path, a long list the scan: same rows."""
+    names = dict(zip(big.actors["id"], big.actors["name"]))
+    actors = ("sohr", big.roles["actor_id"].value_counts().index[0])
+    page = big.events.iloc[1200:1300]
+    frame = tableview.table_frame(big, page, names, actors)
+    assert list(frame["id"]) == list(page["id"])
+    for _, row in frame.iterrows():
+        claimants, match = _reference(big, row["id"], names, actors)
+        assert row["Claimants"] == claimants and row["Actor match"] == match, row["id"]
+    assert (frame["Actor match"] != "").any() and frame["Claimants"].str.contains(", ").any()

@@ -25,12 +25,22 @@ def _present(v) -> bool:
     return isinstance(v, str) and v != ""
 
 
+def _rows_for(ds: Dataset, frame_name: str, event_ids: list[str]) -> pd.DataFrame:
+    """The rows of ds.claims or ds.roles for these events: a look-up per event (Dataset.positions,
+    a kept hash index) for a page of events, one scan for many."""
+    frame = getattr(ds, frame_name)
+    if len(event_ids) > 1000:
+        return frame[frame["event_id"].isin(event_ids)]
+    pos = sorted(p for eid in dict.fromkeys(event_ids) for p in ds.positions(frame_name, "event_id", eid))
+    return frame.iloc[pos]
+
+
 def claimants_by_event(ds: Dataset, event_ids: Iterable[str]) -> dict[str, list[str]]:
     """event id -> its claimants' actor ids, each once, in claim order (events without claims absent)."""
     claims = ds.claims
     if not len(claims):
         return {}
-    rows = claims.loc[claims["event_id"].isin(list(event_ids)), ["event_id", "claimant"]].drop_duplicates()
+    rows = _rows_for(ds, "claims", list(event_ids))[["event_id", "claimant"]].drop_duplicates()
     out: dict[str, list[str]] = {}
     for eid, who in zip(rows["event_id"], rows["claimant"]):
         if _present(who):
@@ -46,7 +56,8 @@ def roles_by_event(ds: Dataset, event_ids: Iterable[str], actors: Iterable[str],
     roles = ds.roles
     if not actors or not len(roles):
         return {}
-    rows = roles[roles["event_id"].isin(list(event_ids)) & roles["actor_id"].isin(actors)]
+    rows = _rows_for(ds, "roles", list(event_ids))
+    rows = rows[rows["actor_id"].isin(actors)]
     parts: dict[str, dict[str, list[str]]] = {}
     for eid, a, r in zip(rows["event_id"], rows["actor_id"], rows["role"]):
         rs = parts.setdefault(eid, {}).setdefault(a, [])
