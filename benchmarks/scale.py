@@ -7,10 +7,10 @@ Prints progress to stderr and, as its last stdout line, one JSON object:
     load_s      reading the stored (imported) dataset: what the app does when it is picked
     import_s    importing the CSV (in a child process, with its own peak memory import_rss_mb)
     filter_ms   median of apply_filters calls changing status / dates / actor / type / text
-    build_ms    mapview.build_map(all events) + rendering the map's HTML
+    build_ms    mapview.build_map(all events, the whole of Syria in view) + rendering the map's HTML
     html_bytes  size of that HTML
     draw_s      navigation start until the map has drawn, in headless Debian chromium
-                (the compact layer's window.__drawn hook)
+                (conflictmap.js's window.__drawn hook, set when the event layer is on the map)
     rss_mb      peak resident memory of this process (load, filter, build, render), browser excluded
     naive       [{events, build_ms, html_bytes, draw_s}] for one folium.Marker (with a tooltip)
                 per event, at 1,000 and 10,000 events; draw_s = until every marker icon is in the DOM
@@ -203,8 +203,15 @@ def main(argv=None) -> int:
         filter_ms = statistics.median(times)
         log(f"filter: median {filter_ms:.1f} ms (max {max(times):.1f} ms) over {len(times)} calls")
 
+        from events.engine import Bounds, Engine
+
+        engine = Engine.from_parquet(child["path"])
         t0 = time.perf_counter()
-        m = mapview.build_map(ds.events, ds.claims, online_tiles=False)
+        res = mapview.build_map(ds, engine, Filters(), bounds=Bounds(32.0, 35.5, 37.5, 42.5), zoom=7,
+                                online_tiles=False)
+        for fg in res.layers:
+            fg.add_to(res.map)
+        m = res.map
         html = m.get_root().render()
         build_ms = (time.perf_counter() - t0) * 1000
         html_bytes = len(html.encode("utf-8"))

@@ -67,6 +67,13 @@ class Dataset:
     # "filters". Never part of equality; a consumer checks its entry is still for these frames.
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __getstate__(self):
+        # A query engine (events.engine, a DuckDB connection) is not picklable: a copy opens its own.
+        state = self.__dict__.copy()
+        # (The look-up indexes of positions() are rebuilt on demand: not worth pickling either.)
+        state["_cache"] = {k: v for k, v in self._cache.items() if isinstance(k, str) and not k.startswith("engine")}
+        return state
+
     @property
     def registry(self) -> ActorRegistry:
         """Alias resolution over this dataset's actors (built once)."""
@@ -77,13 +84,36 @@ class Dataset:
     def actor_name(self, actor_id: str) -> str:
         return self.registry.name(actor_id)
 
+    def positions(self, frame_name: str, column: str, value) -> "list[int]":
+        """Positions of the rows of a frame whose `column` equals `value`, in order, through a hash
+        index kept in _cache (built once per frame: the side panel asks on every rerun, and a
+        scan of a million ids costs tens of milliseconds each time)."""
+        import numpy as np
+
+        frame = getattr(self, frame_name)
+        key = ("positions", frame_name, column)
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not frame:
+            hit = (frame, pd.Index(frame[column].to_numpy(dtype=object)))
+            self._cache[key] = hit
+        try:
+            loc = hit[1].get_loc(value)
+        except (KeyError, TypeError, pd.errors.InvalidIndexError):
+            return []
+        if isinstance(loc, slice):
+            return list(range(len(frame)))[loc]
+        if isinstance(loc, (int, np.integer)):
+            return [int(loc)]
+        return np.flatnonzero(loc).tolist()
+
     def event(self, event_id: str) -> Optional[pd.Series]:
-        """The events row of one id, or None."""
-        rows = self.events[self.events["id"] == event_id]
-        return None if rows.empty else rows.iloc[0]
+        """The events row of one id (the first, should ids repeat), or None."""
+        rows = self.positions("events", "id", event_id)
+        return self.events.iloc[rows[0]] if rows else None
 
     def claims_of(self, event_id: str) -> pd.DataFrame:
-        return self.claims[self.claims["event_id"] == event_id]
+        """The claims rows of one event, in order."""
+        return self.claims.iloc[self.positions("claims", "event_id", event_id)]
 
     @classmethod
     def empty(cls, name: str = "empty", kind: str = "curated") -> "Dataset":
@@ -182,7 +212,7 @@ def add_admin_columns(events: pd.DataFrame) -> pd.DataFrame:
     for (a governorate-wide event has no district). Where the point is outside Syria, or too
     vague for any level, a stored ``admin1`` (an importer's, or the geocoder's for a disc inside
     one governorate) is kept. Missing values are "" like every text column. The one place curated
-    and imported datasets get these columns (events.load, events.importers.common.assemble)."""
+    and imported datasets get these columns (events.load, events.importers.assemble)."""
     from geodata import admin
 
     out = events.copy()

@@ -2,17 +2,20 @@
 
 Within one facet the values are alternatives (any status chosen), across facets all must hold.
 
+`Filters` is what every page and the address carry. The app asks the query engine
+(events/engine.py, one SQL translation of these filters); `apply_filters` here, on pandas frames,
+is the reference semantics the engine is property-tested against, and what the CLI export uses.
+
 Speed: at 100,000 events the plain pandas version took 0.1-0.8 s per change (Series.isin on
 Arrow-backed strings, worst with the actor filter's 30,000 event ids; str.contains). This one
 compares integer codes and datetime64 arrays; what is left is mostly copying the kept rows
 (DataFrame.loc: ~25 ms for 30,000 rows). `FilterIndex` holds the codes per Dataset, built
 lazily facet by facet (status and event-type codes; each roles row's event position, actor and
-role codes) and kept in `ds._cache`. It pickles with the Dataset (st.cache_data) and stays
+role codes) and kept in `ds._cache`. It pickles with the Dataset and stays
 valid after unpickling, because it refers to the very frames it was built from; replacing
 `ds.events` or `ds.roles` with another frame makes it stale, and it is then rebuilt. Frames
 must not be changed in place after filtering (or call `invalidate(ds)`).
-`prepare(ds)` builds the index up front (events.store.load_dataset does, so the copy that
-st.cache_data keeps already has it).
+`prepare(ds)` builds the index up front.
 
 Text search scans `search_text` with pyarrow compute (the Arrow buffer itself, no copy; RE2 on
 the escaped term, see `_match`), only over the rows the other facets kept when they kept few,

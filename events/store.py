@@ -11,16 +11,20 @@ Tuple columns (participants, via, excerpts, aliases) are Arrow list<string> colu
 (a dict per event) is one string column per key ("extra.<key>"). `status_derived` is a string
 column (datasets stored when it was a boolean load with the status string in its place).
 `save_dataset` writes to a temporary folder and renames it into place, so a half-written
-dataset is never listed.
+dataset is never listed. The events are written sorted by start date (undated last, ties in the
+dataset's order) in row groups of ROW_GROUP rows, each with min/max statistics: the query
+engine (events.engine, DuckDB) then skips whole row groups outside a date filter.
 
 - `data_folder() -> Path`: $CONFLICT_MAP_DATA if set, else events/data/imported/.
 - `save_dataset(ds, folder=None, report=None, source_file=None, slug=None) -> Path`.
 - `list_datasets(folder=None) -> list[StoredDataset]` (sorted by name; unreadable folders skipped).
-- `load_dataset(path) -> Dataset` (a folder from list_datasets or save_dataset), with the filter
-  index already built (events.filters.prepare).
+- `load_dataset(path) -> Dataset` (a folder from list_datasets or save_dataset).
+- `open_dataset(path) -> Dataset`: the same, its events/claims/roles frames read in a background
+  thread (the app's way: the query engine answers the first map before they are in memory).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -35,7 +39,6 @@ import numpy as np
 import pandas as pd
 
 from .dataset import ACTOR_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, ROLE_COLUMNS, Dataset
-from .filters import prepare as prepare_filters
 
 ENV = "CONFLICT_MAP_DATA"
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "data" / "imported"
@@ -45,6 +48,7 @@ LIST_COLUMNS = ("participants", "via", "excerpts", "aliases")
 JSON_COLUMNS = ("extra",)
 EXTRA_PREFIX = "extra."
 FORMAT_VERSION = 1
+ROW_GROUP = 64_000  # events per Parquet row group
 
 
 def data_folder() -> Path:
@@ -113,6 +117,18 @@ def _arrow_table(df: pd.DataFrame, columns):
     return pa.Table.from_arrays(arrays, names=names)
 
 
+def sorted_by_date(events: pd.DataFrame) -> pd.DataFrame:
+    """The events in the order they are stored: by start date, undated last, ties kept in order."""
+    if not len(events) or events["date_start"].is_monotonic_increasing and events["date_start"].notna().all():
+        return events
+    start = events["date_start"].to_numpy(dtype="datetime64[us]")
+    order = np.argsort(start.astype("int64"), kind="stable")  # NaT is int64's minimum: first ...
+    nat = np.isnat(start)
+    if nat.any():  # ... and goes last instead
+        order = np.concatenate([order[~nat[order]], np.flatnonzero(nat)])
+    return events.iloc[order].reset_index(drop=True)
+
+
 def save_dataset(ds: Dataset, folder: Optional[Path | str] = None, report=None,
                  source_file: Optional[str] = None, slug: Optional[str] = None) -> Path:
     """Write `ds` as <folder>/<slug>/ (replacing an earlier import of the same slug)."""
@@ -124,9 +140,14 @@ def save_dataset(ds: Dataset, folder: Optional[Path | str] = None, report=None,
     tmp = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=folder))
     try:
         for frame, cols in FRAMES.items():
-            pq.write_table(_arrow_table(getattr(ds, frame), cols), tmp / f"{frame}.parquet", compression="zstd")
+            df = getattr(ds, frame)
+            if frame == "events":
+                df = sorted_by_date(df)
+            pq.write_table(_arrow_table(df, cols), tmp / f"{frame}.parquet", compression="zstd",
+                           row_group_size=ROW_GROUP, write_statistics=True)
         meta = {
             "format_version": FORMAT_VERSION,
+            "events_sorted_by": "date_start",
             "name": ds.name,
             "kind": ds.kind,
             "source_file": source_file or (report.source if report is not None else ""),
@@ -288,10 +309,82 @@ def load_dataset(path: Path | str) -> Dataset:
         problems=skipped_problems(report.source, report.skipped) if report else [],
         sources={}, **frames,
     )
-    # The filter index now, not on the first filter: st.cache_data keeps a pickle of what this
-    # returns and every rerun gets a fresh copy, so only an index built here reaches them all.
-    prepare_filters(ds)
+    # No pandas filter index here: the app filters with the query engine (events.engine), and
+    # apply_filters (the CLI export, the tests) builds its index on first use.
     return ds
+
+
+class BackgroundDataset(Dataset):
+    """A stored dataset whose events, claims and roles frames are read in a background thread
+    (open_dataset): whoever needs a frame waits for it, while the query engine (events.engine,
+    over the same Parquet files) answers everything else at once. Actors, metadata and problems
+    are read up front. Pickles as a plain Dataset."""
+
+    def __init__(self, path: Path, meta: dict):
+        import threading
+
+        from .importers import ImportReport
+        from .importers.assemble import skipped_problems
+
+        report = ImportReport.from_dict(meta["report"]) if meta.get("report") else None
+        self.name = str(meta.get("name") or path.name)
+        self.kind = meta.get("kind") or "acled"
+        self.updated = dt.datetime.fromisoformat(meta["updated"]) if meta.get("updated") else None
+        self.problems = skipped_problems(report.source, report.skipped) if report else []
+        self.sources = {}
+        self.records = {}
+        self._registry = []
+        self._cache = {}
+        self.actors = _read_frame(path / "actors.parquet", FRAMES["actors"])
+        self._loaded: dict = {}
+        self._error: list = []
+        self._done = threading.Event()
+
+        def read() -> None:
+            try:
+                for f in ("events", "claims", "roles"):
+                    self._loaded[f] = _read_frame(path / f"{f}.parquet", FRAMES[f])
+            except BaseException as exc:  # noqa: BLE001 - raised again to whoever asks for a frame
+                self._error.append(exc)
+            finally:
+                self._done.set()
+            if not self._error:  # the side panel's and the table's look-ups (Dataset.positions), ready too
+                for frame, column in (("events", "id"), ("claims", "event_id"), ("roles", "event_id")):
+                    self.positions(frame, column, "")
+
+        threading.Thread(target=read, name=f"load-{path.name}", daemon=True).start()
+
+    def _frame(self, name: str) -> pd.DataFrame:
+        self._done.wait()
+        if self._error:
+            raise self._error[0]
+        return self._loaded[name]
+
+    @property
+    def loaded(self) -> bool:
+        """True once the frames are in memory (asking for one before waits for them)."""
+        return self._done.is_set() and not self._error
+
+    events = property(lambda self: self._frame("events"), lambda self, v: self._loaded.__setitem__("events", v))
+    claims = property(lambda self: self._frame("claims"), lambda self, v: self._loaded.__setitem__("claims", v))
+    roles = property(lambda self: self._frame("roles"), lambda self, v: self._loaded.__setitem__("roles", v))
+
+    def __reduce__(self):
+        plain = {f.name: getattr(self, f.name) for f in dataclasses.fields(Dataset)}
+        plain["_cache"] = {}
+        return (_plain_dataset, (plain,))
+
+
+def _plain_dataset(fields: dict) -> Dataset:
+    return Dataset(**fields)
+
+
+def open_dataset(path: Path | str) -> Dataset:
+    """A stored dataset folder as a Dataset whose large frames load in the background (see
+    BackgroundDataset); load_dataset reads everything before returning."""
+    use_system_allocator()
+    path = Path(path)
+    return BackgroundDataset(path, read_meta(path))
 
 
 def load_report(path: Path | str):

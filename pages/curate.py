@@ -17,7 +17,8 @@ from streamlit_folium import st_folium
 from events import curate, vocab
 from events.curate import draft, extract
 from events.load import DEFAULT_DATA_DIR, read_data_dir
-from pages.ui import mapview, shell
+from pages.ui import shell
+from pages.ui.mapview import layers as map_layers
 from pages.ui.datasets import curated_dir
 from pages.ui.html_safe import md
 
@@ -308,7 +309,7 @@ else:
     pl["name"] = pl["name"] or None
     with st.expander("Map preview (click to pin the place by hand)", expanded=False):
         m = folium.Map(location=[35.0, 38.5], zoom_start=6, tiles=None, control_scale=True)
-        outlines = mapview.offline_outlines()
+        outlines = map_layers.offline_outlines()
         if outlines:
             folium.GeoJson(outlines, style_function=lambda _f: {"color": "#6B7280", "weight": 1, "fill": False}).add_to(m)
         for p in (props or {}).get("places", []) if props else []:
@@ -316,7 +317,7 @@ else:
             if r.get("lat") is not None:
                 folium.CircleMarker([r["lat"], r["lon"]], radius=5, color="#0072B2", tooltip=str(p.words)).add_to(m)
         if isinstance(pl["lat"], float) and isinstance(pl["lon"], float):
-            mapview.uncertainty_circle(pl["lat"], pl["lon"], float(pl["radius_km"] or 1.0), color="#D55E00").add_to(m)
+            map_layers.uncertainty_circle(pl["lat"], pl["lon"], float(pl["radius_km"] or 1.0), color="#D55E00").add_to(m)
             folium.Marker([pl["lat"], pl["lon"]], tooltip="the event's place").add_to(m)
         out = st_folium(m, key="cur_map", height=360, use_container_width=True, returned_objects=["last_clicked"])
         value = S.get("cur_map") or out or {}  # the component's value (GUIDE §1), as pages/map.py reads it

@@ -1,4 +1,10 @@
-"""Map page (the landing page): the filtered events on a folium map, the selected event beside it."""
+"""Map page (the landing page): the filtered events on a folium map driven by what is in view,
+the selected event beside it.
+
+The base map depends only on the session's home view, so st_folium keeps its component; the
+events come as ``feature_group_to_add`` layers rebuilt from the filters and the bounds and zoom
+the map sends back (pages/ui/mapview). Above what can be drawn one by one, the engine counts
+events per grid cell, and the caption above the map says so."""
 from __future__ import annotations
 
 import json
@@ -6,10 +12,15 @@ import json
 import streamlit as st
 from streamlit_folium import st_folium
 
-from pages.ui import fmt, mapview, panel, shell, state
+from events.engine import Bounds
+from pages.ui import mapview, panel, shell, state
 
 _SEEN = "_map_click_seen"
-
+_HOME = "_map_home"  # (dataset name, map key) -> mapview.Home: where this session's map opened
+# What the map sends back: a click always; its view (bounds, zoom) only when the layers depend on
+# it (more than mapview.LARGE located events), since each report is a rerun (GUIDE §1).
+CLICKS = ["last_active_drawing"]
+VIEW = ["bounds", "zoom"]
 
 
 def _on_map_change() -> None:
@@ -19,61 +30,58 @@ def _on_map_change() -> None:
 
 
 view = shell.page_view()
-shown = view.shown
 MAP_KEY = state.map_key()
+ss = st.session_state
 
 left, right = st.columns([3, 2], gap="medium")
 
 with left:
-    located = int(sum(fmt.has_coords(r) for r in shown[["lat", "lon"]].to_dict("records"))) if len(shown) else 0
-    unlocated = len(shown) - located
-    note = f"{located:,} event{'s' if located != 1 else ''} on the map"
-    if unlocated:
-        note += f" · {unlocated:,} without coordinates (see the Table)"
+    # Where this map opened: computed once per dataset and map component, then kept, so that
+    # filter changes never move or remount the map.
+    home_key = (view.ds.name, MAP_KEY)
+    homes = ss.setdefault(_HOME, {})
+    home = homes.get(home_key)
+    if home is None:
+        home = homes[home_key] = mapview.home_view(view.engine, view.filters)
+    sent = ss.get(MAP_KEY) or {}
+    bounds = Bounds.from_leaflet(sent.get("bounds")) or mapview.home_bounds(home)
+    zoom = sent.get("zoom") if isinstance(sent.get("zoom"), (int, float)) else mapview.home_zoom(home)
+
+    result = mapview.build_map(
+        view.ds, view.engine, view.filters, home=home, bounds=bounds, zoom=zoom,
+        selected_id=view.selected_id, online_tiles=True, actor_names=view.actor_names,
+        event_types=state.type_options(view.ds),
+    )
+    note = result.note
+    if result.unlocated:
+        note += f" · {result.unlocated:,} without coordinates (see the Table)"
     st.caption(note)
-
-    try:
-        m = mapview.build_map(
-            shown,
-            view.ds.claims,
-            None,
-            online_tiles=True,
-            actor_names=view.actor_names,
-        )
-    except mapview.CompactLayerUnavailable as exc:
-        st.error(str(exc), icon=":material/map:")
-        m = None
-
-    if m is not None:
-        outside = getattr(m, "events_outside_view", 0)
-        if outside:
-            st.caption(f"{outside} event{'s' if outside != 1 else ''} far from the others "
-                       f"{'are' if outside != 1 else 'is'} outside this view: zoom out to see "
-                       f"{'them' if outside != 1 else 'it'}.")
-        selection = mapview.selection_layer(shown, view.selected_id)
-        out = st_folium(
-            m,
-            key=MAP_KEY,
-            height=620,
-            use_container_width=True,
-            returned_objects=["last_active_drawing"],
-            feature_group_to_add=selection,
-            on_change=_on_map_change,
-        )
-        types = sorted(set(shown["event_type"])) if len(shown) else []
-        st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False)}</div>')
-        # A click on a marker: the clicked feature's properties carry its event id. Act only on a
-        # new click (the returned value persists across reruns), so filters and links still win.
-        # Only last_active_drawing is returned: one script run on load, one per click (GUIDE §1).
-        value = st.session_state.get(MAP_KEY) or out or {}
-        drawing = value.get("last_active_drawing") or {}
-        clicked = (drawing.get("properties") or {}).get("event_id") if isinstance(drawing, dict) else None
-        signature = (MAP_KEY, json.dumps(drawing, sort_keys=True, default=str)[:2000], clicked)
-        if clicked and signature != st.session_state.get(_SEEN):
-            st.session_state[_SEEN] = signature
-            if clicked != view.selected_id and clicked in set(view.ds.events["id"]):
-                state.select(clicked)
-                st.rerun()
+    if result.outside:
+        st.caption(f"{result.outside} event{'s' if result.outside != 1 else ''} far from the others "
+                   f"{'are' if result.outside != 1 else 'is'} outside the first view: zoom out to see "
+                   f"{'them' if result.outside != 1 else 'it'}.")
+    out = st_folium(
+        result.map,
+        key=MAP_KEY,
+        height=620,
+        use_container_width=True,
+        returned_objects=CLICKS + (VIEW if result.located > mapview.LARGE else []),
+        feature_group_to_add=result.layers or None,
+        on_change=_on_map_change,
+    )
+    types = state.type_options(view.ds)
+    st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False)}</div>')
+    # A click on a marker: the clicked feature's properties carry its event id. Act only on a
+    # new click (the returned value persists across reruns), so filters and links still win.
+    value = ss.get(MAP_KEY) or out or {}
+    drawing = value.get("last_active_drawing") or {}
+    clicked = (drawing.get("properties") or {}).get("event_id") if isinstance(drawing, dict) else None
+    signature = (MAP_KEY, json.dumps(drawing, sort_keys=True, default=str)[:2000], clicked)
+    if clicked and signature != ss.get(_SEEN):
+        ss[_SEEN] = signature
+        if clicked != view.selected_id and isinstance(clicked, str) and view.engine.contains_id(clicked):
+            state.select(clicked)
+            st.rerun()
 
 with right:
     panel.render_event(view, view.selected_id, key="map-panel")

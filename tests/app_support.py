@@ -68,6 +68,12 @@ def folium_args(at: AppTest) -> dict:
     return json.loads(comps[0].proto.json_args)
 
 
+def map_script(at: AppTest) -> str:
+    """The map's whole script: the base map and the dynamic layers (feature_group_to_add)."""
+    args = folium_args(at)
+    return args["script"] + "\n" + (args.get("feature_group") or "")
+
+
 def click_marker(at: AppTest, event_id: str, count: int = 3) -> AppTest:
     """What streamlit-folium returns after a click on a GeoJSON marker (GUIDE §1)."""
     gen = at.session_state["_map_generation"] if "_map_generation" in at.session_state else 0

@@ -147,7 +147,9 @@ def folium_problems(args: dict) -> list[str]:
     """Data markup in the st_folium component's HTML and script: in the text as sent, and in its
     JSON strings once decoded."""
     out = []
-    script, page = args.get("script", ""), args.get("html", "")
+    # The events come as the dynamic layers (feature_group_to_add): checked like the base script.
+    script = args.get("script", "") + "\n" + (args.get("feature_group") or "")
+    page = args.get("html", "")
     decoded = "\n".join(json_strings(script))
     for pat in _FOLIUM_PATTERNS:
         for where, text in (("script", script), ("html", page), ("script's decoded JSON strings", decoded)):

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app_support import (ALEPPO_ID, HELI_ID, all_text, folium_args, make_app, no_exceptions, qp_all, shown_count,
+from app_support import (map_script, ALEPPO_ID, HELI_ID, all_text, folium_args, make_app, no_exceptions, qp_all, shown_count,
                          warnings)
 
 
 def _ids_on_map(at) -> set[str]:
     import re
 
-    return set(re.findall(r'"event_id": "([a-z0-9-]+)"', folium_args(at)["script"]))
+    return set(re.findall(r'"event_id": "([a-z0-9-]+)"', map_script(at)))
 
 
 def test_status_filter_narrows_and_goes_to_url(monkeypatch):

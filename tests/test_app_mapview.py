@@ -10,8 +10,13 @@ import pandas as pd
 import pytest
 from streamlit_folium import _get_map_string, generate_js_hash
 
+from pathlib import Path
+
 from app_support import APP_FIXTURE
-from events.dataset import make_frames
+from events.dataset import Dataset, make_frames
+from events.engine import Bounds, engine_of
+from events.filters import Filters
+from events.importers import import_csv
 from events.load import load_curated
 from pages.ui import assets, fmt, highlight, mapview
 from pages.ui.html_safe import md, safe, safe_lines
@@ -22,21 +27,42 @@ def ds():
     return load_curated(APP_FIXTURE)
 
 
+def _dataset(ev, cl=None) -> Dataset:
+    _, cl0, ro, ac = make_frames([], [], [], [])
+    return Dataset(name="test", kind="acled", events=ev, claims=cl if cl is not None else cl0, roles=ro, actors=ac)
+
+
 def _render(m: folium.Map) -> str:
     return m.get_root().render()
 
 
+def _html(res) -> str:
+    """The base map and its dynamic layers rendered together (as the browser ends up with them)."""
+    for fg in res.layers:
+        fg.add_to(res.map)
+    return _render(res.map)
+
+
+def _map(ds, f=Filters(), **kw):
+    return mapview.build_map(ds, engine_of(ds), f, **kw)
+
+
 def test_map_uses_only_local_assets(ds):
-    html = _render(mapview.build_map(ds.events, ds.claims))
+    html = _html(_map(ds))
     srcs = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert srcs and all(s.startswith("/app/static/vendor/") for s in srcs), srcs
     assert "cdn" not in " ".join(srcs)
+    assert assets.CONFLICTMAP_JS in srcs and assets.CONFLICTMAP_CSS in srcs
+    for rule in (".ev-icon {", ".ev-legend {", ".gov-label", ".cm-cell"):  # our styles live in conflictmap.css
+        assert rule not in html, rule
 
 
-def test_map_is_deterministic_for_the_same_input(ds):
-    a = _get_map_string(mapview.build_map(ds.events, ds.claims))
-    b = _get_map_string(mapview.build_map(ds.events, ds.claims))
+def test_base_map_is_deterministic_and_independent_of_the_filters(ds):
+    home = mapview.home_view(engine_of(ds), Filters())
+    a = _get_map_string(_map(ds, home=home).map)
+    b = _get_map_string(_map(ds, Filters(statuses=("denied",)), home=home, selected_id="aleppo-hospital-strike").map)
     assert generate_js_hash(a, "map") == generate_js_hash(b, "map")
+    assert "aleppo-hospital-strike" not in a  # the events are in the dynamic layers only
 
 
 def test_markers_carry_event_ids_shapes_and_status_colours(ds):
@@ -57,12 +83,15 @@ def test_claim_places_only_where_they_differ(ds):
 
 
 def test_single_event_zooms_in_and_no_events_show_syria(ds):
-    one = ds.events[ds.events["id"] == "aleppo-hospital-strike"]
-    html = _render(mapview.build_map(one, ds.claims))
-    assert '"maxZoom": 8' in html
-    empty = ds.events.iloc[0:0]
-    html = _render(mapview.build_map(empty, ds.claims))
+    eng = engine_of(ds)
+    one = mapview.home_view(eng, Filters(q="al-quds hospital"))
+    assert one.max_zoom == 8 and one.bounds[0] == one.bounds[1]
+    assert '"maxZoom": 8' in _render(mapview.base_map(one))
+    none = mapview.home_view(eng, Filters(q="no-such-words-anywhere"))
+    html = _render(mapview.base_map(none))
     assert "32.3" in html and "42.4" in html  # Syria's bounds
+    res = _map(ds, Filters(q="no-such-words-anywhere"))
+    assert res.mode == "empty" and res.layers == [] and "No event matches" in res.note
 
 
 def test_legend_lists_statuses_types_and_symbols():
@@ -76,44 +105,79 @@ def test_legend_lists_statuses_types_and_symbols():
 def test_offline_outlines_drawn(ds):
     # the governorate outlines are in the repo (geodata/data/syr_governorates.geojson): never missing
     assert mapview.offline_outlines() is not None
-    html = _render(mapview.build_map(ds.events, ds.claims, online_tiles=False))
-    assert "govlabels" in html and "Aleppo" in html
+    html = _render(_map(ds, online_tiles=False).map)
+    assert "ConflictMap.offlineBase(" in html and "Aleppo" in html
     assert "tile.openstreetmap.org" not in html
-    html = _render(mapview.build_map(ds.events, ds.claims, online_tiles=True))
-    assert "tile.openstreetmap.org" in html and "tileerror" in html
+    html = _render(_map(ds, online_tiles=True).map)
+    assert "tile.openstreetmap.org" in html and "ConflictMap.tileStatus(" in html
+    js = (assets.APP_SOURCE / "conflictmap.js").read_text()
+    assert "tileerror" in js and "govlabels" in js
 
 
 def test_hostile_strings_never_reach_the_map_html_raw(ds):
-    html = _render(mapview.build_map(ds.events, ds.claims, "hostile-title"))
+    html = _html(_map(ds, selected_id="hostile-title"))
     assert "<img src=x" not in html and "<b onmouseover" not in html
     assert "${7*6}" not in html  # the JS template literal payload is entity-encoded
     tip = mapview.event_tooltip(ds.event("hostile-title").to_dict())
     assert "&lt;img src=x onerror=alert(1)&gt;" in tip and "&#36;{7*6}" in tip and "&#96;tick&#96;" in tip
 
 
-def test_too_many_events_need_the_compact_layer(monkeypatch):
-    n = mapview.LARGE + 1
-    rows = [{"id": f"e{i}", "title": "t", "summary": "s", "event_type": "air_strike", "status": "claimed",
-             "date_start": "2016-01-01", "date_end": "2016-01-01", "lat": 35.0, "lon": 38.0, "precision": 1}
-            for i in range(n)]
-    ev, cl, _, _ = make_frames(rows, [], [], [])
-    monkeypatch.setitem(sys.modules, "pages.ui.bigmap", None)  # as if it did not exist
-    with pytest.raises(mapview.CompactLayerUnavailable, match="too many"):
-        mapview.build_map(ev, cl)
+def _synthetic(n, seed=3):
+    from benchmarks.synthetic import synthetic_acled
+
+    big, _ = import_csv(synthetic_acled(n, seed=seed), format="acled")
+    return big
+
+
+def test_a_large_set_is_counted_per_cell_then_drawn_one_by_one_when_zoomed_in():
+    big = _synthetic(mapview.LARGE + 1500)
+    eng = engine_of(big)
+    f = Filters()
+    located = int(big.events["lat"].notna().sum())
+    syria = Bounds(32.0, 35.5, 37.5, 42.5)
+    res = mapview.build_map(big, eng, f, bounds=syria, zoom=7)
+    assert res.mode == "grid" and res.located == located
+    html = _html(res)
+    cells = _js_arg(html, "ConflictMap.cells(")
+    assert sum(c["n"] for c in cells) == res.in_view == eng.located_count(f, mapview._pad(syria, mapview.VIEW_PAD))
+    assert "event_id" not in html.split("ConflictMap.cells(")[1][:200000]  # counts, not events
+    assert "more than the" in res.note and "cells" in res.note
+    # Zoomed in on one town: single events, each with its id.
+    town = Bounds(36.15, 37.05, 36.25, 37.25)
+    res = mapview.build_map(big, eng, f, bounds=town, zoom=13)
+    assert res.mode == "events" and 0 < res.drawn == res.in_view <= mapview.VIEW_EVENTS
+    feats = _js_arg(_html(res), "ConflictMap.events(")["features"]
+    assert len(feats) == res.drawn
+    padded = mapview._pad(town, mapview.VIEW_PAD)
+    for ft in feats:
+        lon, lat = ft["geometry"]["coordinates"]
+        assert padded.south <= lat <= padded.north and padded.west <= lon <= padded.east
+    assert "drawn one by one" in res.note
+
+
+def _js_arg(html: str, call: str):
+    """The first JSON argument of a ConflictMap call in the rendered HTML."""
+    at = html.index(call) + len(call)
+    value, _ = json.JSONDecoder().raw_decode(html[at:].lstrip())
+    return value
 
 
 def test_events_without_coordinates_are_skipped():
     ev, cl, _, _ = make_frames([{"id": "x", "title": "t", "summary": "s", "event_type": "air_strike",
                                  "status": "claimed", "date_start": "2016-01-01"}], [], [], [])
     assert mapview.event_features(ev)["features"] == []
-    _render(mapview.build_map(ev, cl))
+    res = _map(_dataset(ev, cl))
+    assert res.mode == "empty" and res.unlocated == 1 and "coordinates" in res.note
 
 
 def test_uncertainty_circles_are_geodesic_polygons():
+    from geopy.distance import geodesic
+
     pts = mapview.circle_points(35.0, 38.0, 100)
     assert len(pts) == 64
     for lat, lon in pts:
-        assert abs(fmt.km_between(35.0, 38.0, lat, lon) - 100) < 0.5
+        assert abs(geodesic((35.0, 38.0), (lat, lon)).km - 100) < 0.05
+        assert abs(fmt.km_between(35.0, 38.0, lat, lon) - 100) < 0.6  # the great-circle figure
 
 
 def test_view_leaves_out_a_few_far_away_events():
@@ -127,7 +191,7 @@ def test_view_leaves_out_a_few_far_away_events():
 
 def test_map_has_a_maximum_zoom(ds):
     # without one, Leaflet.markercluster zooms forever into markers that share a place
-    html = _render(mapview.build_map(ds.events, ds.claims))
+    html = _render(_map(ds).map)
     assert f'"maxZoom": {mapview.MAX_ZOOM}' in html
 
 
@@ -187,7 +251,8 @@ def test_vendor_assets_are_copied_idempotently(tmp_path):
     assets.ensure_vendor_assets(tmp_path)  # a damaged copy is replaced
     assert (vendor / "jquery" / "jquery.min.js").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".vendor")]
-    for url in (assets.LEAFLET_JS, assets.JQUERY_JS, assets.MARKERCLUSTER_JS, assets.MARKERCLUSTER_CSS):
+    for url in (assets.LEAFLET_JS, assets.JQUERY_JS, assets.MARKERCLUSTER_JS, assets.MARKERCLUSTER_CSS,
+                assets.CONFLICTMAP_JS, assets.CONFLICTMAP_CSS):
         assert (tmp_path / url.removeprefix("/app/static/")).is_file()
 
 
@@ -195,49 +260,19 @@ ODD_IDS = ("acled-a&b1", "acled-a&amp;b2", "x</script><script>alert(1)//3", "q\"
            "tick`${x}6", "é-ünï-7", "<b>8", "no-number", "a>b&c<d")
 
 
-def test_compact_layer_ids_round_trip_through_the_html():
-    """The compact layer (large maps) embeds ids as prefix table + number, and the browser rebuilds
-    them (eventId() in bigmap's script): a click must give back the id exactly as it is in the data
-    (not HTML-escaped), and nothing in the embedded JSON may end the script."""
-    from pages.ui import bigmap
-
+def test_odd_ids_round_trip_through_the_event_layer():
+    """A click gives back properties.event_id: it must be the id exactly as in the data (not
+    HTML-escaped), and nothing in the embedded JSON may end the script."""
     rows = [{"id": eid, "title": "t", "summary": "s", "event_type": "air_strike", "status": "claimed",
              "date_start": "2016-01-01", "date_end": "2016-01-01", "lat": 35.0 + i / 100, "lon": 38.0,
              "precision": 1, "place_name": "<i>Town</i> & co"} for i, eid in enumerate(ODD_IDS)]
     ev, _, _, _ = make_frames(rows, [], [], [])
-    m = folium.Map(tiles=None)
-    bigmap.add_compact_layer(m, ev)
-    html = _render(m)
-    # the embedded data as the browser's script sees it: `var D = {...};`
-    found = re.search(r"var D = (\{.*?\});\n", html)
-    assert found, "no compact-layer data in the map"
-    embedded = found.group(1)
-    for raw in ("</", "<script", "<b>", "\u2028", "\u2029", "`", "${"):
-        assert raw not in embedded, raw
-    D = json.loads(embedded)
-    rebuilt = [D["prefixes"][p] + (str(k) if k >= 0 else "") for p, k in zip(D["p"], D["k"])]  # as eventId(j)
-    assert sorted(rebuilt) == sorted(ODD_IDS)
-    assert D["names"] == [safe("<i>Town</i> & co")]  # place names do reach HTML: escaped
-
-
-@pytest.mark.filterwarnings("error")
-def test_compact_layer_codes_unknown_or_missing_values_without_warnings():
-    from events import vocab
-    from pages.ui import bigmap
-
-    rows = [{"id": f"e{i}", "event_type": t, "status": s, "date_precision": p, "date_start": "2016-01-01",
-             "lat": 35.0 + i / 100, "lon": 38.0, "precision": 1}
-            for i, (t, s, p) in enumerate([("air_strike", "denied", "month"), ("", "", ""),
-                                           ("teleportation", "rumoured", "decade")])]
-    ev, _, _, _ = make_frames(rows, [], [], [])
-    ev.loc[1, ["event_type", "status", "date_precision"]] = None
-    D = bigmap.compact_payload(ev)
-    by_id = {D["prefixes"][p] + (str(k) if k >= 0 else ""): j for j, (p, k) in enumerate(zip(D["p"], D["k"]))}
-    j0, j1, j2 = by_id["e0"], by_id["e1"], by_id["e2"]
-    assert D["s"][j0] == list(vocab.STATUSES).index("denied") and D["t"][j0] == list(vocab.EVENT_TYPES).index("air_strike")
-    assert D["d"][j0] % 4 == 2  # month
-    assert D["s"][j1] == D["t"][j1] == D["s"][j2] == D["t"][j2] == -1
-    assert D["d"][j1] % 4 == D["d"][j2] % 4 == 0
+    html = _html(_map(_dataset(ev)))
+    embedded = html.split("ConflictMap.events(", 1)[1]
+    for raw in ("</script", "<script", "<b>", "\u2028", "\u2029"):  # (a `${` in a JSON string is inert: not a template literal)
+        assert raw not in embedded.split("</script>")[0], raw
+    feats = _js_arg(html, "ConflictMap.events(")["features"]
+    assert sorted(ft["properties"]["event_id"] for ft in feats) == sorted(ODD_IDS)
 
 
 def test_highlight_overlap_keeps_the_first_listed_class_whatever_starts_first():
@@ -249,3 +284,15 @@ def test_highlight_overlap_keeps_the_first_listed_class_whatever_starts_first():
     assert html == '<mark class="ex-hl">abc def ghi jkl</mark>'
     html, _ = highlight.highlight_html("abc def ghi", [("abc", "ex"), ("ghi", "ex-hl")])  # apart: each its own
     assert html == '<mark class="ex">abc</mark> def <mark class="ex-hl">ghi</mark>'
+
+
+def test_at_the_deepest_zoom_events_sharing_places_are_drawn_up_to_the_limit(monkeypatch):
+    big = _synthetic(mapview.LARGE + 1500)
+    eng = engine_of(big)
+    monkeypatch.setattr(mapview, "VIEW_EVENTS", 50)
+    aleppo = Bounds(36.18, 37.11, 36.22, 37.16)
+    at_13 = mapview.build_map(big, eng, Filters(), bounds=aleppo, zoom=13)
+    assert at_13.mode == "grid" and at_13.in_view > 50
+    deepest = mapview.build_map(big, eng, Filters(), bounds=aleppo, zoom=mapview.MAX_ZOOM)
+    assert deepest.mode == "events" and deepest.drawn == 50 < deepest.in_view == at_13.in_view
+    assert f"50 of the {deepest.in_view:,} events in this view" in deepest.note

@@ -160,3 +160,42 @@ def test_every_page_runs_on_the_curated_data(monkeypatch):
     for page in ("pages/table.py", "pages/timeline.py", "pages/sources.py", "pages/about.py", "pages/map.py"):
         at.switch_page(page).run()
         no_exceptions(at)
+
+
+def test_timeline_above_the_bar_limit_draws_a_histogram(monkeypatch, tmp_path):
+    """The real GED sample (1,000 events, over 400): one bar per period and status, summing to the
+    dated events kept; stacking by type; a filter down to a few events brings back per-event bars."""
+    from pathlib import Path
+
+    from events import store
+    from events.importers import import_csv
+
+    ds, report = import_csv(Path(__file__).parent / "fixtures" / "real" / "ucdp_ged231_sample1000.csv",
+                            name="GED sample")
+    store.save_dataset(ds, tmp_path, report=report, slug="ged")
+    monkeypatch.setenv(store.ENV, str(tmp_path))
+    at = make_app(monkeypatch, {"dataset": "ged"}).run()
+    at.switch_page("pages/timeline.py").run()
+    no_exceptions(at)
+    charts = elements(at, "vega_lite_chart")
+    assert len(charts) == 1
+    rows = _chart_rows(charts[0])
+    assert {"bucket", "end", "value", "n"} <= set(rows.columns)
+    assert int(rows["n"].sum()) == int(ds.events["date_start"].notna().sum())
+    assert set(rows["value"]) == set(ds.events["status"])
+    assert (rows["end"] > rows["bucket"]).all()
+    # Stacked: within a period, each value's bar starts where the previous one ends.
+    for _, g in rows.groupby("bucket"):
+        assert g["base"].iloc[0] == 0 and (g["top"] - g["base"] == g["n"]).all()
+        assert (g["base"].iloc[1:].to_numpy() == g["top"].iloc[:-1].to_numpy()).all()
+    text = all_text(at)
+    assert "per month of their start date" in text or "per week of their start date" in text
+    at.segmented_control(key="timeline_stack").set_value("Event type").run()
+    rows = _chart_rows(elements(at, "vega_lite_chart")[0])
+    assert set(rows["value"]) == set(ds.events["event_type"]) and int(rows["n"].sum()) == len(ds.events)
+    # Few events: per-event bars again.
+    at.sidebar.multiselect(key="flt_types").set_value(["attack_on_civilians"]).run()
+    no_exceptions(at)
+    rows = _chart_rows(elements(at, "vega_lite_chart")[0])
+    assert "event_id" in rows.columns
+    assert len(rows) == int((ds.events["event_type"] == "attack_on_civilians").sum()) == 160

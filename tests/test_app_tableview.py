@@ -77,3 +77,89 @@ def test_no_actor_filter_no_actor_match_column(big):
 def test_empty_subset(big):
     frame = tableview.table_frame(big, big.events.iloc[:0], {}, ("sohr",))
     assert list(frame.columns) == tableview.COLUMNS and frame.empty
+
+
+# --------------------------------------------------------------------------- pages and downloads
+
+from pathlib import Path  # noqa: E402
+
+from app_support import make_app  # noqa: E402
+
+from events import export, store  # noqa: E402
+from events.engine import Engine  # noqa: E402
+
+GED = Path(__file__).parent / "fixtures" / "real" / "ucdp_ged231_sample1000.csv"
+
+
+def test_chunked_downloads_equal_the_whole_export(big):
+    engine = Engine.from_dataset(big)
+    f = Filters(q="aleppo")
+    subset = apply_filters(big, f).events
+    assert 0 < len(subset) < len(big.events)
+    assert "".join(tableview.csv_chunks(big, engine, f, chunk=97)) == export.to_csv(big, subset)
+    import json
+
+    got = json.loads("".join(tableview.geojson_chunks(big, engine, f, chunk=97)))
+    assert got == json.loads(json.dumps(export.to_geojson(big, subset), ensure_ascii=False))
+    nothing = Filters(q="zzzz-no-such-word")
+    assert "".join(tableview.csv_chunks(big, engine, nothing)) == export.to_csv(big, big.events.iloc[:0])
+    assert json.loads("".join(tableview.geojson_chunks(big, engine, nothing)))["features"] == []
+
+
+@pytest.fixture
+def ged_folder(tmp_path, monkeypatch):
+    ds, report = import_csv(GED, name="GED sample")
+    store.save_dataset(ds, tmp_path, report=report, slug="ged-sample")
+    monkeypatch.setenv(store.ENV, str(tmp_path))
+    return tmp_path
+
+
+def test_table_pages_and_sorts_in_the_engine(monkeypatch, ged_folder):
+    at = make_app(monkeypatch, {"dataset": "ged-sample"}).run()
+    at.switch_page("pages/table.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    ds = at.session_state["_view"].ds
+    by_date = ds.events.assign(_pos=range(len(ds.events))).sort_values(["date_start", "_pos"], kind="stable")
+    df = at.dataframe[0].value
+    assert len(df) == tableview.PAGE_SIZE  # only one page is sent
+    assert df["id"].tolist() == by_date["id"].tolist()[:100]
+    at.number_input(key="tbl_page").set_value(3).run()
+    assert at.dataframe[0].value["id"].tolist() == by_date["id"].tolist()[200:300]
+    at.toggle(key="tbl_desc").set_value(True).run()
+    by_date_desc = ds.events.assign(_pos=range(len(ds.events))).sort_values(
+        ["date_start", "_pos"], ascending=[False, True], kind="stable")
+    df = at.dataframe[0].value
+    assert df["id"].tolist() == by_date_desc["id"].tolist()[200:300]
+    # Selecting a row on page 3 selects that event.
+    # The widget's key changes with the page (its id ends with the key).
+    key = at.dataframe[0].proto.id.split("-", 2)[-1]
+    assert key.startswith("events_table-")
+    at.session_state[key] = {"selection": {"rows": [5], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert at.query_params["event"] == df["id"].iloc[5]
+
+
+def test_table_opens_the_page_of_the_selected_event(monkeypatch, ged_folder):
+    ds, _ = import_csv(GED)
+    order = ds.events.assign(_pos=range(len(ds.events))).sort_values(["date_start", "_pos"], kind="stable")
+    target = order["id"].iloc[555]
+    at = make_app(monkeypatch, {"dataset": "ged-sample", "event": target}).run()
+    at.switch_page("pages/table.py").run()
+    assert not at.exception
+    assert at.number_input(key="tbl_page").value == 6
+    df = at.dataframe[0].value
+    assert target in df["id"].tolist() and df["id"].tolist().index(target) == 55
+
+
+def test_a_page_of_rows_looks_claims_and_roles_up_per_event(big):
+    """A table page (100 events) takes the per-event look-up path, a long list the scan: same rows."""
+    names = dict(zip(big.actors["id"], big.actors["name"]))
+    actors = ("sohr", big.roles["actor_id"].value_counts().index[0])
+    page = big.events.iloc[1200:1300]
+    frame = tableview.table_frame(big, page, names, actors)
+    assert list(frame["id"]) == list(page["id"])
+    for _, row in frame.iterrows():
+        claimants, match = _reference(big, row["id"], names, actors)
+        assert row["Claimants"] == claimants and row["Actor match"] == match, row["id"]
+    assert (frame["Actor match"] != "").any() and frame["Claimants"].str.contains(", ").any()

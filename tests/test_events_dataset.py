@@ -188,3 +188,23 @@ def test_dataset_pickles_for_the_app_cache(ds):
     copy = pickle.loads(pickle.dumps(ds))
     assert copy.events.equals(ds.events) and copy.registry.resolve("ISIS") == "islamic-state"
     assert copy.sources["wire-denials"].contains("Three Russians fighting")
+
+
+def test_event_and_claims_of_look_up_like_a_scan_with_repeated_and_missing_ids():
+    """Dataset.event / claims_of use a cached hash index: the same rows as the boolean scan they
+    replace, in order, for unique, repeated and unknown ids, and rebuilt for a replaced frame."""
+    import pandas as pd
+
+    from events.dataset import Dataset, make_frames
+
+    ev_rows = [{"id": i, "title": t} for i, t in (("a", "first a"), ("b", "b"), ("a", "second a"), ("c", "c"))]
+    cl_rows = [{"event_id": e, "claim_id": k} for e, k in (("a", "1"), ("b", "2"), ("a", "3"), ("a", "4"))]
+    ev, cl, ro, ac = make_frames(ev_rows, cl_rows, [], [])
+    ds = Dataset(name="t", kind="acled", events=ev, claims=cl, roles=ro, actors=ac)
+    assert ds.event("a")["title"] == "first a" and ds.event("c")["title"] == "c"
+    assert ds.event("zzz") is None and ds.event(None) is None
+    for eid in ("a", "b", "c", "zzz"):
+        pd.testing.assert_frame_equal(ds.claims_of(eid), cl[cl["event_id"] == eid])
+    assert ds.claims_of("a")["claim_id"].tolist() == ["1", "3", "4"]
+    ds.events = ev.iloc[[3, 1]].reset_index(drop=True)  # a replaced frame: a fresh index
+    assert ds.event("a") is None and ds.event("c")["title"] == "c"

@@ -74,7 +74,7 @@ def test_map_tooltips_claim_labels_and_properties_are_escaped(monkeypatch, ds):
     check_rendered(at)
     args = folium_args(at)
     assert folium_problems(args) == []
-    script = args["script"]
+    script = args["script"] + (args.get("feature_group") or "")
     # every valid hostile event is drawn, with its title escaped in the tooltip and properties
     for eid in HOSTILE_VALID_IDS:
         assert f'"event_id": "{eid}"' in script
@@ -87,7 +87,7 @@ def test_map_tooltips_claim_labels_and_properties_are_escaped(monkeypatch, ds):
     assert any(t.startswith("per " + safe(evil)[:30]) for t in texts)  # the claimant's label on the map
     assert any(t.startswith("per " + safe(ds.actor_name("hx-markdown"))[:30]) for t in texts)
     # the legend lists our own vocabulary only
-    legend = re.search(r'd\.innerHTML = ("(?:[^"\\]|\\.)*")', script)
+    legend = re.search(r'ConflictMap\.legend\(map_div, ("(?:[^"\\]|\\.)*")', script)
     assert legend and html_problems(json.loads(legend.group(1)), also=("svg", "path")) == []
 
 
@@ -242,23 +242,28 @@ def test_markdown_escaping_covers_every_rendered_string(monkeypatch):
     assert not [p for t in texts for p in markdown_problems(t)]
 
 
-def test_compact_layer_for_large_uploads_keeps_ids_raw_and_names_escaped():
-    """Above mapview.LARGE events the map draws pages/ui/bigmap's compact layer: its embedded data
-    carries ids as they are (they only come back to Python) and place names escaped for HTML,
-    and nothing in it can end the script or open a template."""
-    import folium
-
+def test_map_layers_for_uploads_keep_ids_raw_and_names_escaped(monkeypatch):
+    """The map's dynamic layers for an upload, drawn one by one and counted per grid cell: ids
+    are embedded as they are (they only come back to Python, JSON-escaped by folium so nothing
+    can end the script), titles and places escaped for HTML."""
+    from events.engine import Bounds, engine_of
+    from events.filters import Filters
     from events.importers import import_csv
-    from pages.ui import bigmap
+    from pages.ui import mapview
 
     ds, _ = import_csv(HOSTILE_UPLOAD.read_bytes(), name="hostile")
-    p = bigmap.compact_payload(ds.events)
-    ids = {p["prefixes"][i] + (str(k) if k >= 0 else "") for i, k in zip(p["p"], p["k"])}
-    assert ids == set(ds.events["id"]) and "acled-syr9002<script>" in ids
-    assert any(n.startswith("+cmd|&#x27; /C calc&#x27;!A0 &lt;b&gt;Town&lt;/b&gt;") for n in p["names"])
-    m = folium.Map(tiles=None)
-    bigmap.add_compact_layer(m, ds.events)
-    html = m.get_root().render()
-    for raw in ("acled-syr9002<script>", "<b>Town", "${", "<img src=x", "</script><script>alert"):
+    eng = engine_of(ds)
+    res = mapview.build_map(ds, eng, Filters())
+    assert res.mode == "all"
+    monkeypatch.setattr(mapview, "LARGE", 0)  # as if the upload were large: counted per cell
+    monkeypatch.setattr(mapview, "VIEW_EVENTS", 0)
+    grid = mapview.build_map(ds, eng, Filters(), bounds=Bounds(-80, -170, 80, 170), zoom=3)
+    assert grid.mode == "grid"
+    for r in (res, grid):
+        for fg in r.layers:
+            fg.add_to(r.map)
+    html = res.map.get_root().render() + grid.map.get_root().render()
+    for raw in ("acled-syr9002<script>", "<b>Town", "<img src=x", "</script><script>alert"):
         assert raw not in html, raw
     assert "acled-syr9002\\u003cscript\\u003e" in html
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_support import all_text, folium_args, html_bodies, make_app, shown_count
+from app_support import map_script, all_text, folium_args, html_bodies, make_app, shown_count
 
 from events import store
 from events.importers import import_csv
@@ -35,7 +35,7 @@ def test_picker_lists_stored_datasets_and_shows_one(monkeypatch, data_folder):
     pick.set_value("ged-slice").run()
     no_exceptions(at)
     assert shown_count(at) == (12, 12)
-    script = folium_args(at)["script"]
+    script = map_script(at)
     assert '"event_id": "ged-300380"' in script  # a small dataset: one GeoJSON marker per event
 
 
@@ -70,7 +70,7 @@ def test_upload_imports_in_session_and_shows_events_on_the_map(monkeypatch, data
     assert "**7** rows loaded (**1** with a substituted value or a remark), **5** skipped" in text
     assert "row 7 · latitude" in text and "analyst\\_flag" in text
     assert shown_count(at) == (7, 7)
-    script = folium_args(at)["script"]
+    script = map_script(at)
     for eid in ("acled-syr1001", "acled-syr1002", "acled-syr1003", "acled-syr1010"):
         assert f'"event_id": "{eid}"' in script
     # kept in the session only: nothing written to the data folder, not in the address
@@ -131,7 +131,7 @@ def test_upload_of_timemap_json_uses_the_same_importer_and_summary(monkeypatch, 
     assert "1 places had no coordinates" in text
     assert "Rows loaded with a remark" in text and "repeats event 2" in text
     assert shown_count(at) == (5, 5)
-    assert '"event_id": "tm-CIV0002-2"' in folium_args(at)["script"]
+    assert '"event_id": "tm-CIV0002-2"' in folium_args(at)["feature_group"]  # drawn through the map's layer
 
 
 def test_upload_of_a_spreadsheet_saved_acled_export_loads_every_row(monkeypatch, data_folder):

@@ -1,4 +1,4 @@
-"""events.store round trip, `python -m events import`, and the compact map layer's data."""
+"""events.store round trip, `python -m events import`, and the map of an imported dataset."""
 from __future__ import annotations
 
 import json
@@ -18,12 +18,17 @@ ACLED = ROOT / "tests" / "fixtures" / "acled" / "acled_every_code.csv"
 GED = ROOT / "tests" / "fixtures" / "ucdp" / "ged231_slice.csv"
 
 
+GED_SAMPLE = Path(__file__).parent / "fixtures" / "real" / "ucdp_ged231_sample1000.csv"
+
+
 def test_store_round_trip(tmp_path):
     for src in (ACLED, GED):
         ds, report = import_csv(src)
         path = store.save_dataset(ds, tmp_path, report=report, source_file=src.name)
         back = store.load_dataset(path)
-        for frame in ("events", "claims", "roles", "actors"):
+        # The events come back sorted by start date (how they are stored), the other frames as they were.
+        pd.testing.assert_frame_equal(store.sorted_by_date(ds.events), back.events)
+        for frame in ("claims", "roles", "actors"):
             pd.testing.assert_frame_equal(getattr(ds, frame), getattr(back, frame))
         assert back.kind == ds.kind and back.name == ds.name
         assert [p.record for p in back.problems] == [p.record for p in ds.problems]
@@ -35,6 +40,53 @@ def test_store_round_trip(tmp_path):
     (tmp_path / "not-a-dataset").mkdir()
     (tmp_path / ".half-written").mkdir()
     assert len(store.list_datasets(tmp_path)) == 2
+
+
+def test_events_are_stored_sorted_by_date_in_row_groups(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    ds, report = import_csv(GED_SAMPLE)
+    assert not ds.events["date_start"].is_monotonic_increasing  # the file's order is not the date's
+    monkeypatch.setattr(store, "ROW_GROUP", 150)
+    path = store.save_dataset(ds, tmp_path, report=report)
+    pf = pq.ParquetFile(path / "events.parquet")
+    assert pf.metadata.num_row_groups == -(-len(ds.events) // 150)
+    starts = pf.read(columns=["date_start"]).column(0).to_pandas()
+    assert starts.is_monotonic_increasing and len(starts) == len(ds.events)
+    ranges = []
+    for i in range(pf.metadata.num_row_groups):
+        stats = pf.metadata.row_group(i).column(pf.schema_arrow.get_field_index("date_start")).statistics
+        assert stats is not None and stats.has_min_max
+        ranges.append((stats.min, stats.max))
+    assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:]))  # row groups do not overlap in time
+    assert sorted(store.load_dataset(path).events["id"]) == sorted(ds.events["id"])
+    assert store.read_meta(path)["events_sorted_by"] == "date_start"
+
+
+def test_a_failed_import_is_never_listed_and_keeps_the_previous_one(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    ds, report = import_csv(GED_SAMPLE, name="GED")
+    store.save_dataset(ds, tmp_path, report=report, slug="ged")
+    before = (tmp_path / "ged" / "events.parquet").read_bytes()
+    real = pq.write_table
+    calls = []
+
+    def failing(table, where, **kw):  # the disk fills up while the claims are written
+        calls.append(where)
+        if str(where).endswith("claims.parquet"):
+            raise OSError("No space left on device")
+        return real(table, where, **kw)
+
+    monkeypatch.setattr(pq, "write_table", failing)
+    with pytest.raises(OSError, match="No space"):
+        store.save_dataset(ds, tmp_path, report=report, slug="ged")
+    with pytest.raises(OSError):
+        store.save_dataset(ds, tmp_path, report=report, slug="new-one")
+    assert len(calls) == 4  # events then claims, twice
+    assert [d.slug for d in store.list_datasets(tmp_path)] == ["ged"]
+    assert (tmp_path / "ged" / "events.parquet").read_bytes() == before  # the earlier import, untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ged"]  # no temporary folder left behind
 
 
 def test_store_writes_status_derived_as_a_string_and_reads_old_boolean_ones(tmp_path):
@@ -58,24 +110,27 @@ def test_store_writes_status_derived_as_a_string_and_reads_old_boolean_ones(tmp_
     want[1] = want[2] = ""  # not known to be the derived status
     assert back.events["status_derived"].tolist() == want
     assert str(back.events["status_derived"].dtype) == "str"
-    expected = ds.events.copy()
+    expected = store.sorted_by_date(ds.events).copy()
     expected["status_derived"] = pd.Series(want, dtype="str")
     pd.testing.assert_frame_equal(back.events, expected)
 
 
-def test_loaded_dataset_has_its_filter_index_and_keeps_it_when_pickled(tmp_path):
+def test_loaded_dataset_keeps_its_filter_index_when_pickled(tmp_path):
+    """The pandas filter (the reference semantics; the app asks events.engine) builds its index on
+    first use, not at load (a cost the app would pay for nothing), and keeps it through a pickle."""
     import pickle
 
-    from events.filters import Filters, apply_filters, filter_index
+    from events.filters import Filters, apply_filters, filter_index, prepare
 
     ds, report = import_csv(ACLED)
     back = store.load_dataset(store.save_dataset(ds, tmp_path, report=report))
-    idx = filter_index(back)
+    assert "filters" not in back._cache
+    idx = prepare(back)
     assert idx.valid_for(back) and idx._actors is not None and "status" in idx._codes
-    copy = pickle.loads(pickle.dumps(back))  # what st.cache_data hands each rerun
+    copy = pickle.loads(pickle.dumps(back))
     assert filter_index(copy).valid_for(copy) and filter_index(copy)._actors is not None
     f = Filters(statuses=("claimed",), actors=tuple(back.roles["actor_id"][:2]))
-    pd.testing.assert_frame_equal(apply_filters(copy, f).events, apply_filters(ds, f).events)
+    pd.testing.assert_frame_equal(apply_filters(copy, f).events, apply_filters(back, f).events)
     assert apply_filters(copy, f).matched_roles == apply_filters(ds, f).matched_roles
 
 
@@ -119,34 +174,19 @@ def test_cli_import_explicit_format_default_folder_and_errors(tmp_path):
     assert p.returncode == 2 and "cannot tell the format" in p.stderr
 
 
-def test_compact_layer_payload_and_html():
-    import folium
-
-    from pages.ui import bigmap, mapview  # noqa: F401
-
-    ds, _ = import_csv(ACLED)
-    p = bigmap.compact_payload(ds.events)
-    assert p["n"] == 7 and not p["aggregated"]
-    ids = {p["prefixes"][i] + (str(k) if k >= 0 else "") for i, k in zip(p["p"], p["k"])}
-    assert ids == set(ds.events["id"])
-    assert sum(p["count"]) == 7 and len(p["lat"]) == p["locs"]
-    assert {round(x / 1e4, 4) for x in p["lat"]} == set(ds.events["lat"].round(4))
-    agg = bigmap.compact_payload(ds.events, max_events=3)
-    assert agg["aggregated"] and "p" not in agg and sum(agg["count"]) == 7
-    m = folium.Map(tiles=None)
-    bigmap.add_compact_layer(m, ds.events)
-    html = m.get_root().render()
-    assert "window.__drawn" in html and "event_id" in html and "grouped by place" in html
-    assert "<script>" not in json.dumps(p)  # place names are escaped
-
-
-def test_build_map_uses_the_compact_layer_above_the_limit():
+def test_build_map_counts_per_cell_above_the_limit():
     from benchmarks.synthetic import synthetic_acled
+    from events.engine import Bounds, engine_of
+    from events.filters import Filters
     from pages.ui import mapview
 
     ds, _ = import_csv(synthetic_acled(mapview.LARGE + 500, seed=3), format="acled")
-    html = mapview.build_map(ds.events, ds.claims, online_tiles=False).get_root().render()
-    assert "CompactEvents" in html or "window.__drawn" in html
+    res = mapview.build_map(ds, engine_of(ds), Filters(), bounds=Bounds(32, 35, 38, 43), zoom=7, online_tiles=False)
+    assert res.mode == "grid" and 0 < res.drawn < 1000
+    for fg in res.layers:
+        fg.add_to(res.map)
+    html = res.map.get_root().render()
+    assert "ConflictMap.cells(" in html
     assert "/app/static/vendor/" in html and "cdn" not in html.lower()
     assert len(html) < 2_000_000
 
@@ -192,3 +232,29 @@ def test_cli_import_with_no_loadable_row_exits_1_lists_the_reasons_and_writes_no
     assert "nothing loaded" in p.stderr
     assert "row 2: time_precision: time_precision '9' is not one of 1, 2, 3" in p.stdout
     assert not out.exists()
+
+
+def test_open_dataset_reads_the_frames_in_the_background(tmp_path):
+    import pickle
+
+    from events.dataset import Dataset
+
+    ds, report = import_csv(GED_SAMPLE, name="GED")
+    path = store.save_dataset(ds, tmp_path, report=report, slug="ged")
+    full = store.load_dataset(path)
+    opened = store.open_dataset(path)
+    assert opened.name == full.name and opened.kind == full.kind and len(opened.actors) == len(full.actors)
+    for frame in ("events", "claims", "roles", "actors"):  # asking for a frame waits for it
+        pd.testing.assert_frame_equal(getattr(opened, frame), getattr(full, frame))
+    assert opened.loaded
+    eid = full.events["id"].iloc[7]
+    assert opened.event(eid)["id"] == eid and len(opened.claims_of(eid)) == len(full.claims_of(eid))
+    copy = pickle.loads(pickle.dumps(opened))
+    assert type(copy) is Dataset
+    pd.testing.assert_frame_equal(copy.events, full.events)
+    # A frame that cannot be read: the error reaches whoever asks for it.
+    (path / "claims.parquet").write_bytes(b"not parquet")
+    broken = store.open_dataset(path)
+    with pytest.raises(Exception):
+        broken.claims
+    assert not broken.loaded

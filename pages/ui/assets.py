@@ -1,5 +1,6 @@
-"""Offline map assets: copy Leaflet, Leaflet.markercluster and jQuery from the XStatic packages
-into ``static/vendor/`` next to app.py, which Streamlit serves at ``/app/static/vendor/...``
+"""Offline map assets: copy Leaflet, Leaflet.markercluster and jQuery from the XStatic packages,
+and the map's own script and stylesheet (pages/ui/mapview/static/), into ``static/vendor/`` next
+to app.py, which Streamlit serves at ``/app/static/vendor/...``
 (``server.enableStaticServing``). No Streamlit import.
 
 Idempotent (a stamp file records the package versions), atomic (files are assembled in a
@@ -27,6 +28,10 @@ _PACKAGES = {
     "jquery": ("xstatic.pkg.jquery", ("jquery.min.js",)),
 }
 
+# Our own map code, served the same way (pages.ui.mapview.layers.MapAssets lists them).
+APP_SOURCE = Path(__file__).resolve().parent / "mapview" / "static"
+APP_FILES = ("conflictmap.js", "conflictmap.css")
+
 # The URLs folium is pointed at (see pages.ui.mapview).
 LEAFLET_JS = f"{URL_ROOT}/leaflet/leaflet.js"
 LEAFLET_CSS = f"{URL_ROOT}/leaflet/leaflet.css"
@@ -34,6 +39,8 @@ JQUERY_JS = f"{URL_ROOT}/jquery/jquery.min.js"
 MARKERCLUSTER_JS = f"{URL_ROOT}/markercluster/leaflet.markercluster.js"
 MARKERCLUSTER_CSS = f"{URL_ROOT}/markercluster/MarkerCluster.css"
 MARKERCLUSTER_DEFAULT_CSS = f"{URL_ROOT}/markercluster/MarkerCluster.Default.css"
+CONFLICTMAP_JS = f"{URL_ROOT}/app/conflictmap.js"
+CONFLICTMAP_CSS = f"{URL_ROOT}/app/conflictmap.css"
 
 
 def _modules():
@@ -42,8 +49,19 @@ def _modules():
     return {sub: (importlib.import_module(mod), files) for sub, (mod, files) in _PACKAGES.items()}
 
 
+def _app_digest() -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in APP_FILES:
+        h.update(name.encode() + b"\0" + (APP_SOURCE / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _stamp(mods) -> dict:
-    return {sub: getattr(mod, "VERSION", "?") for sub, (mod, _files) in mods.items()}
+    stamp = {sub: getattr(mod, "VERSION", "?") for sub, (mod, _files) in mods.items()}
+    stamp["app"] = _app_digest()  # a changed script or stylesheet is copied again
+    return stamp
 
 
 def vendor_ok(static_dir: Path | str = STATIC_DIR) -> bool:
@@ -56,7 +74,8 @@ def vendor_ok(static_dir: Path | str = STATIC_DIR) -> bool:
     mods = _modules()
     if recorded != _stamp(mods):
         return False
-    return all((vendor / sub / name).exists() for sub, (_m, files) in mods.items() for name in files)
+    return (all((vendor / sub / name).exists() for sub, (_m, files) in mods.items() for name in files)
+            and all((vendor / "app" / name).exists() for name in APP_FILES))
 
 
 def ensure_vendor_assets(static_dir: Path | str = STATIC_DIR) -> Path:
@@ -77,6 +96,9 @@ def ensure_vendor_assets(static_dir: Path | str = STATIC_DIR) -> Path:
                     shutil.copytree(src, tmp / sub / name)
                 else:
                     shutil.copy2(src, tmp / sub / name)
+        (tmp / "app").mkdir()
+        for name in APP_FILES:
+            shutil.copy2(APP_SOURCE / name, tmp / "app" / name)
         (tmp / STAMP).write_text(json.dumps(_stamp(mods), sort_keys=True))
         os.chmod(tmp, 0o755)
         if vendor.exists():

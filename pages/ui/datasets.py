@@ -1,7 +1,9 @@
 """The active dataset: which Dataset every page shows.
 
 The curated events (events/data/, or the folder named by the environment variable
-``EVENTS_DATA_DIR``), loaded once per process with ``st.cache_data``. Problems in the data files
+``EVENTS_DATA_DIR``), loaded once per process with ``st.cache_resource``: every session shares
+the one Dataset and its query engine (events.engine) read-only; a session holds only its filter
+values and selected event. Problems in the data files
 are shown as a notice naming the files; the valid events still load.
 
 The sidebar's dataset picker (every page) offers: the curated events, each imported dataset in
@@ -25,6 +27,7 @@ import streamlit as st
 
 from events import store
 from events.dataset import Dataset
+from events.engine import Engine, attach, engine_of
 from events.load import load_curated
 
 from .html_safe import md
@@ -59,11 +62,15 @@ def _fingerprint(data_dir: str | None) -> tuple:
     return (newest, count)
 
 
-@st.cache_data(show_spinner="Loading the events…", max_entries=4)
+@st.cache_resource(show_spinner="Loading the events…", max_entries=4)
 def load_curated_cached(data_dir: str | None, fingerprint: tuple = ()) -> Dataset:
-    # `fingerprint` has no leading underscore on purpose: st.cache_data leaves such arguments out
-    # of its key, and then a saved or edited file would not show until a restart.
-    return load_curated(data_dir)
+    # `fingerprint` has no leading underscore on purpose: Streamlit's caches leave such arguments
+    # out of their key, and then a saved or edited file would not show until a restart.
+    # cache_resource, not cache_data: one Dataset (and its query engine) shared read-only by every
+    # session, instead of an unpickled copy per rerun and per session.
+    ds = load_curated(data_dir)
+    engine_of(ds)
+    return ds
 
 
 def curated_dataset() -> Dataset:
@@ -111,9 +118,13 @@ def stored_datasets() -> list[store.StoredDataset]:
     return store.list_datasets()
 
 
-@st.cache_data(show_spinner="Loading the dataset…", max_entries=3)
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=3)
 def load_stored_cached(path: str, _stamp: tuple = ()) -> Dataset:
-    return store.load_dataset(path)
+    # One per process, shared read-only by every session; its engine queries the Parquet files
+    # at once, while the pandas frames (side panel, table rows, exports) load in the background.
+    ds = store.open_dataset(path)
+    attach(ds, Engine.from_parquet(path))
+    return ds
 
 
 def _stamp(path: Path) -> tuple:

@@ -133,10 +133,9 @@ def has_coords(row: Mapping[str, Any]) -> bool:
 
 def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in km (enough to tell whether two claimed places differ)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
+    from geopy.distance import great_circle
+
+    return great_circle((lat1, lon1), (lat2, lon2)).km
 
 
 def place_label(row: Mapping[str, Any]) -> str:

@@ -24,7 +24,8 @@ import streamlit as st
 
 from events import vocab
 from events.dataset import Dataset
-from events.filters import FilterResult, Filters, apply_filters
+from events.engine import Engine, engine_of
+from events.filters import Filters
 from events.urlstate import KEYS, SILENT_KEYS, parse_query, to_query
 
 from . import fmt
@@ -46,23 +47,47 @@ _F, _EVENT, _NOTICES, _WRITTEN, _DS, _VIEW = "_filters", "_event", "_notices", "
 
 @dataclass
 class View:
-    """What a page shows: the dataset, the filters, the events they keep, the selected event."""
+    """What a page shows: the dataset, the filters, the selected event, and the query engine that
+    answers for the kept events (events.engine). ``count`` is known; the kept rows themselves are
+    fetched only when a page asks for ``shown`` (small sets), else pages query the engine."""
 
     ds: Dataset
     filters: Filters
-    shown: pd.DataFrame
-    matched_roles: dict[str, set[str]] = field(default_factory=dict)
+    engine: Engine | None = None
+    count: int = 0
     selected_id: str | None = None
     page: str = ""
     actor_names: dict[str, str] = field(default_factory=dict)
+    _shown: pd.DataFrame | None = field(default=None, repr=False)
+    _roles: dict | None = field(default=None, repr=False)
 
     @property
     def total(self) -> int:
-        return len(self.ds.events)
+        return self.engine.n_events if self.engine is not None else len(self.ds.events)
+
+    @property
+    def shown(self) -> pd.DataFrame:
+        """The kept rows of ds.events, in the dataset's order (fetched on first use)."""
+        if self._shown is None:
+            if not self.filters.active:
+                self._shown = self.ds.events
+            else:
+                self._shown = self.ds.events.iloc[self.engine.rows(self.filters).to_numpy()]
+        return self._shown
+
+    @property
+    def matched_roles(self) -> dict[str, frozenset[str]]:
+        if self._roles is None:
+            self._roles = self.engine.matched_roles(self.filters) if self.filters.actors else {}
+        return self._roles
 
     @property
     def selected_shown(self) -> bool:
-        return self.selected_id is not None and self.selected_id in set(self.shown["id"])
+        if self.selected_id is None:
+            return False
+        if self._shown is not None:
+            return self.selected_id in set(self._shown["id"])
+        return bool(self.engine.ids_in(self.filters, [self.selected_id]))
 
     def actor(self, actor_id: str) -> str:
         return self.actor_names.get(actor_id, actor_id)
@@ -79,13 +104,29 @@ def _ours(params: dict[str, list[str]]) -> dict[str, list[str]]:
     return {k: v for k, v in params.items() if k not in PAGE_KEYS and k not in KEEP_KEYS}
 
 
+def _facets(ds: Dataset) -> dict:
+    """The dataset's date range, event types and actors, computed once per Dataset (it is shared
+    by every session: pages/ui/datasets.py) instead of on every rerun."""
+    eng = engine_of(ds)
+    hit = ds._cache.get("facets")
+    if hit is None or hit[0] is not eng:
+        lo, hi = eng.date_range()
+        facets = {
+            "dates": (lo, hi),
+            "types": eng.values("event_type"),
+            "actors": set(eng.actor_ids()),
+            "names": dict(zip(ds.actors["id"], ds.actors["name"])),
+        }
+        hit = (eng, facets)
+        ds._cache["facets"] = hit
+    return hit[1]
+
+
 def _date_bounds(ds: Dataset) -> tuple[dt.date, dt.date]:
-    ev = ds.events
-    lo = ev["date_start"].min() if len(ev) else pd.NaT
-    hi = ev["date_end"].max() if len(ev) else pd.NaT
+    lo, hi = _facets(ds)["dates"]
     today = dt.date.today()
-    lo = fmt.to_date(lo) or today
-    hi = fmt.to_date(hi) or lo
+    lo = lo or today
+    hi = hi or lo
     return lo, max(lo, hi)
 
 
@@ -188,16 +229,16 @@ def _filters_from_widgets(ds: Dataset, previous: Filters) -> Filters:
     )
 
 
-def _type_options(ds: Dataset) -> list[str]:
-    present = set(ds.events["event_type"].dropna().tolist()) if len(ds.events) else set()
+def type_options(ds: Dataset) -> list[str]:
+    present = {t for t in _facets(ds)["types"] if t}
     known = [t for t in vocab.EVENT_TYPES if t in present]
     return known + sorted(present - set(known))
 
 
 def _actor_options(ds: Dataset) -> list[str]:
     """Actors that appear as a participant or claimant, by display name."""
-    used = set(ds.roles["actor_id"].tolist()) if len(ds.roles) else set()
-    names = dict(zip(ds.actors["id"], ds.actors["name"]))
+    used = _facets(ds)["actors"]
+    names = _facets(ds)["names"]
     return sorted(used, key=lambda a: (names.get(a, a).casefold(), a))
 
 
@@ -206,7 +247,7 @@ def render_sidebar(ds: Dataset, f: Filters) -> None:
     ss = st.session_state
     ss["_reset_ds"] = ds
     lo, hi = _date_bounds(ds)
-    names = dict(zip(ds.actors["id"], ds.actors["name"]))
+    names = _facets(ds)["names"]
     sb = st.sidebar
     sb.header("Filters")
 
@@ -242,7 +283,7 @@ def render_sidebar(ds: Dataset, f: Filters) -> None:
         key=W_STATUS,
         placeholder="Any status",
     )
-    type_opts = _type_options(ds)
+    type_opts = type_options(ds)
     for t in ss.get(W_TYPES) or []:
         if t not in type_opts:
             type_opts.append(t)
@@ -289,25 +330,25 @@ def setup(ds: Dataset, page: str = "") -> View:
             ss[_NOTICES] = []
 
     # A selected event must exist in this dataset.
+    engine = engine_of(ds)
     eid = ss.get(_EVENT)
-    if eid is not None and eid not in set(ds.events["id"]):
+    if eid is not None and not engine.contains_id(eid):
         notify(f"Event {eid!r} is not in this dataset.")
         ss[_EVENT] = eid = None
 
-    result: FilterResult = apply_filters(ds, f)
-    names = dict(zip(ds.actors["id"], ds.actors["name"]))
+    count = engine.count(f) if f.active else engine.n_events
     v = View(
         ds=ds,
         filters=f,
-        shown=result.events,
-        matched_roles=result.matched_roles,
+        engine=engine,
+        count=count,
         selected_id=eid,
         page=page,
-        actor_names=names,
+        actor_names=_facets(ds)["names"],
     )
 
     sb = st.sidebar
-    sb.markdown(f"**{len(result.events):,}** of {len(ds.events):,} events shown")
+    sb.markdown(f"**{count:,}** of {engine.n_events:,} events shown")
     sb.button("Reset filters", on_click=_reset, disabled=not f.active, width="stretch", key="flt_reset")
 
     write_url(keep_page_params=(page == "sources"))

@@ -6,7 +6,7 @@ tens of thousands of events costs one pass over each frame.
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import pandas as pd
 
@@ -25,12 +25,22 @@ def _present(v) -> bool:
     return isinstance(v, str) and v != ""
 
 
+def _rows_for(ds: Dataset, frame_name: str, event_ids: list[str]) -> pd.DataFrame:
+    """The rows of ds.claims or ds.roles for these events: a look-up per event (Dataset.positions,
+    a kept hash index) for a page of events, one scan for many."""
+    frame = getattr(ds, frame_name)
+    if len(event_ids) > 1000:
+        return frame[frame["event_id"].isin(event_ids)]
+    pos = sorted(p for eid in dict.fromkeys(event_ids) for p in ds.positions(frame_name, "event_id", eid))
+    return frame.iloc[pos]
+
+
 def claimants_by_event(ds: Dataset, event_ids: Iterable[str]) -> dict[str, list[str]]:
     """event id -> its claimants' actor ids, each once, in claim order (events without claims absent)."""
     claims = ds.claims
     if not len(claims):
         return {}
-    rows = claims.loc[claims["event_id"].isin(list(event_ids)), ["event_id", "claimant"]].drop_duplicates()
+    rows = _rows_for(ds, "claims", list(event_ids))[["event_id", "claimant"]].drop_duplicates()
     out: dict[str, list[str]] = {}
     for eid, who in zip(rows["event_id"], rows["claimant"]):
         if _present(who):
@@ -46,7 +56,8 @@ def roles_by_event(ds: Dataset, event_ids: Iterable[str], actors: Iterable[str],
     roles = ds.roles
     if not actors or not len(roles):
         return {}
-    rows = roles[roles["event_id"].isin(list(event_ids)) & roles["actor_id"].isin(actors)]
+    rows = _rows_for(ds, "roles", list(event_ids))
+    rows = rows[rows["actor_id"].isin(actors)]
     parts: dict[str, dict[str, list[str]]] = {}
     for eid, a, r in zip(rows["event_id"], rows["actor_id"], rows["role"]):
         rs = parts.setdefault(eid, {}).setdefault(a, [])
@@ -90,3 +101,69 @@ def table_frame(ds: Dataset, df: pd.DataFrame, actor_names: Mapping[str, str],
     if not actors:
         out = out.drop(columns=["Actor match"])
     return out
+
+
+# --------------------------------------------------------------------------- server-side pages
+
+PAGE_SIZE = 100
+# Sort choices: label -> (engine column, descending by default)
+SORTS = {
+    "Start date": ("date_start", False),
+    "End date": ("date_end", False),
+    "Title": ("title", False),
+    "Status": ("status", False),
+    "Type": ("event_type", False),
+    "Place": ("place_name", False),
+    "Precision": ("precision", False),
+    "Claims": ("n_claims", True),
+    "Fatalities (best figure)": ("fatalities_best", True),
+}
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    return max(1, -(-int(total) // size))
+
+
+def page_rows(ds: Dataset, engine, filters, *, sort: str, descending: bool, page: int,
+              size: int = PAGE_SIZE) -> pd.DataFrame:
+    """The ds.events rows of one table page (0-based `page`), sorted by the engine (only these
+    rows leave it): the full rows come from the shared Dataset by position."""
+    found = engine.page(filters, ["_row"], sort=sort, descending=descending, offset=page * size, limit=size)
+    return ds.events.iloc[found["_row"].to_numpy()]
+
+
+# --------------------------------------------------------------------------- downloads
+
+EXPORT_CHUNK = 50_000
+
+
+def csv_chunks(ds: Dataset, engine, filters, chunk: int = EXPORT_CHUNK) -> Iterator[str]:
+    """The filtered set as CSV (events.export.to_csv), one chunk of events at a time: the header
+    once, then each chunk's rows. Memory stays bounded by a chunk, whatever the set's size."""
+    from events import export
+
+    first = True
+    for rows in engine.batches(filters, chunk):
+        text = export.to_csv(ds, ds.events.iloc[rows.to_numpy()])
+        if not first:
+            text = text.split("\n", 1)[1] if "\n" in text else ""
+        first = False
+        yield text
+    if first:  # nothing kept: the header alone
+        yield export.to_csv(ds, ds.events.iloc[:0])
+
+
+def geojson_chunks(ds: Dataset, engine, filters, chunk: int = EXPORT_CHUNK) -> Iterator[str]:
+    """The filtered set as one GeoJSON FeatureCollection (events.export.to_geojson's features),
+    written a chunk of events at a time."""
+    import json
+
+    from events import export
+
+    yield '{"type": "FeatureCollection", "features": ['
+    sep = "\n"
+    for rows in engine.batches(filters, chunk):
+        for feature in export.to_geojson(ds, ds.events.iloc[rows.to_numpy()])["features"]:
+            yield sep + json.dumps(feature, ensure_ascii=False)
+            sep = ",\n"
+    yield "\n]}\n"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-MAX_ROWS = 200_000  # also pages.ui.bigmap.MAX_EVENTS: the most the map draws one by one
+MAX_ROWS = 200_000  # rows an upload may have (a session-only dataset: the engine copies it in memory)
 SNIFF = 65_536  # bytes looked at to recognise binary files
 
 # (leading bytes, what the file is)

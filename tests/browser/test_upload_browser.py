@@ -1,5 +1,5 @@
 """Real browser: upload an ACLED CSV through the sidebar's file uploader and see its events on
-the map; a large upload (above mapview.LARGE) draws with the compact layer and says so.
+the map; a large upload (above mapview.LARGE) is counted per grid cell until zoomed in, and says so.
 
 Screenshots: test-output/screenshots/upload-*.png — look at them.
 """
@@ -46,7 +46,7 @@ def test_upload_acled_csv_shows_its_events_on_the_map(curated_app, page):
     shot(page, "upload-acled-small")
 
 
-def test_large_upload_draws_compact_layer_and_says_what_it_did(curated_app, page, tmp_path):
+def test_large_upload_is_counted_per_cell_and_says_what_it_did(curated_app, page, tmp_path):
     from benchmarks.synthetic import synthetic_acled
     from pages.ui import mapview
 
@@ -57,18 +57,13 @@ def test_large_upload_draws_compact_layer_and_says_what_it_did(curated_app, page
     wait_ready(page)
     choose_upload(page)
     upload(page, big)
-    frame = map_frame(page)
-    note = frame.get_by_test_id("compact-layer-note")
-    note.wait_for(state="visible", timeout=60_000)
-    assert f"{n:,} events" in note.inner_text()
+    page.get_by_text("counted per cell").first.wait_for(state="visible", timeout=60_000)
     f = leaflet_frame(page)
-    f.wait_for_function("window.__drawn !== undefined", timeout=60_000)
-    assert frame.locator(".cl-bubble, .cl-stack, .cl-icon").count() > 0
+    f.wait_for_function("document.querySelector('.leaflet-container').dataset.mode === 'grid'", timeout=60_000)
+    assert map_frame(page).locator(".cm-cell").count() > 0
     shot(page, "upload-acled-large")
-    # zoom into one place until single events show; their markers carry event ids for selection
-    ids = f.evaluate(
-        "() => { const m = window.map; m.setView([36.2021, 37.1343], 17); return true; }")
-    assert ids
-    page.wait_for_timeout(800)
-    f.wait_for_function("document.querySelectorAll('.cl-icon, .cl-stack').length > 0", timeout=30_000)
+    # Zoom into one town: the map sends its view back and single events replace the counts.
+    f.evaluate("() => { window.map.setView([36.2021, 37.1343], 14, {animate: false}); return true; }")
+    f.wait_for_function("document.querySelector('.leaflet-container').dataset.mode === 'events'", timeout=60_000)
+    assert map_frame(page).locator("svg[data-event-id]").count() > 0
     shot(page, "upload-acled-large-zoomed")

@@ -1,0 +1,313 @@
+"""End-to-end benchmark: what a user waits for, in headless Debian chromium, on a real
+`streamlit run` of the app, with several sessions open.
+
+    python benchmarks/e2e.py [--events 100000] [--sessions 10] [--seed N] [--keep DIR] [--no-naive]
+
+Steps (progress on stderr; the last stdout line is one JSON object):
+1. generate N synthetic ACLED events (benchmarks/synthetic.py) and import them with the CLI,
+   `python -m events import`, in a child process: ``import_s``, ``import_peak_mb`` (the child's
+   peak resident memory, sampled every 50 ms);
+2. `streamlit run app.py` with that data folder; one browser session opens
+   ``/?dataset=<slug>``: ``first_map_s`` = navigation start until the map's event layer is on the
+   map (the map container's ``data-mode``, set by conflictmap.js when the layer is added);
+3. a filter change (the sidebar's search box, Enter) until the new layer is on the map:
+   ``filter_s``; then zooming the map into one town until single events replace the counts:
+   ``zoom_to_events_s``;
+4. the Table and Timeline pages, from the click on their link until the table / the chart is
+   drawn and the script has finished: ``table_s``, ``timeline_s``;
+5. server memory (RSS of the streamlit process): ``rss_idle_mb`` before any session,
+   ``rss_1_mb`` with the first session, ``rss_sessions_mb`` with ``--sessions`` sessions open
+   (each one a new browser context showing the map), ``per_extra_session_mb``, and
+   ``rss_after_close_mb`` 20 s after all but one are closed;
+6. unless --no-naive: the plain approach, one ``folium.Marker`` (with a tooltip) per event for
+   min(N, 10,000) events, as a static page: ``naive.draw_s`` until every marker is in the DOM.
+
+Needs /usr/bin/chromium (never downloads one). Timings on a shared machine are noisy: say so.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.scale import CHROMIUM, CHROMIUM_ARGS, draw_times, naive_map  # noqa: E402
+
+SLUG = "synthetic"
+TIMEOUT_MS = 600_000
+MODE_JS = "() => { const c = document.querySelector('.leaflet-container'); return c && c.dataset.mode; }"
+
+
+def log(msg: str) -> None:
+    print(f"[e2e] {msg}", file=sys.stderr, flush=True)
+
+
+def tree_rss_mb(proc) -> float:
+    """Resident memory of a process and its children, in MB."""
+    import psutil
+
+    try:
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += p.memory_info().rss
+    return total / 2**20
+
+
+def run_sampled(cmd: list[str], env: dict) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run a command; (result, wall seconds, peak RSS MB of it and its children)."""
+    import psutil
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_rss_mb(ps))
+            time.sleep(0.05)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    done.set()
+    th.join()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), wall, peak[0]
+
+
+# --------------------------------------------------------------------------- the app
+
+class App:
+    def __init__(self, data_folder: Path, log_path: Path):
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+        env.pop("EVENTS_DATA_DIR", None)
+        env["CONFLICT_MAP_DATA"] = str(data_folder)
+        env["PYTHONUNBUFFERED"] = "1"
+        self.logf = open(log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+            cwd=ROOT, env=env, stdout=self.logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        import psutil
+        import urllib.request
+
+        self.ps = psutil.Process(self.proc.pid)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited; see {log_path}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.25)
+        raise RuntimeError("streamlit did not start")
+
+    def rss_mb(self) -> float:
+        return tree_rss_mb(self.ps)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.logf.close()
+
+
+def wait_idle(page, timeout=TIMEOUT_MS) -> None:
+    page.wait_for_timeout(150)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+
+
+def map_frame(page):
+    el = page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
+    return el.content_frame()
+
+
+def wait_layer(frame, after: float | None = None, mode: str | None = None) -> dict:
+    """Wait until the map's event layer is on the map (newer than `after`, in `mode`); its info."""
+    cond = "window.__cm !== undefined"
+    if after is not None:
+        cond += f" && window.__cm.t > {after}"
+    if mode is not None:
+        cond += f" && window.__cm.mode === {json.dumps(mode)}"
+    frame.wait_for_function(cond, polling=50, timeout=TIMEOUT_MS)
+    return frame.evaluate("window.__cm")
+
+
+def open_map(context, url: str) -> tuple[object, float]:
+    """A new session on the map; seconds from navigation start to the event layer drawn."""
+    page = context.new_page()
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+    frame = map_frame(page)
+    wait_layer(frame)
+    return page, time.perf_counter() - t0
+
+
+def browser_part(app: App, sessions: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    out: dict = {}
+    url = f"{app.url}/?dataset={SLUG}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            ctx = browser.new_context(viewport={"width": 1440, "height": 960})
+            page, first = open_map(ctx, url)
+            wait_idle(page)
+            out["first_map_s"] = round(first, 2)
+            frame = map_frame(page)
+            info = frame.evaluate("window.__cm")
+            out["first_map_mode"] = info["mode"]
+            log(f"first map: {first:.2f} s ({info['mode']}, {info['count']:,})")
+            time.sleep(2)
+            out["rss_1_mb"] = round(app.rss_mb(), 1)
+
+            # A filter change: the search box.
+            box = page.get_by_test_id("stSidebar").get_by_label("Search", exact=True).and_(page.locator("input"))
+            box.fill("aleppo")
+            before = frame.evaluate("window.__cm.t")
+            t0 = time.perf_counter()
+            box.press("Enter")
+            wait_layer(frame, after=before)
+            out["filter_s"] = round(time.perf_counter() - t0, 2)
+            wait_idle(page)
+            log(f"filter change redrawn: {out['filter_s']} s")
+
+            # Zoom into Aleppo until single events show.
+            before = frame.evaluate("window.__cm.t")
+            t0 = time.perf_counter()
+            frame.evaluate("() => { window.map.setView([36.2021, 37.1343], 15, {animate: false}); }")
+            wait_layer(frame, after=before, mode="events")
+            out["zoom_to_events_s"] = round(time.perf_counter() - t0, 2)
+            wait_idle(page)
+            log(f"zoom to events: {out['zoom_to_events_s']} s")
+
+            # Table and Timeline.
+            nav = page.get_by_test_id("stSidebarNav")
+            t0 = time.perf_counter()
+            nav.get_by_text("Table", exact=True).click()
+            page.wait_for_selector("[data-testid='stDataFrame']", timeout=TIMEOUT_MS)
+            wait_idle(page)
+            out["table_s"] = round(time.perf_counter() - t0, 2)
+            log(f"table: {out['table_s']} s")
+            t0 = time.perf_counter()
+            nav.get_by_text("Timeline", exact=True).click()
+            page.wait_for_selector("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg",
+                                   timeout=TIMEOUT_MS)
+            wait_idle(page)
+            out["timeline_s"] = round(time.perf_counter() - t0, 2)
+            log(f"timeline: {out['timeline_s']} s")
+
+            # More sessions, each on the map.
+            others = []
+            for i in range(sessions - 1):
+                c = browser.new_context(viewport={"width": 1280, "height": 800})
+                pg, secs = open_map(c, url)
+                others.append((c, pg))
+                log(f"session {i + 2}: map in {secs:.2f} s, server RSS {app.rss_mb():.0f} MB")
+            time.sleep(3)
+            out["sessions"] = sessions
+            out["rss_sessions_mb"] = round(app.rss_mb(), 1)
+            out["per_extra_session_mb"] = round((out["rss_sessions_mb"] - out["rss_1_mb"]) / max(1, sessions - 1), 1)
+            for c, _pg in others:
+                c.close()
+            time.sleep(20)
+            out["rss_after_close_mb"] = round(app.rss_mb(), 1)
+            log(f"RSS: {out['rss_1_mb']} MB with 1 session, {out['rss_sessions_mb']} MB with {sessions}, "
+                f"{out['rss_after_close_mb']} MB after closing {sessions - 1}")
+            ctx.close()
+        finally:
+            browser.close()
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=100_000)
+    ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=20240501)
+    ap.add_argument("--keep", help="keep the generated files in this folder")
+    ap.add_argument("--no-naive", action="store_true", help="skip the one-folium.Marker-per-event page")
+    args = ap.parse_args(argv)
+
+    work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="e2e-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    app = None
+    try:
+        from benchmarks.synthetic import synthetic_acled
+
+        csv_path = work / "synthetic_acled.csv"
+        if not csv_path.exists():
+            log(f"generating {args.events:,} synthetic ACLED events")
+            csv_path.write_bytes(synthetic_acled(args.events, seed=args.seed))
+        data = work / "data"
+        env = dict(os.environ, CONFLICT_MAP_DATA=str(data))
+        log("importing with `python -m events import`")
+        res, import_s, import_peak = run_sampled(
+            [sys.executable, "-m", "events", "import", str(csv_path), "--format", "acled", "--quiet",
+             "--name", f"Synthetic Syria {args.events:,}", "--out", str(data / SLUG)], env)
+        if res.returncode != 0:
+            sys.stderr.write(res.stderr[-3000:])
+            raise SystemExit("import failed")
+        log(f"import: {import_s:.1f} s, peak {import_peak:.0f} MB")
+        result = {"events": args.events, "import_s": round(import_s, 1), "import_peak_mb": round(import_peak, 1)}
+
+        app = App(data, work / "streamlit.log")
+        time.sleep(1)
+        result["rss_idle_mb"] = round(app.rss_mb(), 1)
+        result.update(browser_part(app, args.sessions))
+        app.stop()
+        app = None
+
+        if not args.no_naive:
+            import pandas as pd
+
+            from events import store
+
+            ev = pd.read_parquet(data / SLUG / "events.parquet", columns=["lat", "lon", "title"])
+            sub = ev.dropna(subset=["lat", "lon"]).sample(n=min(10_000, len(ev)), random_state=1)
+            (work / "naive.html").write_text(naive_map(sub).get_root().render(), encoding="utf-8")
+            drawn = draw_times(work, [("naive.html", f"markers:{len(sub)}")])
+            result["naive"] = {"events": int(len(sub)), "draw_s": drawn["naive.html"]}
+            del store
+        print(json.dumps(result))
+        return 0
+    finally:
+        if app is not None:
+            app.stop()
+        if not args.keep:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

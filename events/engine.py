@@ -1,0 +1,490 @@
+"""The query engine: DuckDB over one Dataset's events and roles, one per dataset per process.
+
+Why: a session must not hold its own copy of a dataset, and a rerun must not walk full pandas
+frames. The app opens one `Engine` per dataset (pages/ui/datasets.py, ``st.cache_resource``)
+and every session asks it questions with its own `Filters`: counts, the rows of one table page,
+the events inside a map view, grid aggregates, histograms, export batches. All answers are small
+(bounded by a page, a view or a cell count) except `batches`, which yields bounded chunks.
+
+Two ways in, the same tables (``events`` with a ``_row`` column = the dataset's row order, and
+``roles``):
+- `Engine.from_parquet(folder)`: views over a stored import's Parquet files (events.store); the
+  data stays in the files (DuckDB reads the columns a query needs, its own cache aside).
+- `Engine.from_dataset(ds)`: the scalar columns of an in-memory Dataset (the curated events, a
+  session's upload) copied into DuckDB tables; small next to the Dataset itself.
+
+`where(f)` is the one SQL translation of `events.filters.Filters` (the pandas `apply_filters`
+stays the reference, checked against it by tests/test_events_engine.py's property test):
+dates overlap the chosen range (an event ending on/after `date_from` and starting before the
+day after `date_to`; a missing date never matches), an actor in either role, any of the chosen
+statuses / types, and every search term occurring in `search_text` (literal substring; the
+matching rows of the last TEXT_CACHE searches are kept in small tables, so the several questions
+a page asks scan the text once).
+
+Threads: Streamlit runs sessions in threads; each query runs on its own cursor (DuckDB's
+cursors are separate connections to the same database, safe to use from different threads).
+Nothing here imports Streamlit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+import pandas as pd
+
+from .filters import Filters, query_terms
+
+# The events columns the engine keeps for a Dataset given in memory (tuples and dicts stay in
+# pandas: the panel and exports read them from the Dataset for the few rows they need).
+SCALAR_COLUMNS = (
+    "id", "title", "summary", "event_type", "status", "date_start", "date_end", "date_precision",
+    "place_text", "place_name", "lat", "lon", "precision", "radius_km", "admin1", "country",
+    "fatalities_text", "fatalities_best", "n_claims", "search_text",
+)
+# Columns a caller may sort the table by (anything else is refused: they go into SQL text).
+SORTABLE = ("date_start", "date_end", "title", "status", "event_type", "place_name", "admin1",
+            "precision", "n_claims", "fatalities_best", "id")
+UNITS = ("day", "week", "month", "year")
+BREAKDOWNS = ("status", "event_type")
+TEXT_CACHE = 16  # text searches whose matching rows are kept (see Engine._text_rows)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A map view: south, west, north, east in degrees (west > east when it crosses 180°)."""
+    south: float
+    west: float
+    north: float
+    east: float
+
+    @classmethod
+    def from_leaflet(cls, b) -> Optional["Bounds"]:
+        """From st_folium's ``bounds`` ({'_southWest': {'lat', 'lng'}, '_northEast': {...}}); None if unusable."""
+        try:
+            sw, ne = b["_southWest"], b["_northEast"]
+            vals = [float(sw["lat"]), float(sw["lng"]), float(ne["lat"]), float(ne["lng"])]
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not all(math.isfinite(v) for v in vals):
+            return None
+        s, w, n, e = vals
+        if e - w >= 360:  # the whole world (or more) is in view
+            w, e = -180.0, 180.0
+        else:
+            w = (w + 180) % 360 - 180
+            e = (e + 180) % 360 - 180
+        return cls(max(-90.0, min(s, n)), w, min(90.0, max(s, n)), e)
+
+
+class EngineError(ValueError):
+    """A query the engine refuses (an unknown sort column, unit or breakdown)."""
+
+
+class Engine:
+    """DuckDB tables ``events`` and ``roles`` of one dataset (see the module docstring)."""
+
+    def __init__(self, con, n_events: int, origin: str):
+        self._con = con
+        self.n_events = n_events
+        self.origin = origin  # the Parquet folder, or "memory"
+        self._lock = threading.RLock()  # cursor() on the shared connection is not documented as thread-safe
+        self._texts: "OrderedDict[tuple[str, ...], str]" = OrderedDict()  # see _text_rows
+        self._graveyard: list[str] = []
+        self._serial = 0
+        cols = {r[0] for r in self._query("SELECT column_name FROM (DESCRIBE events)").fetchall()}
+        self.columns = cols
+
+    # ---------------------------------------------------------------- opening
+
+    @classmethod
+    def from_parquet(cls, folder: Path | str) -> "Engine":
+        import duckdb
+
+        folder = Path(folder)
+        con = duckdb.connect(":memory:")
+        _settings(con)
+        ev, ro = (str(folder / "events.parquet"), str(folder / "roles.parquet"))
+        con.execute(f"CREATE VIEW events AS SELECT *, file_row_number AS _row "
+                    f"FROM read_parquet({_lit(ev)}, file_row_number = true)")
+        con.execute(f"CREATE VIEW roles AS SELECT event_id, actor_id, role FROM read_parquet({_lit(ro)})")
+        n = con.execute("SELECT count(*) FROM events").fetchone()[0]
+        return cls(con, int(n), str(folder))
+
+    @classmethod
+    def from_dataset(cls, ds) -> "Engine":
+        import duckdb
+        import pyarrow as pa
+
+        con = duckdb.connect(":memory:")
+        _settings(con)
+        ev = ds.events
+        cols = [c for c in SCALAR_COLUMNS if c in ev.columns]
+        data = {c: _arrow_column(ev[c], c) for c in cols}
+        data["_row"] = pa.array(range(len(ev)), type=pa.int64())
+        events_tbl = pa.table(data)
+        roles_tbl = pa.table({c: _arrow_column(ds.roles[c], c) for c in ("event_id", "actor_id", "role")})
+        con.register("events_src", events_tbl)
+        con.register("roles_src", roles_tbl)
+        con.execute("CREATE TABLE events AS SELECT * FROM events_src")
+        con.execute("CREATE TABLE roles AS SELECT * FROM roles_src")
+        con.unregister("events_src")
+        con.unregister("roles_src")
+        return cls(con, len(ev), "memory")
+
+    def close(self) -> None:
+        self._con.close()
+
+    def _query(self, sql: str, params: Sequence = ()):
+        with self._lock:
+            cur = self._con.cursor()
+        return cur.execute(sql, list(params))
+
+    def _df(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
+        cur = self._query(sql, params)
+        try:
+            return cur.fetch_df()
+        finally:
+            cur.close()
+
+    def _scalar(self, sql: str, params: Sequence = ()):
+        cur = self._query(sql, params)
+        try:
+            return cur.fetchone()[0]
+        finally:
+            cur.close()
+
+    # ---------------------------------------------------------------- the filter
+
+    def where(self, f: Filters) -> tuple[str, list]:
+        """(SQL condition on ``events``, parameters) for `f`; ``TRUE`` when nothing is chosen."""
+        parts: list[str] = []
+        params: list = []
+        if f.date_from is not None:
+            parts.append("date_end >= ?")
+            params.append(_day(f.date_from))
+        if f.date_to is not None:
+            parts.append("date_start < ?")
+            params.append(_day(f.date_to) + dt.timedelta(days=1))
+        for column, values in (("status", f.statuses), ("event_type", f.types)):
+            if values:
+                vals = [v for v in values if isinstance(v, str)]
+                if not vals:
+                    parts.append("FALSE")
+                else:
+                    parts.append(f"{column} IN ({', '.join('?' * len(vals))})")
+                    params.extend(vals)
+        if f.actors:
+            vals = [a for a in f.actors if isinstance(a, str)]
+            if not vals:
+                parts.append("FALSE")
+            else:
+                parts.append(f"id IN (SELECT event_id FROM roles WHERE actor_id IN ({', '.join('?' * len(vals))}))")
+                params.extend(vals)
+        terms = query_terms(f.q)
+        if terms:
+            parts.append(f"_row IN (SELECT _row FROM {self._text_rows(tuple(terms))})")
+        return (" AND ".join(parts) or "TRUE"), params
+
+    def _text_rows(self, terms: tuple[str, ...]) -> str:
+        """The name of a table of the rows whose search_text holds every term, made once per set of
+        terms and kept (most recent TEXT_CACHE sets): a text search scans the whole search_text
+        column (~0.6 s at 1,000,000 events) and one page asks the engine several questions."""
+        with self._lock:
+            name = self._texts.get(terms)
+            if name is not None:
+                self._texts.move_to_end(terms)
+                return name
+            self._serial += 1
+            name = f"text_rows_{self._serial}"
+            cond = " AND ".join(["contains(search_text, ?)"] * len(terms))
+            self._con.execute(f"CREATE TABLE {name} AS SELECT _row FROM events WHERE {cond}", list(terms))
+            self._texts[terms] = name
+            # An evicted table is dropped one eviction later, so a query another session started
+            # with it a moment ago can still finish.
+            while len(self._texts) > TEXT_CACHE:
+                _, old = self._texts.popitem(last=False)
+                for gone in self._graveyard:
+                    self._con.execute(f"DROP TABLE IF EXISTS {gone}")
+                self._graveyard = [old]
+            return name
+
+    # ---------------------------------------------------------------- answers
+
+    def count(self, f: Filters) -> int:
+        w, p = self.where(f)
+        return int(self._scalar(f"SELECT count(*) FROM events WHERE {w}", p))
+
+    def ids(self, f: Filters) -> list[str]:
+        """The kept event ids in the dataset's order (for small sets and tests)."""
+        w, p = self.where(f)
+        return self._df(f"SELECT id FROM events WHERE {w} ORDER BY _row", p)["id"].tolist()
+
+    def rows(self, f: Filters) -> "pd.Series":
+        """The kept rows' positions in the dataset (``_row``), in order: ds.events.iloc[...] gives them."""
+        w, p = self.where(f)
+        return self._df(f"SELECT _row FROM events WHERE {w} ORDER BY _row", p)["_row"]
+
+    def ids_in(self, f: Filters, ids: Sequence[str]) -> list[str]:
+        """Those of `ids` that `f` keeps."""
+        if not ids:
+            return []
+        w, p = self.where(f)
+        return self._df(f"SELECT id FROM events WHERE ({w}) AND id IN ({', '.join('?' * len(ids))}) ORDER BY _row",
+                        [*p, *ids])["id"].tolist()
+
+    def contains_id(self, event_id: str) -> bool:
+        return bool(self._scalar("SELECT count(*) FROM events WHERE id = ?", [event_id]))
+
+    def matched_roles(self, f: Filters, event_ids: Optional[Sequence[str]] = None) -> dict[str, frozenset[str]]:
+        """{event id: roles in which a chosen actor appears}, for the kept events (or only `event_ids`)."""
+        vals = [a for a in f.actors if isinstance(a, str)]
+        if not vals:
+            return {}
+        w, p = self.where(f)
+        sql = (f"SELECT r.event_id, list(DISTINCT r.role ORDER BY r.role) AS roles FROM roles r "
+               f"WHERE r.actor_id IN ({', '.join('?' * len(vals))}) "
+               f"AND r.event_id IN (SELECT id FROM events WHERE {w})")
+        params = [*vals, *p]
+        if event_ids is not None:
+            if not event_ids:
+                return {}
+            sql += f" AND r.event_id IN ({', '.join('?' * len(event_ids))})"
+            params += list(event_ids)
+        df = self._df(sql + " GROUP BY r.event_id", params)
+        return {e: frozenset(r) for e, r in zip(df["event_id"].tolist(), df["roles"].tolist())}
+
+    def date_range(self) -> tuple[Optional[dt.date], Optional[dt.date]]:
+        cur = self._query("SELECT min(date_start), max(date_end) FROM events")
+        lo, hi = cur.fetchone()
+        cur.close()
+        return (_to_date(lo), _to_date(hi))
+
+    def actor_ids(self) -> list[str]:
+        """Every actor with a role (participant or claimant) in some event."""
+        return [a for a in self._df("SELECT DISTINCT actor_id FROM roles")["actor_id"].tolist() if isinstance(a, str)]
+
+    def values(self, column: str) -> list[str]:
+        """The distinct values of a facet column (status or event_type), most frequent first."""
+        if column not in BREAKDOWNS:
+            raise EngineError(f"not a facet column: {column!r}")
+        df = self._df(f"SELECT {column} AS v, count(*) AS n FROM events GROUP BY 1 ORDER BY n DESC, v")
+        return [v for v in df["v"].tolist() if isinstance(v, str)]
+
+    def page(self, f: Filters, columns: Sequence[str], *, sort: str = "date_start", descending: bool = False,
+             offset: int = 0, limit: int = 100) -> pd.DataFrame:
+        """One page of the kept events, sorted by `sort` (ties in dataset order); missing values last."""
+        if sort not in SORTABLE:
+            raise EngineError(f"cannot sort by {sort!r}")
+        cols = self._columns(columns)
+        w, p = self.where(f)
+        direction = "DESC" if descending else "ASC"
+        sql = (f"SELECT {cols} FROM events WHERE {w} ORDER BY {sort} {direction} NULLS LAST, _row "
+               f"LIMIT ? OFFSET ?")
+        return self._df(sql, [*p, max(0, int(limit)), max(0, int(offset))])
+
+    def position(self, f: Filters, event_id: str, *, sort: str = "date_start", descending: bool = False) -> Optional[int]:
+        """The 0-based position of `event_id` among the kept events in that order (None if not kept)."""
+        if sort not in SORTABLE:
+            raise EngineError(f"cannot sort by {sort!r}")
+        w, p = self.where(f)
+        direction = "DESC" if descending else "ASC"
+        sql = (f"SELECT pos FROM (SELECT id, row_number() OVER (ORDER BY {sort} {direction} NULLS LAST, _row) - 1 "
+               f"AS pos FROM events WHERE {w}) WHERE id = ?")
+        df = self._df(sql, [*p, event_id])
+        return int(df["pos"].iloc[0]) if len(df) else None
+
+    def event_rows(self, ids: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
+        """The rows of these ids (dataset order)."""
+        if not ids:
+            return self._df(f"SELECT {self._columns(columns)} FROM events WHERE FALSE")
+        return self._df(f"SELECT {self._columns(columns)} FROM events WHERE id IN "
+                        f"({', '.join('?' * len(ids))}) ORDER BY _row", list(ids))
+
+    # ---- the map
+
+    def located_count(self, f: Filters, bounds: Optional[Bounds] = None) -> int:
+        w, p = self._located(f, bounds)
+        return int(self._scalar(f"SELECT count(*) FROM events WHERE {w}", p))
+
+    def in_view(self, f: Filters, bounds: Optional[Bounds], columns: Sequence[str], limit: int) -> pd.DataFrame:
+        """Up to `limit` kept, located events inside `bounds` (dataset order)."""
+        w, p = self._located(f, bounds)
+        return self._df(f"SELECT {self._columns(columns)} FROM events WHERE {w} ORDER BY _row LIMIT ?",
+                        [*p, int(limit)])
+
+    def grid(self, f: Filters, bounds: Optional[Bounds], cell_deg: float) -> pd.DataFrame:
+        """Kept, located events in `bounds` counted per square cell of `cell_deg` degrees.
+
+        One row per cell: ``lat, lon`` (the mean position of its events, where a marker belongs),
+        ``n``, ``south, west, north, east`` (the cell), ``status`` and ``event_type`` (dicts of
+        value -> count). The counts add up to located_count(f, bounds)."""
+        if not (cell_deg > 0 and math.isfinite(cell_deg)):
+            raise EngineError(f"bad cell size {cell_deg!r}")
+        w, p = self._located(f, bounds)
+        sql = f"""
+            WITH kept AS (
+                SELECT floor(lat / ?)::BIGINT AS gy, floor(lon / ?)::BIGINT AS gx, lat, lon, status, event_type
+                FROM events WHERE {w}),
+            cells AS (SELECT gy, gx, count(*) AS n, avg(lat) AS lat, avg(lon) AS lon FROM kept GROUP BY gy, gx),
+            st AS (SELECT gy, gx, map(list(status ORDER BY status), list(c ORDER BY status)) AS status
+                   FROM (SELECT gy, gx, coalesce(status, '') AS status, count(*) AS c FROM kept GROUP BY ALL)
+                   GROUP BY gy, gx),
+            ty AS (SELECT gy, gx, map(list(event_type ORDER BY event_type), list(c ORDER BY event_type)) AS event_type
+                   FROM (SELECT gy, gx, coalesce(event_type, '') AS event_type, count(*) AS c FROM kept GROUP BY ALL)
+                   GROUP BY gy, gx)
+            SELECT cells.gy, cells.gx, n, lat, lon, st.status, ty.event_type
+            FROM cells JOIN st USING (gy, gx) JOIN ty USING (gy, gx)
+            ORDER BY n DESC, gy, gx"""
+        df = self._df(sql, [cell_deg, cell_deg, *p])
+        if len(df):
+            df["south"] = df["gy"] * cell_deg
+            df["north"] = df["south"] + cell_deg
+            df["west"] = df["gx"] * cell_deg
+            df["east"] = df["west"] + cell_deg
+            for c in ("status", "event_type"):
+                df[c] = [_as_dict(v) for v in df[c].tolist()]
+        else:
+            df = pd.DataFrame(columns=["gy", "gx", "n", "lat", "lon", "status", "event_type",
+                                       "south", "north", "west", "east"])
+        return df
+
+    # ---- the timeline
+
+    def histogram(self, f: Filters, unit: str, by: str) -> pd.DataFrame:
+        """Kept, dated events per `unit` (day/week/month/year) of their start date and per value of
+        `by` (status or event_type): columns ``bucket`` (timestamp), ``value``, ``n``."""
+        if unit not in UNITS:
+            raise EngineError(f"unknown unit {unit!r}")
+        if by not in BREAKDOWNS:
+            raise EngineError(f"unknown breakdown {by!r}")
+        w, p = self.where(f)
+        return self._df(f"SELECT date_trunc('{unit}', date_start) AS bucket, coalesce({by}, '') AS value, "
+                        f"count(*) AS n FROM events WHERE ({w}) AND date_start IS NOT NULL "
+                        f"GROUP BY ALL ORDER BY bucket, value", p)
+
+    def dated_range(self, f: Filters) -> tuple[Optional[dt.date], Optional[dt.date], int]:
+        """(first start, last end, number of dated events) of the kept events."""
+        w, p = self.where(f)
+        cur = self._query(f"SELECT min(date_start), max(coalesce(date_end, date_start)), count(date_start) "
+                          f"FROM events WHERE {w}", p)
+        lo, hi, n = cur.fetchone()
+        cur.close()
+        return _to_date(lo), _to_date(hi), int(n)
+
+    # ---- exports
+
+    def batches(self, f: Filters, size: int = 50_000) -> Iterator[pd.Series]:
+        """The kept rows' dataset positions (``_row``) in order, `size` at a time."""
+        w, p = self.where(f)
+        cur = self._query(f"SELECT _row FROM events WHERE {w} ORDER BY _row", p)
+        try:
+            while True:
+                chunk = cur.fetchmany(size)
+                if not chunk:
+                    return
+                yield pd.Series([r[0] for r in chunk], dtype="int64")
+        finally:
+            cur.close()
+
+    # ---------------------------------------------------------------- helpers
+
+    def _columns(self, columns: Sequence[str]) -> str:
+        bad = [c for c in columns if c not in self.columns]
+        if bad:
+            raise EngineError(f"unknown columns: {', '.join(map(repr, bad))}")
+        return ", ".join(f'"{c}"' for c in columns)
+
+    def _located(self, f: Filters, bounds: Optional[Bounds]) -> tuple[str, list]:
+        w, p = self.where(f)
+        w = f"({w}) AND lat IS NOT NULL AND lon IS NOT NULL AND isfinite(lat) AND isfinite(lon)"
+        if bounds is not None:
+            w += " AND lat BETWEEN ? AND ?"
+            p = [*p, bounds.south, bounds.north]
+            if bounds.west <= bounds.east:
+                w += " AND lon BETWEEN ? AND ?"
+            else:  # the view crosses the antimeridian
+                w += " AND (lon >= ? OR lon <= ?)"
+            p += [bounds.west, bounds.east]
+        return w, p
+
+
+def _settings(con) -> None:
+    # Two cores on the target machine, shared by every session: a query must not take both.
+    con.execute("SET threads = 2")
+    con.execute("SET preserve_insertion_order = true")
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _day(d) -> dt.datetime:
+    d = d.date() if isinstance(d, dt.datetime) else d
+    return dt.datetime(d.year, d.month, d.day)
+
+
+def _to_date(v) -> Optional[dt.date]:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return pd.Timestamp(v).date()
+
+
+def _as_dict(v) -> dict:
+    if isinstance(v, dict):
+        return {str(k): int(c) for k, c in v.items()}
+    if v is None:
+        return {}
+    try:  # DuckDB may hand a MAP back as {'key': [...], 'value': [...]}
+        return {str(k): int(c) for k, c in zip(v["key"], v["value"])}
+    except (TypeError, KeyError):
+        return dict(v)
+
+
+def _arrow_column(s: pd.Series, name: str):
+    import numpy as np
+    import pyarrow as pa
+
+    if name in ("date_start", "date_end"):
+        return pa.array(pd.to_datetime(s, errors="coerce").astype("datetime64[us]").to_numpy(), type=pa.timestamp("us"))
+    if name in ("lat", "lon", "radius_km", "fatalities_best"):
+        return pa.array(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan), type=pa.float64(),
+                        from_pandas=True)
+    if name in ("precision", "n_claims"):
+        return pa.array(pd.to_numeric(s, errors="coerce").astype("Int64").to_numpy(dtype=object, na_value=None),
+                        type=pa.int64())
+    # Text: a missing value stays NULL (the pandas filter never matches it either).
+    return pa.array([v if isinstance(v, str) else None for v in s.tolist()], type=pa.string())
+
+
+# --------------------------------------------------------------------------- one engine per Dataset
+
+_ENGINE_KEY = "engine"
+_ENGINE_LOCK = threading.Lock()
+
+
+def attach(ds, engine: Engine) -> Engine:
+    """Keep `engine` with `ds` (in ds._cache), so whoever shares the Dataset shares the engine."""
+    ds._cache[_ENGINE_KEY] = engine
+    return engine
+
+
+def engine_of(ds) -> Engine:
+    """The Dataset's engine: the one attached (a stored dataset's Parquet views), else one built
+    from its frames on first use and kept with it. Rebuilt if the events frame was replaced."""
+    with _ENGINE_LOCK:
+        eng = ds._cache.get(_ENGINE_KEY)
+        if eng is None or (eng.origin == "memory" and ds._cache.get("engine_frame") is not ds.events):
+            eng = Engine.from_dataset(ds)
+            ds._cache[_ENGINE_KEY] = eng
+            ds._cache["engine_frame"] = ds.events
+        return eng
