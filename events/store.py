@@ -38,7 +38,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .dataset import ACTOR_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, ROLE_COLUMNS, Dataset
+from .dataset import ACTOR_COLUMNS, ADMIN_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, ROLE_COLUMNS, Dataset, add_admin_columns
 
 ENV = "CONFLICT_MAP_DATA"
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "data" / "imported"
@@ -216,6 +216,8 @@ def _read_frame(path: Path, columns) -> pd.DataFrame:
             keys = [n for n in names if n.startswith(EXTRA_PREFIX)]
             data[c] = pd.Series(_dicts(pf, keys), dtype=object)
             continue
+        if c not in names and c in ADMIN_COLUMNS:
+            continue  # stored before admin 2-3 existed: located again below
         col = pf.read(columns=[c], use_threads=False).column(0)
         if c in LIST_COLUMNS:
             data[c] = pd.Series(_tuples(col), dtype=object)
@@ -232,7 +234,11 @@ def _read_frame(path: Path, columns) -> pd.DataFrame:
         else:
             data[c] = col.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan)).astype("str")
         del col
-    return pd.DataFrame(data, columns=list(columns))
+    frame = pd.DataFrame(data, columns=list(columns))
+    if any(c in columns and c not in data for c in ADMIN_COLUMNS):
+        # A dataset stored before the admin columns: point-in-polygon now, as an import would.
+        frame = add_admin_columns(frame.drop(columns=[c for c in ADMIN_COLUMNS if c not in data]))[list(columns)]
+    return frame
 
 
 def _legacy_status_derived(col, status: Optional[pd.Series]) -> pd.Series:

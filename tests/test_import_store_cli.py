@@ -258,3 +258,23 @@ def test_open_dataset_reads_the_frames_in_the_background(tmp_path):
     with pytest.raises(Exception):
         broken.claims
     assert not broken.loaded
+
+
+def test_a_dataset_stored_before_the_admin_columns_still_loads_with_them(tmp_path):
+    """Folders written before admin 2-3 existed lack those Parquet columns: they are located
+    again by point-in-polygon at load, never a crash."""
+    import pyarrow.parquet as pq
+
+    from events.dataset import ADMIN_COLUMNS
+
+    ds, report = import_csv(GED_SAMPLE)
+    folder = store.save_dataset(ds, tmp_path, report=report, slug="old")
+    path = folder / "events.parquet"
+    table = pq.read_table(path)
+    old = table.drop_columns([c for c in ADMIN_COLUMNS if c != "admin1" and c in table.column_names])
+    pq.write_table(old, path)
+    back = store.load_dataset(folder)
+    assert list(back.events.columns) == list(ds.events.columns)
+    codes = dict(zip(ds.events["id"], ds.events["admin2_pcode"]))  # stored sorted by date: compare by id
+    assert dict(zip(back.events["id"], back.events["admin2_pcode"])) == codes
+    assert sum(1 for c in codes.values() if c) > 100
