@@ -5,11 +5,22 @@ spelling the strings again.
 """
 from __future__ import annotations
 
-# Claim stances, and the claim status derived from them (first rule that applies).
-STANCES = ("asserts", "denies", "counters", "confirms")
+# Claim stances. `acknowledges` (the party the event concerns accepts it) and `corroborates`
+# (independent evidence supports it) replace the former `confirms`, which hid a standing denial
+# behind a green "confirmed". The status rules themselves are in events/status.py.
+STANCES = ("asserts", "denies", "counters", "acknowledges", "corroborates")
+# Former stance -> the stances it was split into: the validator names them in its message.
+RETIRED_STANCES = {"confirms": ("acknowledges", "corroborates")}
 STATUSES = ("confirmed", "disputed", "denied", "claimed")
-STATUS_RULES = (("confirms", "confirmed"), ("counters", "disputed"), ("denies", "denied"))
 DEFAULT_STATUS = "claimed"
+# How the status explanation words each stance ("denied by the Russian Defence Ministry").
+STANCE_PARTICIPLES = {
+    "acknowledges": "acknowledged",
+    "corroborates": "corroborated",
+    "counters": "countered",
+    "denies": "denied",
+    "asserts": "asserted",
+}
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 STATUS_COLOURS = {

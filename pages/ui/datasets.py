@@ -62,7 +62,9 @@ def _fingerprint(data_dir: str | None) -> tuple:
 
 
 @st.cache_resource(show_spinner="Loading the events…", max_entries=4)
-def load_curated_cached(data_dir: str | None, _fingerprint: tuple = ()) -> Dataset:
+def load_curated_cached(data_dir: str | None, fingerprint: tuple = ()) -> Dataset:
+    # `fingerprint` has no leading underscore on purpose: Streamlit's caches leave such arguments
+    # out of their key, and then a saved or edited file would not show until a restart.
     # cache_resource, not cache_data: one Dataset (and its query engine) shared read-only by every
     # session, instead of an unpickled copy per rerun and per session.
     ds = load_curated(data_dir)
