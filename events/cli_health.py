@@ -21,7 +21,7 @@ def add_parser(sub) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--url", help="also check this Streamlit server's /_stcore/health (e.g. http://127.0.0.1:8501)")
+    p.add_argument("--url", help="also check this Streamlit server (http://127.0.0.1:8501 or its /_stcore/health address)")
     p.add_argument("--deep", action="store_true", help="read every column of every imported dataset (slower)")
     p.add_argument("--curated", metavar="DIR", help="the curated folder (default: $EVENTS_DATA_DIR or events/data)")
     p.add_argument("--data", metavar="DIR", help="the imported datasets' folder (default: $CONFLICT_MAP_DATA "
@@ -33,8 +33,11 @@ def check_server(url: str, timeout: float = 4.0) -> str | None:
     """None if the server answers ok, else why not."""
     import urllib.request
 
+    url = url.rstrip("/")
+    if not url.endswith("/_stcore/health"):
+        url += "/_stcore/health"
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/_stcore/health", timeout=timeout) as r:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
             body = r.read(100)
         return None if body.strip() == b"ok" else f"answered {body[:40]!r}"
     except OSError as exc:
