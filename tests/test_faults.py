@@ -400,3 +400,24 @@ def test_corrupt_nominatim_answer_cache_is_ignored_and_replaced(tmp_path, conten
         again = NominatimGeocoder(domain=server.domain, scheme="http", cache_path=path, timeout=2.0)
         assert again.geocode("Zzyzx").raw["lat"] == pytest.approx(35.0)
         assert len(server.requests) == 1  # answered from the replaced cache
+
+
+def test_server_log_escapes_visitor_text_and_names_unreadable_files(folder):
+    f = folder / "ged" / "events.parquet"
+    f.write_bytes(b"not parquet")
+    code = textwrap.dedent(f"""
+        import logging
+        from pages.ui import logs
+        logs.setup()
+        logging.getLogger("pages.ui.datasets").info("upload %s", "evil\\nERROR forged\\x1b[31m\\u202e.csv")
+        from events import store
+        try:
+            store.load_dataset({str(folder / 'ged')!r})
+        except store.Unreadable:
+            pass
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    lines = out.stderr.splitlines()
+    assert len(lines) == 2, out.stderr
+    assert lines[0].endswith(r"upload evil\nERROR forged\x1b[31m\u202e.csv")
+    assert "ERROR events.store: cannot read the imported dataset" in lines[1] and "ged/events.parquet" in lines[1]

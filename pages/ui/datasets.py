@@ -73,6 +73,10 @@ def load_curated_cached(data_dir: str | None, fingerprint: tuple = ()) -> Datase
     # cache_resource, not cache_data: one Dataset (and its query engine) shared read-only by every
     # session, instead of an unpickled copy per rerun and per session.
     ds = load_curated(data_dir)
+    if ds.problems:  # the server log names the files too (the notice shows them to readers)
+        files = sorted({p.file for p in ds.problems})
+        log.warning("curated data in %s: %d problem(s) in %s; the valid events are served",
+                    data_dir or "events/data", len(ds.problems), ", ".join(files[:20]))
     engine_of(ds)
     return ds
 
