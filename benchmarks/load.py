@@ -3,6 +3,7 @@
     python benchmarks/load.py --sessions 50                       # the curated table
     python benchmarks/load.py --sessions 20 --events 1000000      # an imported synthetic dataset
     python benchmarks/load.py --sessions 20 --events 100000 --keep /tmp/load-100k   (reuses the import)
+    python benchmarks/load.py --sessions 20 --replicas 2     # two processes behind nginx (deploy/nginx)
 
 Each session is a websocket client speaking Streamlit's own protocol (the protobuf BackMsg /
 ForwardMsg classes Streamlit ships, on /_stcore/stream), as a browser tab does, without a
@@ -68,8 +69,9 @@ class Session:
     async def connect(self):
         from websockets.asyncio.client import connect
 
+        # A browser's affinity cookie (deploy/nginx): with --replicas, the proxy hashes it to a replica.
         self.ws = await connect(self.ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=60,
-                                ping_interval=None)
+                                ping_interval=None, additional_headers={"Cookie": f"cm_route={self.word}-{id(self)}"})
 
     async def rerun(self, what: str) -> str:
         """Send a rerun with the current widget values; wait for script_finished. Returns the text
@@ -197,8 +199,44 @@ def pct(values: list[float], p: float) -> float:
     return v[min(len(v) - 1, max(0, int(round(p / 100 * len(v) + 0.5)) - 1))]
 
 
+class Replicas:
+    """--replicas K: K `streamlit run` behind Debian's nginx with deploy/nginx's template; looks like one App."""
+
+    def __init__(self, data: Path, work: Path, k: int):
+        import importlib.util
+        import socket
+
+        self.apps = [App(data, work / f"streamlit-{i}.log") for i in range(k)]
+        spec = importlib.util.spec_from_file_location("render", ROOT / "deploy" / "nginx" / "render.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        ng = work / "nginx"
+        ng.mkdir(exist_ok=True)
+        (ng / "cm.conf").write_text(mod.render(f"127.0.0.1:{port}", [a.url[7:] for a in self.apps], str(ng / "access.log")))
+        temps = "".join(f"{t}_temp_path {ng / t};\n" for t in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        (ng / "nginx.conf").write_text(f"{user}worker_processes 1;\npid {ng / 'pid'};\nerror_log {ng / 'error.log'};\n"
+                                       f"events {{ worker_connections 4096; }}\nhttp {{\n{temps}include {ng / 'cm.conf'};\n}}\n")
+        self.nginx = subprocess.Popen(["/usr/sbin/nginx", "-p", str(ng), "-c", str(ng / "nginx.conf"), "-e",
+                                       str(ng / "error.log"), "-g", "daemon off;"])
+        time.sleep(1)
+
+    def rss_mb(self) -> float:
+        return sum(a.rss_mb() for a in self.apps)
+
+    def stop(self) -> None:
+        self.nginx.terminate()
+        self.nginx.wait(timeout=10)
+        for a in self.apps:
+            a.stop()
+
+
 class Sampler:
-    def __init__(self, app: App):
+    def __init__(self, app):
         self.app, self.samples, self._stop = app, [], threading.Event()
         self.th = threading.Thread(target=self.run, daemon=True)
 
@@ -260,6 +298,8 @@ def main(argv=None) -> int:
     ap.add_argument("--think", type=float, default=3.0,
                     help="a reader's pause before each action, in seconds (random 0.5-1.5 times this; 0: none)")
     ap.add_argument("--settle", type=float, default=60.0, help="seconds to watch memory after the sessions close")
+    ap.add_argument("--replicas", type=int, default=1,
+                    help="K > 1: K streamlit processes behind Debian's nginx (deploy/nginx), RSS summed")
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--keep", help="a work folder kept between runs (the import is reused)")
     args = ap.parse_args(argv)
@@ -278,15 +318,17 @@ def main(argv=None) -> int:
         from events.load import load_curated
 
         event_id, query = str(load_curated().events["id"].iloc[0]), ""
-    app = App(data, work / "streamlit.log")
+    app = Replicas(data, work, args.replicas) if args.replicas > 1 else App(data, work / "streamlit.log")
     result: dict = {"dataset": f"{args.events:,} imported events" if args.events else "curated",
-                    "sessions": args.sessions, "rounds": args.rounds, "think_s": args.think, "ramp_s": args.ramp}
+                    "sessions": args.sessions, "rounds": args.rounds, "think_s": args.think, "ramp_s": args.ramp,
+                    "replicas": args.replicas}
     try:
         time.sleep(2)
         base = app.rss_mb()
-        # One session first: loads the dataset into the process (what every later session shares).
+        # First a session per process: loads the dataset into it (what every later session shares).
         warm = Stats()
-        asyncio.run(run_sessions(app.url, 1, 0, 0, query, event_id, warm))
+        for a in getattr(app, "apps", [app]):
+            asyncio.run(run_sessions(a.url, 1, 0, 0, query, event_id, warm))
         result["warm_up_first_load_s"] = round(warm.times.get("first_load", [float("nan")])[0], 2)
         time.sleep(2)
         loaded = app.rss_mb()
