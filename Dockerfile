@@ -26,6 +26,9 @@ RUN python -m pages.ui.assets \
 USER appuser
 
 EXPOSE 8501
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() == b'ok' else 1)"]
+# Healthy = the server answers AND every dataset it serves can be read (python -m events health
+# prints which file fails; `docker inspect` shows that output). Streamlit's own /_stcore/health
+# only says the server is up.
+HEALTHCHECK --interval=60s --timeout=30s --start-period=60s --retries=3 \
+  CMD ["python", "-m", "events", "health", "--url", "http://127.0.0.1:8501/_stcore/health"]
 CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0", "--server.headless=true", "--browser.gatherUsageStats=false"]

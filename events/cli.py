@@ -12,7 +12,8 @@ import importlib
 import sys
 from typing import Optional, Sequence
 
-SUBCOMMANDS = ("events.cli_validate", "events.cli_export", "events.cli_geocode", "events.cli_import")
+SUBCOMMANDS = ("events.cli_validate", "events.cli_export", "events.cli_geocode", "events.cli_import",
+               "events.cli_health")
 
 
 def build_parser() -> argparse.ArgumentParser:

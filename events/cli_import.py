@@ -11,7 +11,8 @@ data folder is $CONFLICT_MAP_DATA or events/data/imported/. Prints a summary, th
 or a remark (unmapped types kept as `other`, places geocoded, contradictions), and warnings.
 
 Exit codes: 0 imported; 1 no row could be loaded (nothing is written; the reasons are listed); 2 the file cannot be imported (unknown
-format, missing required columns, unreadable).
+format, missing required columns, unreadable); 3 the dataset could not be written (disk full, folder not
+writable: nothing is written and an earlier import of the same dataset is kept).
 """
 from __future__ import annotations
 
@@ -83,7 +84,16 @@ def run(args) -> int:
             folder, slug = out.parent, out.name
         else:
             folder, slug = store.data_folder(), store.slugify(name)
-        path = store.save_dataset(ds, folder, report=report, source_file=src.name, slug=slug)
+        try:
+            path = store.save_dataset(ds, folder, report=report, source_file=src.name, slug=slug)
+        except OSError as e:  # a full disk, a read-only folder: save_dataset removed its temporary folder
+            import errno
+
+            why = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else (e.strerror or str(e))
+            kept = " (the previous import of this dataset is kept)" if (folder / slug).is_dir() else ""
+            print(f"error: could not write the dataset to {folder / slug}: {why}; nothing was written{kept}",
+                  file=sys.stderr)
+            return 3
         print(f"{FORMAT_LABELS[report.format]} {src.name}: {report.summary()} -> {path}")
     for w in report.warnings:
         print(f"warning: {w}")

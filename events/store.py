@@ -17,8 +17,16 @@ engine (events.engine, DuckDB) then skips whole row groups outside a date filter
 
 - `data_folder() -> Path`: $CONFLICT_MAP_DATA if set, else events/data/imported/.
 - `save_dataset(ds, folder=None, report=None, source_file=None, slug=None) -> Path`.
-- `list_datasets(folder=None) -> list[StoredDataset]` (sorted by name; unreadable folders skipped).
-- `load_dataset(path) -> Dataset` (a folder from list_datasets or save_dataset).
+- `list_datasets(folder=None) -> list[StoredDataset]` (sorted by name; broken folders left out).
+- `scan_datasets(folder=None) -> (list[StoredDataset], list[BrokenDataset])`: the same, plus every
+  folder that cannot be listed and why (missing file, nonsense dataset.json), so the app and
+  `python -m events health` can say so instead of hiding it. A dataset whose folder vanished
+  between the two renames of a re-import (the process killed there) is listed from its previous
+  version (`.<slug>-old-*`).
+- `check_dataset(path, deep=False) -> list[str]`: what is wrong with a stored dataset, each naming
+  its file (cheap: dataset.json, the Parquet footers and columns; `deep` reads every column).
+- `load_dataset(path) -> Dataset` (a folder from list_datasets or save_dataset), with the filter
+  index built on first use. Raises `Unreadable` naming the file on any fault.
 - `open_dataset(path) -> Dataset`: the same, its events/claims/roles frames read in a background
   thread (the app's way: the query engine answers the first map before they are in memory).
 """
@@ -27,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import os
 import re
 import shutil
@@ -39,6 +48,8 @@ import numpy as np
 import pandas as pd
 
 from .dataset import ACTOR_COLUMNS, ADMIN_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, ROLE_COLUMNS, Dataset, add_admin_columns
+
+log = logging.getLogger(__name__)
 
 ENV = "CONFLICT_MAP_DATA"
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "data" / "imported"
@@ -166,6 +177,7 @@ def save_dataset(ds: Dataset, folder: Optional[Path | str] = None, report=None,
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(final)
+        log.info("dataset %r imported: %d events written to %s", ds.name, len(ds.events), final)
         return final
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -174,32 +186,129 @@ def save_dataset(ds: Dataset, folder: Optional[Path | str] = None, report=None,
 
 # --------------------------------------------------------------------------- reading
 
+class Unreadable(Exception):
+    """A stored dataset that cannot be read; the message names the folder and the file."""
+
+    def __init__(self, path: Path | str, file: str, reason: str) -> None:
+        self.path, self.file, self.reason = Path(path), file, reason
+        super().__init__(f"{Path(path).name}/{file}: {reason}")
+
+
+@dataclass
+class BrokenDataset:
+    slug: str
+    path: Path
+    problem: str  # one line, naming the file
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 def read_meta(path: Path | str) -> dict:
-    return json.loads((Path(path) / META).read_text(encoding="utf-8"))
+    """dataset.json as a dict; raises Unreadable if it is missing, not JSON or not an object."""
+    path = Path(path)
+    try:
+        meta = json.loads((path / META).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise Unreadable(path, META, "missing") from None
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise Unreadable(path, META, f"not readable JSON ({_reason(exc)})") from None
+    if not isinstance(meta, dict):
+        raise Unreadable(path, META, f"not a JSON object (a {type(meta).__name__})")
+    return meta
+
+
+def _stored(p: Path, meta: dict) -> StoredDataset:
+    """The listing entry; raises Unreadable when dataset.json's fields are nonsense."""
+    missing = [f"{f}.parquet" for f in FRAMES if not (p / f"{f}.parquet").is_file()]
+    if missing:
+        raise Unreadable(p, missing[0], "missing" + (f" (and {', '.join(missing[1:])})" if missing[1:] else ""))
+    try:
+        report = meta.get("report") or {}
+        counts = meta.get("counts") or {}
+        if not isinstance(report, dict) or not isinstance(counts, dict):
+            raise ValueError("'report' and 'counts' must be objects")
+        kind = str(meta.get("kind") or "")
+        if kind not in ("acled", "ucdp", "curated"):
+            raise ValueError(f"unknown kind {kind[:40]!r}")
+        return StoredDataset(
+            slug=p.name, path=p, name=str(meta.get("name") or p.name), kind=kind,
+            source_file=str(meta.get("source_file") or ""), imported_at=str(meta.get("imported_at") or ""),
+            events=int(counts.get("events", 0)), rows_skipped=int(report.get("rows_skipped", 0)), meta=meta,
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise Unreadable(p, META, f"nonsense ({_reason(exc)})") from None
+
+
+def _previous_versions(folder: Path) -> dict[str, Path]:
+    """slug -> `.<slug>-old-<pid>`: what save_dataset moved aside before renaming the new version
+    in; only ever seen alone when the import was killed between those two renames."""
+    out: dict[str, Path] = {}
+    for p in folder.glob(".*-old-*"):
+        m = re.fullmatch(r"\.(.+)-old-\d+", p.name)
+        if m and p.is_dir():
+            out.setdefault(m.group(1), p)
+    return out
+
+
+def scan_datasets(folder: Optional[Path | str] = None) -> tuple[list[StoredDataset], list[BrokenDataset]]:
+    folder = Path(folder) if folder is not None else data_folder()
+    good: list[StoredDataset] = []
+    broken: list[BrokenDataset] = []
+    if not folder.is_dir():
+        return good, broken
+    found = {p.name: p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir()}
+    for slug, old in _previous_versions(folder).items():
+        if slug not in found:
+            found[slug] = old
+    for slug, p in sorted(found.items()):
+        try:
+            d = _stored(p, read_meta(p))
+            d.slug = slug
+            good.append(d)
+        except Unreadable as exc:
+            broken.append(BrokenDataset(slug=slug, path=p, problem=f"{slug}/{exc.file}: {exc.reason}"))
+    return sorted(good, key=lambda d: (d.name.lower(), d.slug)), broken
 
 
 def list_datasets(folder: Optional[Path | str] = None) -> list[StoredDataset]:
-    folder = Path(folder) if folder is not None else data_folder()
-    out: list[StoredDataset] = []
-    if not folder.is_dir():
-        return out
-    for p in sorted(folder.iterdir()):
-        if p.name.startswith(".") or not (p / META).is_file():
-            continue
+    return scan_datasets(folder)[0]
+
+
+def check_dataset(path: Path | str, deep: bool = False) -> list[str]:
+    """What is wrong with the stored dataset at `path` (empty: nothing found), each naming its file.
+    Reads dataset.json, each Parquet footer and its columns, and compares the row counts with
+    dataset.json's; `deep` also reads every column (finds damage inside the data pages)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    try:
+        meta = read_meta(path)
+        _stored(path, meta)
+    except Unreadable as exc:
+        return [f"{path.name}/{exc.file}: {exc.reason}"]
+    out: list[str] = []
+    counts = meta.get("counts") or {}
+    for frame, cols in FRAMES.items():
+        f = path / f"{frame}.parquet"
         try:
-            meta = read_meta(p)
-        except (OSError, ValueError):
-            continue
-        if not all((p / f"{f}.parquet").is_file() for f in FRAMES):
-            continue
-        report = meta.get("report") or {}
-        out.append(StoredDataset(
-            slug=p.name, path=p, name=str(meta.get("name") or p.name), kind=str(meta.get("kind") or ""),
-            source_file=str(meta.get("source_file") or ""), imported_at=str(meta.get("imported_at") or ""),
-            events=int((meta.get("counts") or {}).get("events", 0)),
-            rows_skipped=int(report.get("rows_skipped", 0)), meta=meta,
-        ))
-    return sorted(out, key=lambda d: (d.name.lower(), d.slug))
+            pf = pq.ParquetFile(f)
+            names = set(pf.schema_arrow.names)
+            lacking = [c for c in cols if c not in names and c not in JSON_COLUMNS]
+            if lacking:
+                out.append(f"{path.name}/{f.name}: columns missing: {', '.join(lacking)}")
+                continue
+            rows = pf.metadata.num_rows
+            if frame in counts and int(counts[frame]) != rows:
+                out.append(f"{path.name}/{f.name}: {rows:,} rows, dataset.json says {int(counts[frame]):,}")
+            if deep:
+                for i in range(pf.num_row_groups):
+                    pf.read_row_group(i, use_threads=False)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+            out.append(f"{path.name}/{f.name}: {_reason(exc)}")
+    return out
 
 
 def _read_frame(path: Path, columns) -> pd.DataFrame:
@@ -306,10 +415,23 @@ def load_dataset(path: Path | str) -> Dataset:
     from .importers import ImportReport
 
     path = Path(path)
-    meta = read_meta(path)
-    frames = {f: _read_frame(path / f"{f}.parquet", cols) for f, cols in FRAMES.items()}
-    report = ImportReport.from_dict(meta["report"]) if meta.get("report") else None
-    updated = dt.datetime.fromisoformat(meta["updated"]) if meta.get("updated") else None
+    try:
+        meta = read_meta(path)
+        _stored(path, meta)
+        frames = {}
+        for f, cols in FRAMES.items():
+            try:
+                frames[f] = _read_frame(path / f"{f}.parquet", cols)
+            except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+                raise Unreadable(path, f"{f}.parquet", _reason(exc)) from exc
+        try:
+            report = ImportReport.from_dict(meta["report"]) if meta.get("report") else None
+            updated = dt.datetime.fromisoformat(meta["updated"]) if meta.get("updated") else None
+        except Exception as exc:  # noqa: BLE001
+            raise Unreadable(path, META, f"nonsense ({_reason(exc)})") from exc
+    except Unreadable as exc:
+        log.error("cannot read the imported dataset in %s: %s", path, exc)
+        raise
     ds = Dataset(
         name=str(meta.get("name") or path.name), kind=meta.get("kind") or "acled", updated=updated,
         problems=skipped_problems(report.source, report.skipped) if report else [],
@@ -398,4 +520,7 @@ def load_report(path: Path | str):
     from .importers import ImportReport
 
     meta = read_meta(path)
-    return ImportReport.from_dict(meta["report"]) if meta.get("report") else None
+    try:
+        return ImportReport.from_dict(meta["report"]) if meta.get("report") else None
+    except Exception as exc:  # noqa: BLE001
+        raise Unreadable(path, META, f"nonsense report ({_reason(exc)})") from exc

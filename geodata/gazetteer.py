@@ -202,6 +202,10 @@ class Gazetteer:
             raise ValueError("index format changed")
         base = hstart + hlen
         base += (-base) % 8
+        # A truncated file (a copy cut short, a full disk) must be refused here, not fail later
+        # with an IndexError in the middle of a lookup.
+        if base + max((off + n for _tc, off, n in header["sections"].values()), default=0) > len(buf):
+            raise ValueError("truncated index")
         self.header = header
         self.fingerprint: str = header["fingerprint"]
         self._buf = buf
@@ -516,7 +520,7 @@ def load(sources: Optional[Sources] = None, cache_dir: Optional[Path | str] = No
             g = Gazetteer(buf, path=path, built=False, load_seconds=time.perf_counter() - t0)
             if g.fingerprint == fp:
                 return g
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             log.warning("geodata: ignoring unreadable index %s: %s", path, exc)
     log.info("geodata: building the gazetteer index (once; it is cached in %s)", cache_dir)
     from .build import build_bytes

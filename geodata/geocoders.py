@@ -283,6 +283,8 @@ class NominatimGeocoder(Geocoder):
         cc = _codes(country_codes)
         key = json.dumps([self.scheme, self.domain, query, cc, limit], ensure_ascii=False)
         raws = self.cache.get(key)
+        if not (isinstance(raws, list) and all(isinstance(r, dict) for r in raws)):  # absent or damaged
+            raws = None
         if raws is None:
             kwargs = {"exactly_one": False, "addressdetails": True, "limit": limit}
             if cc:

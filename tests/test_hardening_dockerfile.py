@@ -260,7 +260,7 @@ def test_dockerfile_steps_run_and_the_container_command_serves_a_healthy_app(tmp
         healthy = False
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
-            if subprocess.run(health, env=env, capture_output=True, timeout=10).returncode == 0:
+            if subprocess.run(health, cwd=ctx, env=env, capture_output=True, timeout=30).returncode == 0:
                 healthy = True
                 break
             time.sleep(0.5)

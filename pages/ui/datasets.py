@@ -45,21 +45,26 @@ def curated_dir() -> str | None:
 
 
 def _fingerprint(data_dir: str | None) -> tuple:
-    """Changes when a data file changes, so an edited event shows without a restart."""
+    """Changes when a data file changes, so an edited event shows without a restart: every file's
+    name, size, mtime and inode (a file replaced by a rename, even with an older mtime, is new)."""
     from events.load import DEFAULT_DATA_DIR
 
     root = Path(data_dir) if data_dir else DEFAULT_DATA_DIR
-    newest, count = 0.0, 0
+    seen = []
     for sub in ("", "events", "sources"):
         try:
             with os.scandir(root / sub) as it:
                 for e in it:
-                    if e.is_file():
-                        count += 1
-                        newest = max(newest, e.stat().st_mtime)
+                    try:
+                        if e.is_file():
+                            s = e.stat()
+                            seen.append((sub, e.name, s.st_size, s.st_mtime_ns, s.st_ino))
+                    except OSError:  # removed while we looked: the next rerun sees the new state
+                        continue
         except OSError:
             continue
-    return (newest, count)
+    seen.sort()
+    return (len(seen), hash(tuple(seen)))
 
 
 @st.cache_resource(show_spinner="Loading the events…", max_entries=4)
@@ -69,6 +74,10 @@ def load_curated_cached(data_dir: str | None, fingerprint: tuple = ()) -> Datase
     # cache_resource, not cache_data: one Dataset (and its query engine) shared read-only by every
     # session, instead of an unpickled copy per rerun and per session.
     ds = load_curated(data_dir)
+    if ds.problems:  # the server log names the files too (the notice shows them to readers)
+        files = sorted({p.file for p in ds.problems})
+        log.warning("curated data in %s: %d problem(s) in %s; the valid events are served",
+                    data_dir or "events/data", len(ds.problems), ", ".join(files[:20]))
     engine_of(ds)
     return ds
 
@@ -118,8 +127,21 @@ def stored_datasets() -> list[store.StoredDataset]:
     return store.list_datasets()
 
 
+def show_broken(broken: list[store.BrokenDataset]) -> None:
+    """A sidebar notice naming each imported dataset folder that cannot be listed, and why."""
+    if not broken:
+        return
+    n = len(broken)
+    with st.sidebar.expander(f":material/warning: {n} imported dataset{'s' if n != 1 else ''} cannot be read",
+                             expanded=False):
+        for b in broken[:50]:
+            st.markdown(f"- {md(b.problem)}")
+        st.caption("Re-import it with `python -m events import`; `python -m events health` checks every dataset.")
+
+
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=3)
-def load_stored_cached(path: str, _stamp: tuple = ()) -> Dataset:
+def load_stored_cached(path: str, stamp: tuple = ()) -> Dataset:
+    # `stamp` (no leading underscore: part of the cache key) changes when a file of the folder is replaced.
     # One per process, shared read-only by every session; its engine queries the Parquet files
     # at once, while the pandas frames (side panel, table rows, exports) load in the background.
     ds = store.open_dataset(path)
@@ -128,11 +150,16 @@ def load_stored_cached(path: str, _stamp: tuple = ()) -> Dataset:
 
 
 def _stamp(path: Path) -> tuple:
-    try:
-        st_ = (path / store.META).stat()
-        return (st_.st_mtime, st_.st_size)
-    except OSError:
-        return ()
+    """Changes when any of the folder's files is replaced (a re-import, a damaged copy), so the
+    cached Dataset and its engine are read again and a fault is reported instead of served."""
+    out = []
+    for name in (store.META, *(f"{f}.parquet" for f in store.FRAMES)):
+        try:
+            st_ = (path / name).stat()
+            out.append((st_.st_mtime_ns, st_.st_size, st_.st_ino))
+        except OSError:
+            out.append(None)
+    return tuple(out)
 
 
 def import_upload(data: bytes, filename: str, fmt: str | None, date_order: str | None = None):
@@ -159,6 +186,10 @@ def import_upload(data: bytes, filename: str, fmt: str | None, date_order: str |
                              date_order=date_order)
     finally:
         bar.empty()
+    # The visitor's file name is logged with repr(): quoted, control characters and line breaks
+    # escaped, so it cannot forge a log line or a terminal escape.
+    log.info("upload imported in one session: %r (%s bytes, %s, %d rows loaded, %d skipped)",
+             filename[:200], f"{len(data):,}", result[1].format, result[1].rows_loaded, result[1].rows_skipped)
     while len(cache) >= _MAX_UPLOADS:
         cache.pop(next(iter(cache)))
     cache[key] = result
@@ -222,7 +253,8 @@ def dataset_picker() -> Dataset:
     from events.importers import FORMAT_LABELS, ImportFailed
 
     ss = st.session_state
-    stored = {d.slug: d for d in stored_datasets()}
+    good, broken = store.scan_datasets()
+    stored = {d.slug: d for d in good}
     options = [CURATED, *stored, UPLOAD]
     if PICK_KEY not in ss:  # a new session: the address may name a stored dataset
         wanted = st.query_params.get(URL_KEY)
@@ -239,6 +271,7 @@ def dataset_picker() -> Dataset:
         help="The curated, verified events; an ACLED, UCDP GED or TimeMap dataset imported with "
              "`python -m events import`; or an export you upload (kept in this session only).",
     )
+    show_broken(broken)
 
     if choice == UPLOAD:
         _set_url(None)
@@ -267,10 +300,11 @@ def dataset_picker() -> Dataset:
             ds, report = import_upload(data, up.name, None if fmt == "detect" else fmt,
                                        None if order == "detect" else order)
         except ImportFailed as exc:
+            log.info("upload %r not imported: %r", up.name[:200], str(exc)[:300])
             st.sidebar.error(md(str(exc)), icon=":material/error:")
             return _fallback_to_curated()
         except Exception as exc:  # noqa: BLE001 - a visitor's file must never break the page
-            log.exception("import of an uploaded file failed")
+            log.exception("import of the uploaded file %r failed", up.name[:200])
             st.sidebar.error(
                 f"Could not import {md(up.name)}: the file could not be read as an ACLED, UCDP GED or "
                 f"TimeMap export ({md(type(exc).__name__)}). Check that it is the export itself.",
@@ -287,10 +321,13 @@ def dataset_picker() -> Dataset:
         _set_url(d.slug)
         try:
             ds = load_stored_cached(str(d.path), _stamp(d.path))
+            report = store.load_report(d.path)
         except Exception as exc:  # noqa: BLE001 - a broken folder must not break the app
-            st.sidebar.error(f"Could not read the dataset {md(d.name)}: {md(exc)}")
+            if not isinstance(exc, store.Unreadable):  # Unreadable is logged by the store
+                log.exception("cannot read the imported dataset in %s", d.path)
+            st.sidebar.error(f"Could not read the dataset {md(d.name)} ({md(exc)}); showing the curated events.",
+                             icon=":material/error:")
             return _fallback_to_curated()
-        report = store.load_report(d.path)
         if report is not None and (report.rows_skipped or report.notes):
             show_import_summary(report)
         _set_info(ds, "stored", ds.updated or _parse_time(d.imported_at))

@@ -58,8 +58,10 @@ def run_app() -> None:
         layout="wide",
         initial_sidebar_state="expanded",
     )
-    from . import footer, panel, state  # noqa: PLC0415
+    from . import footer, logs, panel, state  # noqa: PLC0415
     from .datasets import active_dataset  # noqa: PLC0415
+
+    logs.setup()  # once per process: imports and unreadable files are logged with their file
 
     try:
         _offline_assets()
