@@ -471,8 +471,13 @@ class BackgroundDataset(Dataset):
         def read() -> None:
             try:
                 for f in ("events", "claims", "roles"):
-                    self._loaded[f] = _read_frame(path / f"{f}.parquet", FRAMES[f])
+                    try:
+                        self._loaded[f] = _read_frame(path / f"{f}.parquet", FRAMES[f])
+                    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+                        raise Unreadable(path, f"{f}.parquet", _reason(exc)) from exc
             except BaseException as exc:  # noqa: BLE001 - raised again to whoever asks for a frame
+                if isinstance(exc, Unreadable):
+                    log.error("cannot read the imported dataset in %s: %s", path, exc)
                 self._error.append(exc)
             finally:
                 self._done.set()
@@ -483,10 +488,15 @@ class BackgroundDataset(Dataset):
         threading.Thread(target=read, name=f"load-{path.name}", daemon=True).start()
 
     def _frame(self, name: str) -> pd.DataFrame:
+        self.wait()
+        return self._loaded[name]
+
+    def wait(self) -> None:
+        """Block until the frames are read; raise what reading them raised (`Unreadable` naming
+        the file for a damaged one)."""
         self._done.wait()
         if self._error:
             raise self._error[0]
-        return self._loaded[name]
 
     @property
     def loaded(self) -> bool:

@@ -145,8 +145,23 @@ def load_stored_cached(path: str, stamp: tuple = ()) -> Dataset:
     # One per process, shared read-only by every session; its engine queries the Parquet files
     # at once, while the pandas frames (side panel, table rows, exports) load in the background.
     ds = store.open_dataset(path)
+    if _events_stored(path) <= WAIT_FOR_FRAMES_BELOW:
+        # Small enough to read at once: a damaged file is then reported here, by the picker, with
+        # the curated events shown instead. Above it the frames load in the background and a damaged
+        # one is reported by the shell when a page first needs it.
+        ds.wait()
     attach(ds, Engine.from_parquet(path))
     return ds
+
+
+WAIT_FOR_FRAMES_BELOW = 200_000
+
+
+def _events_stored(path: str) -> int:
+    try:
+        return int(store.read_meta(Path(path)).get("counts", {}).get("events", 0))
+    except Exception:  # noqa: BLE001 - a nonsense dataset.json was refused by open_dataset already
+        return 0
 
 
 def _stamp(path: Path) -> tuple:

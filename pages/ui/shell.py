@@ -15,6 +15,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from events.store import Unreadable
+
+from .html_safe import md
+
 _local = threading.local()
 FAVICON = Path(__file__).with_name("favicon.png")
 
@@ -81,7 +85,13 @@ def run_app() -> None:
         state.setup(ds, page=page_name)
         panel.inject_css()
         state.show_notices()
-        page.run()
+        try:
+            page.run()
+        except Unreadable as exc:
+            # A large stored dataset's frames load in the background (store.open_dataset): a damaged
+            # file shows here, named, when a page first needs it; the store has logged it.
+            st.error(f"Could not read the dataset's file {md(str(exc))}. Choose another dataset, or "
+                     "re-import it with `python -m events import`.", icon=":material/error:")
         footer.render(ds)  # pages never st.stop(), so every page gets it
     finally:
         _local.depth -= 1
