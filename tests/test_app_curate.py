@@ -141,11 +141,12 @@ def test_invalid_input_is_refused_with_the_validators_message(monkeypatch, data)
         (lambda: at.date_input(key="cur_d_end").set_value(dt.date(2015, 10, 1)),
          "date.end: end date 2015-10-01 is before start date 2015-10-20",
          lambda: at.date_input(key="cur_d_end").set_value(dt.date(2015, 10, 20))),
-        # a claim's own toll (kept from an opened file) naming an actor actors.yaml does not have
-        (lambda: at.session_state.__setitem__(f"cur_cl_{uid}_extra",
-                                              {"fatalities": {"claimant": "no-such-actor", "count": 3}}),
+        # a claim's own toll whose claimant (kept, not shown, from an opened file) actors.yaml does not have
+        (lambda: (at.session_state.__setitem__(f"cur_cl_{uid}_t_claimant", "no-such-actor"),
+                  at.text_input(key=f"cur_cl_{uid}_t_count").set_value("3")),
          "claims[0].fatalities.claimant: unknown actor 'no-such-actor' (not in actors.yaml)",
-         lambda: at.session_state.__setitem__(f"cur_cl_{uid}_extra", {})),
+         lambda: (at.session_state.__setitem__(f"cur_cl_{uid}_t_claimant", None),
+                  at.text_input(key=f"cur_cl_{uid}_t_count").set_value(""))),
         (lambda: at.text_input(key="cur_ev_id").set_value("palmyra-mi8-crash-2016"),
          "id: duplicate event id (also in events/palmyra-mi8-crash-2016.yaml)",
          lambda: at.text_input(key="cur_ev_id").set_value(EVENT_ID)),
