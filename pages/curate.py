@@ -60,7 +60,82 @@ def _add_claim(claim: dict) -> None:
     S[f"cur_cl_{uid}_via"] = list(claim.get("via") or [])
     S[f"cur_cl_{uid}_excerpts"] = "\n\n".join(claim.get("excerpts") or [])
     S[f"cur_cl_{uid}_note"] = claim.get("note", "")
-    S[f"cur_cl_{uid}_extra"] = {k: claim[k] for k in ("place", "date", "fatalities") if claim.get(k)}
+    _set_claim_place(uid, claim.get("place") or {})
+    _set_claim_date(uid, claim.get("date") or {})
+    _set_claim_toll(uid, claim.get("fatalities") or {})
+
+
+# A claim's own place, date and toll (where, when and how many by this claimant's account, when
+# it differs from the event's) are free fields like the event's; proposals and the gazetteer only
+# fill them in.
+def _set_claim_place(uid: str, place: dict) -> None:
+    S[f"cur_cl_{uid}_pl_text"] = str(place.get("text", "") or "")
+    for k in draft.PLACE_FIELDS:
+        v = place.get(k)
+        S[f"cur_cl_{uid}_pl_{k}"] = "" if v is None else str(v)
+    S[f"cur_cl_{uid}_pl_pinned"] = bool(place.get("pinned", False))
+    S[f"cur_cl_{uid}_pl_note"] = str(place.get("note", "") or "")
+
+
+def _set_claim_date(uid: str, d: dict) -> None:
+    S[f"cur_cl_{uid}_d_start"] = d.get("start")
+    S[f"cur_cl_{uid}_d_end"] = d.get("end") or d.get("start")
+    S[f"cur_cl_{uid}_d_precision"] = d.get("precision", "day")
+    S[f"cur_cl_{uid}_d_basis"] = d.get("basis", "inferred")
+    S[f"cur_cl_{uid}_d_note"] = str(d.get("note", "") or "")
+
+
+def _set_claim_toll(uid: str, t: dict) -> None:
+    for k in ("count", "low", "high"):
+        S[f"cur_cl_{uid}_t_{k}"] = "" if t.get(k) is None else str(t[k])
+    S[f"cur_cl_{uid}_t_note"] = str(t.get("note", "") or "")
+    S[f"cur_cl_{uid}_t_claimant"] = t.get("claimant")  # not shown: a claim's own toll is its claimant's
+
+
+def _own_place_proposal(uid: str) -> None:
+    q = S.get(f"cur_cl_{uid}_ownplace")
+    pp = next((p for p in (S.get("cur_proposals") or {}).get("places", []) if p.query == q), None)
+    if pp is not None:
+        _set_claim_place(uid, draft.place_from_result(pp.result, pp.words))
+
+
+def _own_date_proposal(uid: str) -> None:
+    j = S.get(f"cur_cl_{uid}_owndate") or 0
+    if j:
+        _set_claim_date(uid, draft.date_from_proposal(S["cur_proposals"]["dates"][j - 1]))
+
+
+def _own_toll_proposal(uid: str) -> None:
+    j = S.get(f"cur_cl_{uid}_owntoll") or 0
+    if j:
+        t = draft.toll_from_proposal(S["cur_proposals"]["tolls"][j - 1], "")
+        t.pop("claimant")
+        _set_claim_toll(uid, t)
+
+
+def _own_place_lookup(uid: str) -> None:
+    """Look the typed name up in the gazetteer: the best answer fills the fields, the other
+    candidates are offered below."""
+    import geodata
+
+    words = (S.get(f"cur_cl_{uid}_pl_lookup") or "").strip()
+    if not words:
+        return
+    res = geodata.resolve(words)
+    cands = draft.place_candidates(res) if res.get("lat") is not None else []
+    S[f"cur_cl_{uid}_pl_cands"] = cands
+    S[f"cur_cl_{uid}_pl_reason"] = "" if cands else str(res.get("reason") or f"{words!r} not found")
+    if cands:
+        _set_claim_place(uid, draft.place_from_result(cands[0], words))
+        S[f"cur_cl_{uid}_pl_cand"] = 0
+
+
+def _own_place_candidate(uid: str) -> None:
+    cands = S.get(f"cur_cl_{uid}_pl_cands") or []
+    j = S.get(f"cur_cl_{uid}_pl_cand") or 0
+    if j < len(cands):
+        _set_claim_place(uid, draft.place_from_result(cands[j], S.get(f"cur_cl_{uid}_pl_text") or
+                                                      S.get(f"cur_cl_{uid}_pl_lookup") or ""))
 
 
 def _set_place(place: dict) -> None:
@@ -128,6 +203,63 @@ def _pin(lat: float, lon: float) -> None:
 def _new_form() -> None:
     for k in [k for k in S if str(k).startswith("cur_")]:
         del S[k]
+
+
+def _claim_own_fields(uid: str, props) -> None:
+    """The free fields of a claim's own place, date and toll; proposals and a gazetteer lookup
+    fill them in (callbacks above)."""
+    k = f"cur_cl_{uid}_"
+    if props:
+        c = st.columns(3)
+        c[0].selectbox("Fill the place from a proposal", [""] + [p.query for p in props["places"]],
+                       key=k + "ownplace", on_change=_own_place_proposal, args=(uid,),
+                       format_func=lambda x: x or "—")
+        d_opts = [""] + [f"{d.words} ({d.start}–{d.end})" for d in props["dates"]]
+        c[1].selectbox("Fill the date from a proposal", range(len(d_opts)), key=k + "owndate",
+                       on_change=_own_date_proposal, args=(uid,), format_func=lambda j: d_opts[j] or "—")
+        t_opts = [""] + [t.words for t in props["tolls"]]
+        c[2].selectbox("Fill the toll from a proposal", range(len(t_opts)), key=k + "owntoll",
+                       on_change=_own_toll_proposal, args=(uid,), format_func=lambda j: t_opts[j] or "—")
+    st.markdown("*Place*")
+    c = st.columns([4, 1])
+    c[0].text_input("Look a name up in the gazetteer", key=k + "pl_lookup", placeholder="e.g. Hmeimim air base")
+    c[1].button("Look up", key=k + "pl_lookupbtn", on_click=_own_place_lookup, args=(uid,))
+    cands = S.get(k + "pl_cands") or []
+    if len(cands) > 1:
+        c = st.columns([4, 1])
+        c[0].selectbox("Candidates", range(len(cands)), key=k + "pl_cand", format_func=lambda j: (
+            f"{cands[j].get('name')} — {cands[j].get('admin1') or '—'}, {cands[j].get('country') or '?'} "
+            f"({cands[j].get('gazetteer_id')})"))
+        c[1].button("Use", key=k + "pl_usecand", on_click=_own_place_candidate, args=(uid,))
+    if S.get(k + "pl_reason"):
+        st.caption(md(S[k + "pl_reason"]))
+    c = st.columns([2, 2, 1, 1])
+    c[0].text_input("The source's words", key=k + "pl_text")
+    c[1].text_input("Gazetteer name", key=k + "pl_name")
+    c[2].text_input("Latitude", key=k + "pl_lat")
+    c[3].text_input("Longitude", key=k + "pl_lon")
+    c = st.columns([2, 1, 1, 2, 1])
+    c[0].text_input("Gazetteer id", key=k + "pl_gazetteer_id")
+    c[1].text_input("Precision (1-7)", key=k + "pl_precision")
+    c[2].text_input("Radius km", key=k + "pl_radius_km")
+    c[3].text_input("Governorate", key=k + "pl_admin1")
+    c[4].text_input("Country", key=k + "pl_country")
+    c = st.columns([1, 3])
+    c[0].checkbox("Pinned by hand", key=k + "pl_pinned")
+    c[1].text_input("Place note (why; required when pinned by hand)", key=k + "pl_note")
+    st.markdown("*Date*")
+    c = st.columns(4)
+    c[0].date_input("First possible day", key=k + "d_start", min_value=dt.date(1900, 1, 1))
+    c[1].date_input("Last possible day", key=k + "d_end", min_value=dt.date(1900, 1, 1))
+    c[2].selectbox("Precision", list(vocab.DATE_PRECISIONS), key=k + "d_precision")
+    c[3].selectbox("Basis", list(vocab.DATE_BASES), key=k + "d_basis")
+    st.text_input("Date note (the words, and how the date was worked out)", key=k + "d_note")
+    st.markdown("*Toll (this claimant's figure)*")
+    c = st.columns([1, 1, 1, 3])
+    c[0].text_input("Count", key=k + "t_count")
+    c[1].text_input("At least", key=k + "t_low")
+    c[2].text_input("At most", key=k + "t_high")
+    c[3].text_input("Toll note", key=k + "t_note")
 
 
 # ----------------------------------------------------------------------------- the page
@@ -359,35 +491,25 @@ else:
             add = c[0].selectbox("Add a sentence of the archived text as an excerpt", [""] + sentences,
                                  key=f"cur_cl_{uid}_addsent", format_func=lambda s: s[:160] or "—")
             c[1].button("Add", key=f"cur_cl_{uid}_addbtn", disabled=not add, on_click=_add_excerpt, args=(uid,))
-            if props:
-                c = st.columns(3)
-                own = dict(S.get(f"cur_cl_{uid}_extra") or {})  # kept from an opened file; a choice below replaces it
-                pl_opts = [""] + [p.query for p in props["places"]]
-                d_opts = [""] + [f"{d.words} ({d.start}–{d.end})" for d in props["dates"]]
-                t_opts = [""] + [t.words for t in props["tolls"]]
-                own_pl = c[0].selectbox("This claim's own place", pl_opts, key=f"cur_cl_{uid}_ownplace",
-                                        format_func=lambda x: x or "— the event's —")
-                own_d = c[1].selectbox("This claim's own date", range(len(d_opts)), key=f"cur_cl_{uid}_owndate",
-                                       format_func=lambda j, d_opts=d_opts: d_opts[j] or "— the event's —")
-                own_t = c[2].selectbox("This claim's own toll", range(len(t_opts)), key=f"cur_cl_{uid}_owntoll",
-                                       format_func=lambda j, t_opts=t_opts: t_opts[j] or "— none —")
-                if own_pl:
-                    pp = next(p for p in props["places"] if p.query == own_pl)
-                    own["place"] = draft.place_from_result(pp.result, pp.words)
-                if own_d:
-                    own["date"] = draft.date_from_proposal(props["dates"][own_d - 1])
-                if own_t:
-                    toll = draft.toll_from_proposal(props["tolls"][own_t - 1], "")
-                    toll.pop("claimant")  # a claim's own toll is its claimant's
-                    own["fatalities"] = toll
-                S[f"cur_cl_{uid}_extra_now"] = own
+            own_set = any(S.get(f"cur_cl_{uid}_{k}") for k in ("pl_text", "pl_lat", "pl_name", "d_start", "t_count", "t_low"))
+            with st.expander("This claim's own place, date and toll (when the claimant's account differs "
+                             "from the event's; empty: the event's)", expanded=own_set):
+                _claim_own_fields(uid, props)
             note = st.text_input("Note (why this stance)", key=f"cur_cl_{uid}_note")
             if st.button("Remove this claim", key=f"cur_cl_{uid}_rm"):
                 _remove_claim(uid)
                 st.rerun()
             claim = {"id": cid, "claimant": claimant, "stance": stance, "source": csrc, "via": via,
                      "excerpts": excerpts, "note": note}
-            claim.update(S.get(f"cur_cl_{uid}_extra_now") if props else (S.get(f"cur_cl_{uid}_extra") or {}))
+            own = {"place": draft.claim_place({k: S.get(f"cur_cl_{uid}_pl_{k}")
+                                               for k in ("text", *draft.PLACE_FIELDS, "pinned", "note")}),
+                   "date": draft.claim_date(S.get(f"cur_cl_{uid}_d_start"), S.get(f"cur_cl_{uid}_d_end"),
+                                            S.get(f"cur_cl_{uid}_d_precision"), S.get(f"cur_cl_{uid}_d_basis"),
+                                            S.get(f"cur_cl_{uid}_d_note")),
+                   "fatalities": draft.claim_toll(S.get(f"cur_cl_{uid}_t_count"), S.get(f"cur_cl_{uid}_t_low"),
+                                                  S.get(f"cur_cl_{uid}_t_high"), S.get(f"cur_cl_{uid}_t_note"),
+                                                  S.get(f"cur_cl_{uid}_t_claimant"))}
+            claim.update({k: v for k, v in own.items() if v is not None})
             claims.append(claim)
     if st.button("Add an empty claim", key="cur_add_claim"):
         _add_claim({"id": f"claim-{len(S['cur_claims']) + 1}", "source": source_id, "stance": "asserts"})

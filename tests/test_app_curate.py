@@ -141,11 +141,12 @@ def test_invalid_input_is_refused_with_the_validators_message(monkeypatch, data)
         (lambda: at.date_input(key="cur_d_end").set_value(dt.date(2015, 10, 1)),
          "date.end: end date 2015-10-01 is before start date 2015-10-20",
          lambda: at.date_input(key="cur_d_end").set_value(dt.date(2015, 10, 20))),
-        # a claim's own toll (kept from an opened file) naming an actor actors.yaml does not have
-        (lambda: at.session_state.__setitem__(f"cur_cl_{uid}_extra",
-                                              {"fatalities": {"claimant": "no-such-actor", "count": 3}}),
+        # a claim's own toll whose claimant (kept, not shown, from an opened file) actors.yaml does not have
+        (lambda: (at.session_state.__setitem__(f"cur_cl_{uid}_t_claimant", "no-such-actor"),
+                  at.text_input(key=f"cur_cl_{uid}_t_count").set_value("3")),
          "claims[0].fatalities.claimant: unknown actor 'no-such-actor' (not in actors.yaml)",
-         lambda: at.session_state.__setitem__(f"cur_cl_{uid}_extra", {})),
+         lambda: (at.session_state.__setitem__(f"cur_cl_{uid}_t_claimant", None),
+                  at.text_input(key=f"cur_cl_{uid}_t_count").set_value(""))),
         (lambda: at.text_input(key="cur_ev_id").set_value("palmyra-mi8-crash-2016"),
          "id: duplicate event id (also in events/palmyra-mi8-crash-2016.yaml)",
          lambda: at.text_input(key="cur_ev_id").set_value(EVENT_ID)),
@@ -223,3 +224,70 @@ def test_pin_the_place_by_clicking_the_map(monkeypatch, data):
     assert (at.text_input(key="cur_pl_lat").value, at.text_input(key="cur_pl_lon").value) == ("35.52000", "35.79000")
     assert at.checkbox(key="cur_pl_pinned").value
     assert "say why" in at.text_input(key="cur_pl_note").value
+
+
+def test_a_claim_carries_its_own_place_date_and_toll_typed_by_hand(monkeypatch, data):
+    """Free fields: a place by name, coordinates and precision (or a gazetteer candidate), a date
+    range and a toll on one claim; invalid values are refused with the validator's message."""
+    at = open_curate(monkeypatch, data)
+    fill_source(at)
+    build_event(at, read_data_dir(data).actors)
+    uid = at.session_state["cur_claims"][1]  # the Ministry's denial
+    k = f"cur_cl_{uid}_"
+    # a gazetteer candidate fills the fields; every field can then be edited by hand
+    at.text_input(key=k + "pl_lookup").set_value("Palmyra").run()
+    button(at, k + "pl_lookupbtn").click().run()
+    no_exceptions(at)
+    assert at.text_input(key=k + "pl_name").value in ("Tadmor", "Tadmur")
+    assert at.text_input(key=k + "pl_gazetteer_id").value and at.text_input(key=k + "pl_lat").value
+    # typed by hand instead: the source's words, coordinates, a precision and why
+    for f, v in (("pl_text", "near the coast"), ("pl_name", ""), ("pl_gazetteer_id", ""), ("pl_admin1", ""),
+                 ("pl_lat", "35.40"), ("pl_lon", "35.95"), ("pl_precision", "3"), ("pl_radius_km", "25"),
+                 ("pl_country", "SY"), ("pl_note", "The Ministry's account places it on the coast.")):
+        at.text_input(key=k + f).set_value(v)
+    at.checkbox(key=k + "pl_pinned").check()
+    at.date_input(key=k + "d_start").set_value(dt.date(2015, 10, 12))
+    at.date_input(key=k + "d_end").set_value(dt.date(2015, 10, 19))
+    at.selectbox(key=k + "d_precision").set_value("week")
+    at.text_input(key=k + "d_note").set_value("the week before the report")
+    at.text_input(key=k + "t_count").set_value("0")
+    at.text_input(key=k + "t_note").set_value("no casualties among servicemen").run()
+    no_exceptions(at)
+    before = snapshot(data)
+    cases = [
+        (k + "d_end", dt.date(2015, 10, 1), dt.date(2015, 10, 19),
+         "claims[1].date.end: end date 2015-10-01 is before start date 2015-10-12"),
+        (k + "pl_lon", "", "35.95", "claims[1].place: lat and lon must be given together"),
+        (k + "pl_precision", "9", "3", "claims[1].place.precision"),
+        (k + "t_count", "many", "0", "claims[1].fatalities.count"),
+    ]
+    for key, bad, good, message in cases:
+        w = at.date_input(key=key) if key.endswith("d_end") else at.text_input(key=key)
+        w.set_value(bad).run()
+        no_exceptions(at)
+        text = all_text(at)
+        assert message in text, (message, text[-2000:])
+        assert button(at, "cur_save").disabled and snapshot(data) == before
+        w = at.date_input(key=key) if key.endswith("d_end") else at.text_input(key=key)
+        w.set_value(good).run()
+    text = all_text(at)
+    assert "Valid: the same checks" in text, text[-2000:]
+    button(at, "cur_save").click().run()
+    no_exceptions(at)
+    r = read_data_dir(data)
+    assert r.problems == []
+    c = next(e for e in r.events if e.id == EVENT_ID).claims[1]
+    assert (c.place.text, c.place.lat, c.place.lon, c.place.precision, c.place.radius_km, c.place.pinned) == (
+        "near the coast", 35.40, 35.95, 3, 25.0, True)
+    assert c.place.gazetteer_id is None and c.place.name is None
+    assert (c.date.start, c.date.end, c.date.precision, c.date.note) == (
+        dt.date(2015, 10, 12), dt.date(2015, 10, 19), "week", "the week before the report")
+    assert (c.fatalities.count, c.fatalities.note, c.fatalities.claimant) == (0, "no casualties among servicemen", None)
+    # and it opens again in the same fields
+    at.selectbox(key="cur_open_pick").set_value(EVENT_ID).run()
+    button(at, "cur_open").click().run()
+    uid = at.session_state["cur_claims"][1]
+    assert at.text_input(key=f"cur_cl_{uid}_pl_lat").value == "35.4"
+    assert at.date_input(key=f"cur_cl_{uid}_d_end").value == dt.date(2015, 10, 19)
+    assert at.text_input(key=f"cur_cl_{uid}_t_count").value == "0"
+    assert "(no change)" in all_text(at)

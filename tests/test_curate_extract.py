@@ -136,3 +136,14 @@ def test_main_text_from_html_leaves_page_chrome_out():
     assert "The Russian Defense Ministry has denied reports" in t and "“These burnt vehicles" in t
     assert "Donate" not in t and "donate monthly" not in t and "var x" not in t
     assert extract.main_text("line one\r\nline two", "a.txt") == "line one\nline two\n"
+
+
+def test_a_place_found_only_abroad_is_proposed_after_a_locative(finder):
+    # The country hint is a border in the gazetteer: Sevastopol has no answer inside Syria, only
+    # alternatives abroad. After a locative ("in Crimea's Sevastopol") it is still a place.
+    props = extract.propose_places(text("moscow-times-2015-10-20-servicemen-deaths-denied"), actors=finder)
+    assert "geonames:694423" in {p.result.get("gazetteer_id") for p in props}
+    # without a locative a city abroad stays out (a party or a dateline, not a place)
+    assert not extract.propose_places("Moscow and Washington signed the memorandum on Tuesday.", actors=finder)
+    got = extract.propose_places("Drones were intercepted over Russia's Belgorod region.", country="UA", actors=finder)
+    assert [p.result.get("country") for p in got if p.query == "Belgorod"] == ["RU"]

@@ -197,3 +197,21 @@ def test_yaml_dump_reads_back_to_the_same_event_for_every_curated_file():
         back = parse_yaml(yamlout.dump(d))
         assert Event.model_validate(back) == Event.model_validate(d), p.name
         assert {k: v for k, v in d.items() if v != []} == back  # only empty lists are left out
+
+
+def test_a_claims_own_fields_become_the_schemas_dicts():
+    from events.curate import draft
+
+    empty = {"text": "", "name": "", "lat": "", "lon": "", "pinned": False, "note": ""}
+    assert draft.claim_place(empty) is None  # nothing typed: the event's place
+    assert draft.claim_place({**empty, "text": "near Palmyra", "lat": "34.55", "lon": "38.27", "precision": "3"}) == {
+        "text": "near Palmyra", "lat": 34.55, "lon": 38.27, "precision": 3}
+    # what does not parse is kept as typed, for the validator to name
+    assert draft.claim_place({**empty, "lat": "north"}) == {"text": "", "lat": "north"}
+    d = dt.date(2016, 3, 1)
+    assert draft.claim_date(None, None, "day", "inferred") is None
+    assert draft.claim_date(d, d, "day", "stated", " ") == {"start": d, "precision": "day", "basis": "stated"}
+    assert draft.claim_date(d, dt.date(2016, 3, 7), "week", "inferred", "the first week")["end"] == dt.date(2016, 3, 7)
+    assert draft.claim_toll("", "", "", "") is None
+    assert draft.claim_toll("0", "", "", "none") == {"count": 0, "note": "none"}
+    assert draft.claim_toll("", "25", "", "", claimant="sohr") == {"claimant": "sohr", "low": 25}

@@ -232,3 +232,60 @@ def number(value: Any, kind=float) -> Any:
         return kind(s)
     except ValueError:
         return s
+
+
+# ----------------------------------------------------------------------------- a claim's own place, date, toll
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or v is False
+
+
+def claim_place(fields: dict) -> Optional[dict]:
+    """A claim's own place from the form's free fields (strings as typed, `pinned` a bool), or
+    None when every field is empty (the claim then uses the event's place). Numbers that do not
+    parse stay text, so the validator names the field; nothing typed is dropped."""
+    if all(_blank(fields.get(k)) for k in ("text", *PLACE_FIELDS, "pinned", "note")):
+        return None
+    place: dict = {"text": str(fields.get("text") or "").strip()}
+    for k in PLACE_FIELDS:
+        v = fields.get(k)
+        if k in ("lat", "lon", "radius_km"):
+            v = number(v)
+        elif k == "precision":
+            v = number(v, int)
+        elif isinstance(v, str):
+            v = v.strip() or None
+        if v is not None:
+            place[k] = v
+    if fields.get("pinned"):
+        place["pinned"] = True
+    if str(fields.get("note") or "").strip():
+        place["note"] = str(fields["note"]).strip()
+    return place
+
+
+def claim_date(start, end, precision, basis, note: str = "") -> Optional[dict]:
+    """A claim's own date range from the form, or None when neither day is given. An end without
+    a start is kept (the validator then asks for the start)."""
+    if start is None and end is None:
+        return None
+    d = {"start": start, "end": end, "precision": precision, "basis": basis}
+    if str(note or "").strip():
+        d["note"] = str(note).strip()
+    if d["end"] is None or d["end"] == d["start"]:
+        del d["end"]  # the schema's default: end = start
+    return d
+
+
+def claim_toll(count, low, high, note: str = "", claimant: Optional[str] = None) -> Optional[dict]:
+    """A claim's own toll (its claimant's figure) from the form, or None when all is empty.
+    `claimant` is kept only when an opened file named one."""
+    toll = {k: number(v, int) for k, v in (("count", count), ("low", low), ("high", high))}
+    toll = {k: v for k, v in toll.items() if v is not None}
+    if str(note or "").strip():
+        toll["note"] = str(note).strip()
+    if not toll:
+        return None
+    if claimant:
+        toll = {"claimant": claimant, **toll}
+    return toll

@@ -441,6 +441,11 @@ def _place_from(g, s: str, name: str, a0: int, suffix: Optional[str], words: str
     if _FACILITY_AFTER.match(s[a0 + len(name):]) and not suffix:
         return None
     look = g.lookup(clean, country=country, fuzzy=False)
+    if look.best is None and look.outside and country:
+        # The hint is a border: a name found only abroad has no answer inside it, just
+        # alternatives. Look again without it, so the rules for a place abroad below (exact, not
+        # small, after a locative) can apply at all ("intercepted over Russia's Belgorod region").
+        look = g.lookup(clean, country=None, fuzzy=False)
     if not _place_ok(look, clean):
         return None
     if not look.in_hinted_country:
