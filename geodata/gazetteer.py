@@ -42,7 +42,7 @@ from typing import Callable, Iterable, NamedTuple, Optional
 from . import governorates as govmod
 from .index_format import (AREA_KINDS, BUCKET_SHIFT, INDEX_FORMAT, KIND_RANK, KINDS, MAGIC, PLACE_KINDS,
                            SITE_KINDS, SOURCES, TIERS, key_hash)
-from .normalize import key_exact, key_loose, keys, skeleton
+from .normalize import key_exact, key_loose, keys, keys_many, skeleton
 
 log = logging.getLogger("geodata")
 
@@ -240,6 +240,11 @@ class Gazetteer:
         self._kind_code = {k: i for i, k in enumerate(self._tables["kind"])}
         self._kind_rank = [KIND_RANK.get(k, 9) for k in self._tables["kind"]]
         self._geonames = self._tables["source"].index("geonames")
+        # Filled by :meth:`prefetch` for a batch: name -> (exact, loose) keys, (tier, key) -> rids.
+        # Pure functions of their keys, so a lookup that finds them here answers exactly as one
+        # that computes them (and threads sharing them cannot disagree).
+        self._key_memo: dict[str, tuple[str, str]] = {}
+        self._rid_memo: dict[tuple[int, str], list[int]] = {}
 
     def __len__(self) -> int:
         return self.header["records"]
@@ -274,10 +279,48 @@ class Gazetteer:
         rid = self._special.get(gazetteer_id)
         return self.record(rid) if rid is not None else None
 
+    PREFETCH_MEMO_MAX = 200_000
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Prepare the lookups of many names at once: their exact and loose keys normalised
+        together (:func:`geodata.normalize.keys_many`, one regex pass over all of them) and the
+        record ids under those keys found by one vectorised ``searchsorted`` per tier. Only
+        memoises what :meth:`lookup` would compute name by name; answers do not change."""
+        names = [n for n in dict.fromkeys(names) if n and n not in self._key_memo]
+        if not names:
+            return
+        import numpy as np
+
+        if len(self._key_memo) + len(names) > self.PREFETCH_MEMO_MAX:
+            self._key_memo, self._rid_memo = {}, {}  # bounded: a new batch starts afresh
+        k1s, k2s = keys_many(names)
+        key_memo, rid_memo = dict(self._key_memo), dict(self._rid_memo)
+        key_memo.update(zip(names, zip(k1s, k2s)))
+        for tier, ks in ((1, k1s), (2, k2s)):
+            uniq = [k for k in dict.fromkeys(ks) if k and (tier, k) not in rid_memo]
+            if not uniq:
+                continue
+            hs = np.fromiter((key_hash(k) for k in uniq), dtype=np.uint64, count=len(uniq))
+            arr = np.frombuffer(self._hashes[tier], dtype=np.uint64)
+            lo = np.searchsorted(arr, hs, "left").tolist()
+            hi = np.searchsorted(arr, hs, "right").tolist()
+            post = self._posts[tier]
+            for k, a, b in zip(uniq, lo, hi):
+                rid_memo[(tier, k)] = post[a:b].tolist() if b > a else []
+        # published whole (a reader in another thread sees the old memo or the new one)
+        self._key_memo, self._rid_memo = key_memo, rid_memo
+
+    def _keys(self, name: str) -> tuple[str, str]:
+        k = self._key_memo.get(name)
+        return k if k is not None else (key_exact(name), key_loose(name))
+
     def _rids(self, tier: int, key: Optional[str]) -> list[int]:
         """Record ids under a key of a tier: bisect the sorted hashes, read the run of equal ones."""
         if not key:
             return []
+        memo = self._rid_memo.get((tier, key))
+        if memo is not None:
+            return memo
         h = key_hash(key)
         hs = self._hashes[tier]
         starts = self._starts[tier]
@@ -318,7 +361,7 @@ class Gazetteer:
         only those it accepts. Ranking reads the index's columns; only the winner and the
         reported alternatives become :class:`Record` objects.
         """
-        k1, k2 = key_exact(name), key_loose(name)
+        k1, k2 = self._keys(name)
         k3 = None
         best_tier: dict[int, int] = {}
         for rid in self._rids(1, k1):

@@ -26,6 +26,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Optional
 
 from . import admin
@@ -282,20 +283,34 @@ def _alt(m: Match, hinted: Optional[str] = None) -> dict:
     hinted country it has no coordinates (it is not an answer, only a name to check)."""
     r = m.record  # coordinates are stored as published (5 decimals at most)
     outside = hinted is not None and r.country != hinted
-    a = admin_of(r.gazetteer_id, r.admin3_pcode, r.lat, r.lon, r.country, r.precision)
-    if a["admin1"] is None:
-        a["admin1"] = r.admin1
-    return {"name": r.name, "gazetteer_id": r.gazetteer_id, "lat": None if outside else r.lat,
-            "lon": None if outside else r.lon, "precision": None if outside else r.precision,
-            "radius_km": None if outside else round(r.radius_km, 1), "country": r.country, "kind": r.kind,
-            "source": r.source, **a}
+    key = (r, outside)
+    d = _ALT_MEMO.get(key)
+    if d is None:
+        a = admin_of(r.gazetteer_id, r.admin3_pcode, r.lat, r.lon, r.country, r.precision)
+        if a["admin1"] is None:
+            a["admin1"] = r.admin1
+        d = {"name": r.name, "gazetteer_id": r.gazetteer_id, "lat": None if outside else r.lat,
+             "lon": None if outside else r.lon, "precision": None if outside else r.precision,
+             "radius_km": None if outside else round(r.radius_km, 1), "country": r.country, "kind": r.kind,
+             "source": r.source, **a}
+        if len(_ALT_MEMO) > 50_000:
+            _ALT_MEMO.clear()
+        _ALT_MEMO[key] = d
+    return dict(d)  # a copy: callers may add to it
 
 
-def _clean(text: str) -> str:
+# A place listed as an alternative is listed the same way in every answer (the record is the key:
+# a new index makes new records).
+_ALT_MEMO: dict[tuple, dict] = {}
+
+
+@lru_cache(maxsize=65536)  # a phrase is cleaned at several steps of its reading, and a batch first
+def _clean(text: str) -> str:  # cleans every name to prefetch its keys
     t = " ".join(str(text).split()).strip(_STRIP)
     return t
 
 
+@lru_cache(maxsize=65536)
 def _strip_fillers(text: str) -> str:
     return _clean(_FILLERS.sub("", _clean(text)))
 
@@ -327,13 +342,7 @@ class Resolver:
         """See :func:`geodata.resolve`."""
         if text is None:
             text = ""
-        if country:
-            cc = self._cc_memo.get(country)
-            if cc is None:
-                cc = self._cc_memo[country] = self.country_code(country) or ""
-            country = cc or None
-        else:
-            country = None
+        country = self._country_key(country)
         key = (str(text), country)
         hit = self._answers.get(key)
         if hit is not None:
@@ -348,8 +357,32 @@ class Resolver:
         return res
 
     def resolve_many(self, texts, country: Optional[str] = "SY") -> list[GeoResult]:
-        """:meth:`resolve` of each text (the same code path: a batch is a loop over the cache)."""
+        """:meth:`resolve` of each text: the same code path, a loop over the cache. What is the
+        same for many names is done once for the batch: the distinct plain names not yet answered
+        are normalised together and their exact-key postings fetched in one vectorised pass
+        (:meth:`~geodata.gazetteer.Gazetteer.prefetch`); each name then runs :meth:`resolve`, which
+        finds them memoised (the answers are those of :meth:`resolve` alone, a test checks)."""
+        texts = list(texts)
+        if len(texts) > 1:
+            cc = self._country_key(country)
+            plain = []
+            for t in dict.fromkeys("" if t is None else str(t) for t in texts):
+                if (t, cc) in self._answers:
+                    continue
+                c = _clean(t)
+                if c and not _NOT_PLAIN.search(c):
+                    plain.append(_strip_fillers(c))
+            if len(plain) > 1:
+                self.gazetteer.prefetch(plain)
         return [self.resolve(t, country) for t in texts]
+
+    def _country_key(self, country: Optional[str]) -> Optional[str]:
+        if not country:
+            return None
+        cc = self._cc_memo.get(country)
+        if cc is None:
+            cc = self._cc_memo[country] = self.country_code(country) or ""
+        return cc or None
 
     def country_code(self, country: str) -> Optional[str]:
         """ISO code from "SY", "sy", "SYR" or "Syria"."""

@@ -284,6 +284,29 @@ def test_batch_and_single_agree(names):
     assert [b.as_dict() for b in geodata.resolve_many(names)] == [b.as_dict() for b in batch]
 
 
+def test_batch_prefetch_finds_what_single_lookups_find():
+    """The batch's vectorised pass (keys of all names together, postings by searchsorted) must
+    memoise exactly what a lookup computes name by name: real names from every source, Arabic,
+    descriptors, misses."""
+    from geodata.gazetteer import get_gazetteer
+    from geodata.normalize import key_exact, key_loose
+
+    g = get_gazetteer()
+    places = syria_build.read_places()
+    names = [n for p in places[::97] for n in p["names"].split("|")][:600]
+    names += ["Aleppo", "Mosul", "Palmyra", "حلب", "دير الزور", "Qwxzplk", "Tall Abyad town", "the Hmeimim"]
+    g._key_memo, g._rid_memo = {}, {}  # nothing memoised: the scalar path
+    want = [(key_exact(n), key_loose(n)) for n in names]
+    want_rids = [(g._rids(1, a), g._rids(2, b)) for a, b in want]
+    want_lookups = [g.lookup(n, "SY", fuzzy=False) for n in names]
+    g.prefetch(names)
+    assert all(n in g._key_memo for n in names)
+    assert [g._key_memo[n] for n in names] == want
+    assert [(g._rid_memo[(1, a)] if a else [], g._rid_memo[(2, b)] if b else []) for a, b in want] == want_rids
+    assert sum(1 for a, b in want_rids if a or b) > 500  # most of them are in the index
+    assert [g.lookup(n, "SY", fuzzy=False) for n in names] == want_lookups
+
+
 # ---------------------------------------------------------------- admin areas by point-in-polygon
 
 def test_locate_many_agrees_with_locate_and_trims_to_the_precision():
