@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Literal, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Optional, get_args
 
 import pandas as pd
 
@@ -39,6 +39,9 @@ CLAIM_COLUMNS = (
 )
 ROLE_COLUMNS = ("event_id", "actor_id", "role")
 ACTOR_COLUMNS = ("id", "name", "kind", "aliases")
+# Where a Dataset came from; a stored dataset.json naming another kind is refused (events.store).
+DatasetKind = Literal["curated", "acled", "ucdp", "timemap"]
+DATASET_KINDS: tuple[str, ...] = get_args(DatasetKind)
 
 _DATE_COLUMNS = ("date_start", "date_end")
 _FLOAT_COLUMNS = ("lat", "lon", "radius_km", "fatalities_best")
@@ -52,7 +55,7 @@ ROLE_CLAIMANT = "claimant"
 @dataclass
 class Dataset:
     name: str
-    kind: Literal["curated", "acled", "ucdp", "timemap"]
+    kind: DatasetKind
     events: pd.DataFrame
     claims: pd.DataFrame
     roles: pd.DataFrame

@@ -47,7 +47,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .dataset import ACTOR_COLUMNS, ADMIN_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, ROLE_COLUMNS, Dataset, add_admin_columns
+from .dataset import ACTOR_COLUMNS, ADMIN_COLUMNS, DATASET_KINDS, CLAIM_COLUMNS, EVENT_COLUMNS, ROLE_COLUMNS, Dataset, add_admin_columns
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ def _stored(p: Path, meta: dict) -> StoredDataset:
         if not isinstance(report, dict) or not isinstance(counts, dict):
             raise ValueError("'report' and 'counts' must be objects")
         kind = str(meta.get("kind") or "")
-        if kind not in ("acled", "ucdp", "curated"):
+        if kind not in DATASET_KINDS:
             raise ValueError(f"unknown kind {kind[:40]!r}")
         return StoredDataset(
             slug=p.name, path=p, name=str(meta.get("name") or p.name), kind=kind,
