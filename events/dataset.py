@@ -50,7 +50,7 @@ ROLE_CLAIMANT = "claimant"
 @dataclass
 class Dataset:
     name: str
-    kind: Literal["curated", "acled", "ucdp"]
+    kind: Literal["curated", "acled", "ucdp", "timemap"]
     events: pd.DataFrame
     claims: pd.DataFrame
     roles: pd.DataFrame

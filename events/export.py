@@ -1,12 +1,13 @@
-"""Exports of a Dataset (or a filtered subset of its events): CSV with ACLED-like columns,
-GeoJSON with one Feature per event, and the curated YAML folder format itself."""
+"""Exports of a Dataset (or a filtered subset of its events), whatever its origin: CSV with
+ACLED-like columns, GeoJSON with one Feature per event, TimeMap JSON (what a TimeMap site
+loads), and the curated YAML folder format itself."""
 from __future__ import annotations
 
 import io
 import math
 import re
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Optional, Union
 
 import pandas as pd
 import yaml
@@ -93,6 +94,43 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+def _extra_value(extra, key: str) -> str:
+    """A source column kept in `extra`, whatever the file's header spelling ('EVENT_TYPE ')."""
+    if not isinstance(extra, dict):
+        return ""
+    for k, v in extra.items():
+        if k.strip().lower().replace(" ", "_") == key:
+            return str(v)
+    return ""
+
+
+def _original_type(e) -> str:
+    """The type an imported `other` event had in its source file ('' when none is kept)."""
+    if e.event_type != vocab.OTHER_EVENT_TYPE:
+        return ""
+    return _extra_value(e.extra, "event_type") or _extra_value(e.extra, "type")
+
+
+def _acled_type(e) -> tuple[str, str]:
+    """ACLED's event_type and sub_event_type for an event: an imported event whose type we keep
+    as `other` gives back its own original (kept in `extra`), never a made-up one."""
+    original = _original_type(e)
+    if original:
+        return original, _extra_value(e.extra, "sub_event_type")
+    return vocab.EVENT_TYPES.get(e.event_type, ("", ""))
+
+
+def _acled_event_date(e) -> Optional[str]:
+    """ACLED's event_date: the day, or for a week (time_precision 2) the middle of the week, as
+    ACLED codes it, so that an ACLED import of this CSV gives the same range back."""
+    if pd.isna(e.date_start):
+        return None
+    if e.date_precision == "week" and not pd.isna(e.date_end):
+        mid = pd.Timestamp(e.date_start) + (pd.Timestamp(e.date_end) - pd.Timestamp(e.date_start)) / 2
+        return mid.normalize().date().isoformat()
+    return _iso(e.date_start)
+
+
 def to_csv(ds, events_subset=None, *, for_spreadsheets: bool = True) -> str:
     """One row per event with ACLED-like columns (CSV_COLUMNS), as text.
 
@@ -110,12 +148,12 @@ def to_csv(ds, events_subset=None, *, for_spreadsheets: bool = True) -> str:
     name = ds.actor_name
     rows = []
     for e in ev.itertuples(index=False):
-        acled_type, acled_sub = vocab.EVENT_TYPES.get(e.event_type, ("", ""))
+        acled_type, acled_sub = _acled_type(e)
         parts = list(e.participants)
         start = _iso(e.date_start)
         prec = None if pd.isna(e.precision) else int(e.precision)
         rows.append({
-            "event_id_cnty": e.id, "event_date": start or "",
+            "event_id_cnty": e.id, "event_date": _acled_event_date(e) or "",
             "year": pd.Timestamp(e.date_start).year if start else "",
             "time_precision": vocab.DATE_PRECISION_TO_ACLED.get(e.date_precision, ""),
             "event_type": acled_type, "sub_event_type": acled_sub,
@@ -196,6 +234,70 @@ def to_geojson(ds, events_subset=None) -> dict:
         }
         features.append({"type": "Feature", "id": e.id, "geometry": geometry, "properties": props})
     return {"type": "FeatureCollection", "features": features}
+
+
+# ---------------------------------------------------------------- TimeMap
+
+TIMEMAP_DATE_FORMAT = "%m/%d/%Y"  # TimeMap's default DATE_FMT (MM/DD/YYYY)
+
+
+def to_timemap(ds, events_subset=None) -> dict:
+    """What a TimeMap site loads, as one object ``{"events": [...], "sources": {...},
+    "associations": [...]}`` (TimeMap's src/reducers/validate schemas; each part is also what
+    its EVENTS_EXT, SOURCES_EXT and ASSOCIATIONS_EXT point at).
+
+    One TimeMap event per event: description = summary, date MM/DD/YYYY, location, latitude and
+    longitude as strings, type = the event type's label, associations = its type and its claim
+    status (FILTER associations "Event type > ..." and "Status > ..."). One TimeMap source per
+    claim (id ``<event id>/<claim id>``): author = the claimant, type = the stance, description =
+    the verbatim excerpts, title / url / date from the archived source when there is one."""
+    ev = _subset(ds, events_subset)
+    cl = ds.claims[ds.claims["event_id"].isin(ev["id"])]
+    sources: dict[str, dict] = {}
+    by_event: dict[str, list[str]] = {}
+    for c in cl.itertuples(index=False):
+        sid = f"{c.event_id}/{c.claim_id}"
+        rec = ds.sources.get(c.source_id)
+        url = (rec.meta.url or "") if rec is not None else ""
+        sources[sid] = {
+            "id": sid,
+            "title": rec.meta.title if rec is not None else "",
+            "type": c.stance,
+            "author": ds.actor_name(c.claimant),
+            "url": url,
+            "paths": [url] if url else [],
+            "date": rec.meta.published.strftime(TIMEMAP_DATE_FORMAT) if rec is not None else "",
+            "description": "\n\n".join(c.excerpts),
+            "notes": c.note or "",
+        }
+        by_event.setdefault(c.event_id, []).append(sid)
+    associations: dict[str, dict] = {}
+
+    def assoc(group: str, title: str) -> str:
+        aid = f"{group.lower().replace(' ', '-')}/{title}"
+        associations.setdefault(aid, {"id": aid, "title": title, "desc": "", "mode": "FILTER",
+                                      "filter_paths": [group, title]})
+        return aid
+    events = []
+    for e in ev.itertuples(index=False):
+        label = vocab.EVENT_TYPE_LABELS.get(e.event_type, e.event_type)
+        original = _original_type(e)
+        events.append({
+            "id": e.id,
+            "description": e.summary or e.title,
+            "date": pd.Timestamp(e.date_start).strftime(TIMEMAP_DATE_FORMAT) if not pd.isna(e.date_start) else "",
+            "time": "",
+            "location": e.place_text or e.place_name or "",
+            "latitude": "" if pd.isna(e.lat) else repr(float(e.lat)),
+            "longitude": "" if pd.isna(e.lon) else repr(float(e.lon)),
+            "type": original or label,
+            "category": "",
+            "associations": [assoc("Event type", original or label),
+                             assoc("Status", vocab.STATUS_LABELS.get(e.status, e.status))],
+            "sources": by_event.get(e.id, []),
+            "comments": e.title,
+        })
+    return {"events": events, "sources": sources, "associations": list(associations.values())}
 
 
 # ---------------------------------------------------------------- the curated format itself

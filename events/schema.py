@@ -17,7 +17,7 @@ from . import vocab
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
-Stance = Literal["asserts", "denies", "counters", "confirms"]
+Stance = Literal[vocab.STANCES]  # type: ignore[valid-type]
 Status = Literal["confirmed", "disputed", "denied", "claimed"]
 DatePrecision = Literal["day", "week", "month", "year"]
 DateBasis = Literal["stated", "publication", "inferred"]
@@ -138,6 +138,16 @@ class Claim(Strict):
     date: Optional[DateSpan] = None
     fatalities: Optional[Toll] = None
     note: str = ""
+
+    @field_validator("stance", mode="before")
+    @classmethod
+    def _retired_stance(cls, v):
+        if isinstance(v, str) and v in vocab.RETIRED_STANCES:
+            new = vocab.RETIRED_STANCES[v]
+            raise ValueError(f"stance {v!r} was split: use {' or '.join(map(repr, new))} "
+                             "(acknowledges: the party the event concerns accepts it; corroborates: "
+                             "independent evidence supports it)")
+        return v
 
     @field_validator("excerpts")
     @classmethod

@@ -75,7 +75,9 @@ class StoredDataset:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.kind.upper() if self.kind != 'ucdp' else 'UCDP GED'}, {self.events:,} events)"
+        from .importers import FORMAT_LABELS
+
+        return f"{self.name} ({FORMAT_LABELS.get(self.kind, self.kind.upper())}, {self.events:,} events)"
 
 
 # --------------------------------------------------------------------------- writing
@@ -294,7 +296,7 @@ def load_dataset(path: Path | str) -> Dataset:
     """Read a stored dataset folder back into a Dataset (same frames, columns and dtypes)."""
     use_system_allocator()
 
-    from .importers.common import skipped_problems
+    from .importers.assemble import skipped_problems
     from .importers import ImportReport
 
     path = Path(path)
@@ -322,7 +324,7 @@ class BackgroundDataset(Dataset):
         import threading
 
         from .importers import ImportReport
-        from .importers.common import skipped_problems
+        from .importers.assemble import skipped_problems
 
         report = ImportReport.from_dict(meta["report"]) if meta.get("report") else None
         self.name = str(meta.get("name") or path.name)

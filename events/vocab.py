@@ -5,11 +5,22 @@ spelling the strings again.
 """
 from __future__ import annotations
 
-# Claim stances, and the claim status derived from them (first rule that applies).
-STANCES = ("asserts", "denies", "counters", "confirms")
+# Claim stances. `acknowledges` (the party the event concerns accepts it) and `corroborates`
+# (independent evidence supports it) replace the former `confirms`, which hid a standing denial
+# behind a green "confirmed". The status rules themselves are in events/status.py.
+STANCES = ("asserts", "denies", "counters", "acknowledges", "corroborates")
+# Former stance -> the stances it was split into: the validator names them in its message.
+RETIRED_STANCES = {"confirms": ("acknowledges", "corroborates")}
 STATUSES = ("confirmed", "disputed", "denied", "claimed")
-STATUS_RULES = (("confirms", "confirmed"), ("counters", "disputed"), ("denies", "denied"))
 DEFAULT_STATUS = "claimed"
+# How the status explanation words each stance ("denied by the Russian Defence Ministry").
+STANCE_PARTICIPLES = {
+    "acknowledges": "acknowledged",
+    "corroborates": "corroborated",
+    "counters": "countered",
+    "denies": "denied",
+    "asserts": "asserted",
+}
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 STATUS_COLOURS = {
@@ -63,7 +74,10 @@ EVENT_TYPES = {
     "casualty_report": ("Strategic developments", "Other"),
     "deployment": ("Strategic developments", "Change to group/activity"),
     "strategic_development": ("Strategic developments", "Other"),
+    # an imported type none of ours fits: the original is kept in the event's `extra`
+    "other": ("Strategic developments", "Other"),
 }
+OTHER_EVENT_TYPE = "other"
 EVENT_TYPE_LABELS = {
     "aircraft_loss": "Aircraft loss",
     "air_strike": "Air or drone strike",
@@ -73,6 +87,7 @@ EVENT_TYPE_LABELS = {
     "casualty_report": "Casualty report",
     "deployment": "Force deployment or withdrawal",
     "strategic_development": "Other strategic development",
+    "other": "Other (type as the source gives it)",
 }
 
 # ACLED's codes: time_precision (1 day, 2 week, 3 month) and geo_precision (1 the named place,
@@ -81,3 +96,45 @@ ACLED_TIME_PRECISION = {1: "day", 2: "week", 3: "month"}
 DATE_PRECISION_TO_ACLED = {"day": 1, "week": 2, "month": 3, "year": 3}  # ACLED has no year code
 ACLED_GEO_PRECISION = {1: 1, 2: 2, 3: 4}  # ACLED geo_precision -> our precision code
 PRECISION_TO_ACLED_GEO = {1: 1, 2: 2, 3: 2, 4: 3, 5: 3, 6: 3, 7: 3}
+
+# ACLED -> ours, by sub_event_type first (lower case), then by event_type. Every event type of the
+# three ACLED layouts is listed: the current one (2019 on), and the pre-2019 one whose types were
+# folded into the current ones (its "Battle-..." types into Battles, "Remote violence" into
+# Explosions/Remote violence, "Riots/Protests" into Protests and Riots, "Non-violent transfer of
+# territory" and "Headquarters or base established" into Strategic developments' sub-types).
+# A type not listed becomes OTHER_EVENT_TYPE, never a dropped row.
+ACLED_SUB_EVENT_TYPES_IN = {
+    "air/drone strike": "air_strike",
+    "shelling/artillery/missile attack": "shelling",
+    "change to group/activity": "deployment",
+    "headquarters or base established": "deployment",
+}
+ACLED_EVENT_TYPES_IN = {
+    "battles": "armed_clash",
+    "explosions/remote violence": "shelling",
+    "violence against civilians": "attack_on_civilians",
+    "strategic developments": "strategic_development",
+    "protests": "strategic_development",
+    "riots": "strategic_development",
+    # pre-2019
+    "battle-no change of territory": "armed_clash",
+    "battle-government regains territory": "armed_clash",
+    "battle-non-state actor overtakes territory": "armed_clash",
+    "headquarters or base established": "deployment",
+    "non-violent transfer of territory": "strategic_development",
+    "remote violence": "shelling",
+    "riots/protests": "strategic_development",
+    "strategic development": "strategic_development",
+}
+# ACLED's inter1/inter2 (a code before 2023, a label since) -> our actor kind.
+ACLED_INTER_KINDS = {
+    "1": "state_military", "2": "non_state_armed_group", "3": "non_state_armed_group",
+    "4": "non_state_armed_group", "state forces": "state_military", "rebel group": "non_state_armed_group",
+    "political militia": "non_state_armed_group", "identity militia": "non_state_armed_group",
+}
+
+# UCDP GED codes -> ours. where_prec 1..7 is our precision code one to one.
+GED_WHERE_PREC = {i: i for i in range(1, 8)}
+GED_DATE_PREC = {1: "day", 2: "week", 3: "week", 4: "month", 5: "year"}
+GED_VIOLENCE = {1: "armed_clash", 2: "armed_clash", 3: "attack_on_civilians"}
+GED_VIOLENCE_LABELS = {1: "state-based", 2: "non-state", 3: "one-sided"}

@@ -23,10 +23,11 @@ st.markdown("#### Claim status")
 st.markdown("An event's status is derived from its claims, first rule that applies. A curator may "
             "override it with a written reason, which the side panel shows.")
 rules = {
-    "confirmed": "some claim **confirms** it: the party concerned acknowledges it, or an independent check "
-                 "(imagery, on-site reporting) supports it",
-    "disputed": "some claim **counters** it: agrees something happened but gives another account "
-                "(cause, place, perpetrator, toll)",
+    "confirmed": "some claim **acknowledges** it (the party the event concerns accepts it happened); or some "
+                 "claim **corroborates** it (independent evidence: imagery, on-site reporting, a monitor's own "
+                 "sources) and no claim denies or counters it",
+    "disputed": "some claim **counters** it (agrees something happened but gives another cause, place, "
+                "perpetrator or toll); or some claim corroborates it while another **denies** it",
     "denied": "some claim **denies** it happened",
     "claimed": "only asserted; no response recorded in the sources",
 }
@@ -34,6 +35,11 @@ st.html("<table class='about-table'>" + "".join(
     f"<tr><td>{panel.status_badge(s)}</td><td>{safe(rules[s]).replace('**', '')}</td></tr>" for s in vocab.STATUSES
 ) + "</table><style>.about-table td{padding:4px 10px;vertical-align:top;border-bottom:1px solid #eee}"
     ".about-table{border-collapse:collapse;margin-bottom:.5rem}</style>")
+st.markdown("A green *confirmed* never hides a standing denial: independent evidence against the "
+            "concerned party's denial is a dispute. The side panel says in words why an event has its "
+            "status, e.g. *corroborated by Stratfor; denied by Russian Defence Ministry*. The former stance "
+            "`confirms` was split into `acknowledges` and `corroborates`; links that filter by status keep "
+            "working, since the four status names did not change.")
 st.caption("Colours (Okabe–Ito) stay distinguishable with the common colour-vision deficiencies; "
            "the same colours are used on the map, legend, table and timeline.")
 
@@ -94,7 +100,10 @@ st.markdown(
     "and basis), place (the source's own words; `python -m events geocode` resolves coordinates) and one "
     "claim per party, each with its verbatim excerpts.\n"
     "4. Run `python -m events validate`: it checks the schema, the actors and sources, and that every "
-    "excerpt is found in its archived text. The app shows the new event on its next run."
+    "excerpt is found in its archived text. The app shows the new event on its next run.\n\n"
+    "Or, on your own machine, start the app with `CONFLICT_MAP_CURATE=1` and use the **Curate** page: "
+    "paste the article, accept the proposed claims, places and dates, and save; it runs the same checks "
+    "and shows the diff first. The page does not exist when that setting is off (as on a public site)."
 )
 st.code(
     """id: aleppo-hospital-strike

@@ -181,3 +181,23 @@ def test_bounds_and_zoom_round_trip_turn_counts_into_events(monkeypatch, big_fol
     # A click on a cell (no event id) selects nothing; a click on an event selects it.
     click_marker(at, sorted(ids)[0])
     assert at.query_params["event"] == sorted(ids)[0]
+
+
+def test_panel_says_in_words_why_the_event_has_its_status(monkeypatch):
+    # The fixture's Al-Quds event: a counter-free denial.
+    at = make_app(monkeypatch, {"event": ALEPPO_ID}).run()
+    no_exceptions(at)
+    assert "<b>Denied:</b> denied by Russian Ministry of Defence; asserted by" in all_text(at)
+
+
+def test_panel_explains_the_mi24_dispute_on_the_curated_data(monkeypatch):
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent.parent / "events" / "data"
+    at = make_app(monkeypatch, {"event": "syrian-airbase-mi24-helicopters-destroyed-2016"}, data_dir=data).run()
+    no_exceptions(at)
+    text = all_text(at)
+    assert ">Disputed<" in text
+    assert ("<b>Disputed:</b> countered by Russian Defence Ministry; corroborated by Stratfor; "
+            "denied by Russian Defence Ministry; asserted by Islamic State") in text
+    assert ">corroborates<" in text

@@ -46,7 +46,7 @@ def test_validate_reports_every_bad_file(data):
     p = data / "events" / "latakia-shell-deaths.yaml"
     p.write_text(p.read_text().replace("lat: 35.6", "lat: 123"))
     p = data / "events" / "mi8-crash-palmyra.yaml"
-    p.write_text(p.read_text().replace("stance: confirms", "stance: acknowledges"))
+    p.write_text(p.read_text().replace("stance: acknowledges", "stance: boasts"))
     (data / "events" / "junk.yaml").write_text("key: [")
     r = run("validate", data)
     assert r.returncode == 1

@@ -82,10 +82,18 @@ def test_unknown_claimant_and_via(data):
 
 
 def test_unknown_stance(data):
-    edit(data / "events" / "mi8-crash-palmyra.yaml", "stance: confirms", "stance: acknowledges")
+    edit(data / "events" / "mi8-crash-palmyra.yaml", "stance: acknowledges", "stance: boasts")
     _, p = only_problem(data)
     assert (p.record, p.field) == ("mi8-crash-palmyra", "claims[1].stance")
-    assert "'acknowledges'" in p.message
+    assert "'acknowledges'" in p.message and "'corroborates'" in p.message
+
+
+def test_retired_stance_confirms_names_its_replacements(data):
+    # A file written before the split is refused with a message saying what to use instead.
+    edit(data / "events" / "mi8-crash-palmyra.yaml", "stance: acknowledges", "stance: confirms")
+    _, p = only_problem(data)
+    assert (p.record, p.field) == ("mi8-crash-palmyra", "claims[1].stance")
+    assert "'confirms' was split" in p.message and "'acknowledges' or 'corroborates'" in p.message
 
 
 def test_end_date_before_start(data):
@@ -235,7 +243,7 @@ def test_missing_actors_file(data):
 
 def test_every_file_is_checked_even_when_some_are_bad(data):
     edit(data / "events" / "latakia-shell-deaths.yaml", "lat: 35.6", "lat: 123")
-    edit(data / "events" / "mi8-crash-palmyra.yaml", "stance: confirms", "stance: acknowledges")
+    edit(data / "events" / "mi8-crash-palmyra.yaml", "stance: acknowledges", "stance: boasts")
     (data / "events" / "broken.yaml").write_text("{{{")
     r = read_data_dir(data)
     assert {p.file for p in r.problems} == {

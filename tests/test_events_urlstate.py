@@ -163,3 +163,14 @@ def test_never_raises(params):
     assert set(f.statuses) <= set(STATUSES) and set(f.actors) <= set(ACTOR_IDS)
     if f.date_from and f.date_to:
         assert f.date_from <= f.date_to
+
+
+def test_links_shared_before_the_stance_split_still_work():
+    """`confirms` was split into `acknowledges` / `corroborates`; the status names did not change,
+    so a link made before the split still filters (its events may now be disputed instead)."""
+    from events.load import load_curated
+
+    ds = load_curated()
+    f, ev, notices = parse_query({"status": ["confirmed", "Disputed"],
+                                  "event": ["latakia-shell-three-russians-killed-2015"]}, ds)
+    assert (f.statuses, ev, notices) == (("confirmed", "disputed"), "latakia-shell-three-russians-killed-2015", [])

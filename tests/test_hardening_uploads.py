@@ -162,7 +162,7 @@ def test_importer_crash_is_a_message_not_a_traceback(monkeypatch):
     def broken(*a, **k):
         raise TypeError("Cannot cast array data from dtype('O') to dtype('int64')")
 
-    monkeypatch.setattr(importers, "import_csv", broken)
+    monkeypatch.setattr(importers, "import_file", broken)  # the upload path's one importer entry
     at = make_app(monkeypatch).run()
     at.sidebar.selectbox(key="ds_pick").set_value("upload").run()
     at.sidebar.file_uploader(key="ds_upload").set_value(("crash.csv", ACLED, "text/csv")).run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_support import map_script, all_text, folium_args, make_app, shown_count
+from app_support import map_script, all_text, folium_args, html_bodies, make_app, shown_count
 
 from events import store
 from events.importers import import_csv
@@ -31,7 +31,7 @@ def test_picker_lists_stored_datasets_and_shows_one(monkeypatch, data_folder):
     at = make_app(monkeypatch).run()
     no_exceptions(at)
     pick = at.sidebar.selectbox(key="ds_pick")
-    assert pick.options == ["Curated events", "GED slice (UCDP GED, 12 events)", "Upload a CSV…"]
+    assert pick.options == ["Curated events", "GED slice (UCDP GED, 12 events)", "Upload a file…"]
     pick.set_value("ged-slice").run()
     no_exceptions(at)
     assert shown_count(at) == (12, 12)
@@ -117,3 +117,74 @@ def test_link_to_a_curated_event_names_no_dataset(monkeypatch, data_folder):
     at = make_app(monkeypatch, query={"event": "aleppo-hospital-strike"}).run()
     no_exceptions(at)
     assert "dataset=" not in _event_link(at)
+
+
+def test_upload_of_timemap_json_uses_the_same_importer_and_summary(monkeypatch, data_folder):
+    tm = ROOT / "tests" / "fixtures" / "timemap" / "civilian_harm_bundle.json"
+    at = make_app(monkeypatch).run()
+    at.sidebar.selectbox(key="ds_pick").set_value("upload").run()
+    at.sidebar.file_uploader(key="ds_upload").set_value((tm.name, tm.read_bytes(), "application/json")).run()
+    no_exceptions(at)
+    text = all_text(at)
+    assert "**5** rows loaded (**3** with a substituted value or a remark), **0** skipped" in text
+    assert "Event types kept as *other*" in text and "Hospital damage \\(1\\)" in text  # md-escaped
+    assert "1 places had no coordinates" in text
+    assert "Rows loaded with a remark" in text and "repeats event 2" in text
+    assert shown_count(at) == (5, 5)
+    assert '"event_id": "tm-CIV0002-2"' in folium_args(at)["feature_group"]  # drawn through the map's layer
+
+
+def test_upload_of_a_spreadsheet_saved_acled_export_loads_every_row(monkeypatch, data_folder):
+    saved = ROOT / "tests" / "fixtures" / "acled" / "acled_excel_saved.csv"
+    at = make_app(monkeypatch).run()
+    at.sidebar.selectbox(key="ds_pick").set_value("upload").run()
+    at.sidebar.file_uploader(key="ds_upload").set_value((saved.name, saved.read_bytes(), "text/csv")).run()
+    no_exceptions(at)
+    text = all_text(at)
+    assert "**9** rows loaded" in text and "**0** skipped" in text
+    assert "cp1252" in text and "row numbers" in text
+    assert shown_count(at) == (9, 9)
+
+
+def test_upload_date_order_choice_settles_ambiguous_dates(monkeypatch, data_folder):
+    rows = ACLED.read_text(encoding="utf-8").replace("29/04/2016", "04/05/2016")
+    at = make_app(monkeypatch).run()
+    at.sidebar.selectbox(key="ds_pick").set_value("upload").run()
+    at.sidebar.file_uploader(key="ds_upload").set_value(("amb.csv", rows.encode(), "text/csv")).run()
+    assert "ambiguous" in all_text(at)
+    at.sidebar.selectbox(key="ds_upload_date_order").set_value("dmy").run()
+    no_exceptions(at)
+    text = all_text(at)
+    assert "**6** rows loaded, **6** skipped" in text and "as asked" in text
+
+
+def test_hostile_timemap_upload_shows_as_text(monkeypatch, data_folder):
+    """TimeMap text from anyone's sheet (description, place, source, author, association) reaches the
+    summary, the map and the side panel as text only."""
+    import json
+
+    from app_support import click_marker
+    from hardening_support import check_rendered, folium_problems
+
+    evil = "<img src=x onerror=alert('tm')>"
+    doc = {
+        "events": [{"id": f"x{evil}", "description": f"Strike {evil} $x$ `code`", "date": "5/9/2020",
+                    "location": f"Ariha {evil}", "latitude": "35.81", "longitude": "36.60",
+                    "type": f"Kind {evil}", "associations": ["a1"], "sources": ["s1"]}],
+        "sources": {"s1": {"id": "s1", "title": f"Title {evil}", "author": f"Author {evil}",
+                           "url": "javascript:alert(1)", "paths": [], "description": f"Said {evil}"}},
+        "associations": [{"id": "a1", "title": f"Tag {evil}", "mode": "FILTER", "filter_paths": []}],
+    }
+    at = make_app(monkeypatch).run()
+    at.sidebar.selectbox(key="ds_pick").set_value("upload").run()
+    at.sidebar.file_uploader(key="ds_upload").set_value((f"{evil}.json", json.dumps(doc).encode(), "application/json")).run()
+    no_exceptions(at)
+    check_rendered(at)
+    assert folium_problems(folium_args(at)) == []
+    assert "Kind \\<img src\\=x onerror\\=alert\\(\\'tm\\'\\)\\>" in all_text(at)  # the unmapped type, escaped
+    assert shown_count(at) == (1, 1)
+    at = click_marker(at, f"tm-x{evil}")
+    no_exceptions(at)
+    check_rendered(at)
+    panel = "\n".join(html_bodies(at))
+    assert "Said &lt;img src=x onerror=alert(&#x27;tm&#x27;)&gt;" in panel  # the excerpt, as text

@@ -1,32 +1,43 @@
-"""Importers: ACLED and UCDP GED CSV exports -> our Dataset (+ an ImportReport).
+"""Importers: ACLED and UCDP GED CSV exports, and TimeMap JSON -> our Dataset (+ an ImportReport).
 
-    from events.importers import import_csv
-    ds, report = import_csv("syria.csv")                 # format from the header
-    ds, report = import_csv(data_bytes, format="acled", progress=lambda f, t: ...)
+    from events.importers import import_file, import_csv
+    ds, report = import_file(data, "syria.csv")            # bytes + the file's name; format detected
+    ds, report = import_file(data, "x.csv", format="acled", date_order="dmy", progress=lambda f, t: ...)
+    ds, report = import_csv("syria.csv")                   # a path, bytes or file-like (same thing)
 
-- `import_csv(src, format=None, name=None, progress=None)`: `src` is a path, bytes or a
-  file-like (Streamlit's UploadedFile works). Returns `(Dataset, ImportReport)`.
-- `detect_format(header) -> "acled" | "ucdp" | None`.
+- `import_file(data, filename, *, format=None, name=None, progress=None, registry=None,
+  date_order=None)` is the one signature every caller uses (CLI, app upload, tests). Returns
+  `(Dataset, ImportReport)`. `date_order` ("dmy" | "mdy") forces the order of numeric dates.
+- `import_csv(src, ...)`: the same for a path, bytes or file-like (Streamlit's UploadedFile works).
+- `detect_format(header) -> "acled" | "ucdp" | None` for a CSV header; `sniff_format(data)`
+  adds "timemap" for JSON.
+- Each format module also has `import_table(table, fname, ...)`, which imports rows already read
+  (`reading.read_table`): a caller streaming a large file imports it chunk by chunk with it.
 - `ImportReport`: rows_read, rows_loaded, rows_skipped, `skipped: list[SkippedRow(row, column,
-  reason)]` (row numbers as a spreadsheet shows them: header = row 1), warnings (encoding,
-  date order...), unknown_columns (kept in `extra`).
+  reason)]` (row numbers as a spreadsheet shows them: header = row 1), `notes` (loaded rows with
+  a substituted value or a remark, same shape), `other_types` (unmapped types kept as `other`,
+  with their counts), `geocoded` (rows placed by the gazetteer), warnings (encoding, date order...),
+  unknown_columns (kept in `extra`).
 - `ImportFailed` (a ValueError): the file as a whole is unusable (empty, unknown format,
   missing required columns: the message names them). Malformed rows never raise.
 
-Reading: UTF-8 with or without BOM (UTF-16 with BOM too); otherwise cp1252, then latin-1, with
-a warning. Delimiter: whichever of `,` `;` TAB `|` splits the header into the most fields.
-Parsing is vectorised pandas over string columns; no per-row pydantic objects, so 100,000
-ACLED rows import in seconds. Mappings: see `acled` and `ucdp` module docstrings.
+Modules by concern: `report` (the report and errors), `reading` (bytes -> a table of strings:
+encoding, delimiter, spreadsheet leftovers), `checks` (per-row checks and value parsers),
+`dates`, `actors`, `places` (offline geocoding of rows without coordinates), `assemble` (the
+Dataset frames), and one module per format: `acled`, `ucdp`, `timemap`.
 """
 from __future__ import annotations
 
 import csv
+import re
 from typing import Iterable, Optional
 
-from .common import ImportFailed, ImportReport, Progress, SkippedRow, decode, norm_col, read_bytes, sniff_delimiter
+from .reading import decode, norm_col, read_bytes, sniff_delimiter
+from .report import ImportFailed, ImportReport, Progress, RowNote, SkippedRow
 
-FORMATS = ("acled", "ucdp")
-FORMAT_LABELS = {"acled": "ACLED", "ucdp": "UCDP GED"}
+FORMATS = ("acled", "ucdp", "timemap")
+FORMAT_LABELS = {"acled": "ACLED", "ucdp": "UCDP GED", "timemap": "TimeMap"}
+DATE_ORDERS = ("dmy", "mdy")
 
 _SIGNATURES = {
     "acled": ({"event_id_cnty", "event_date", "geo_precision"}, {"time_precision", "actor1", "sub_event_type"}),
@@ -48,44 +59,59 @@ def detect_format(header: Iterable[str]) -> Optional[str]:
 
 def header_of(data: bytes) -> list[str]:
     text, _ = decode(data[:65536], [])
-    first = text.split("\n", 1)[0]
-    return next(csv.reader([first], delimiter=sniff_delimiter(first)), [])
+    first, _, rest = text.partition("\n")
+    sep = re.match(r"\ufeff?sep=(.)\r?$", first)
+    if sep:  # Excel's delimiter line
+        first = rest.split("\n", 1)[0]
+    return next(csv.reader([first], delimiter=sep.group(1) if sep else sniff_delimiter(first)), [])
 
 
-def import_csv(src, format: Optional[str] = None, name: Optional[str] = None,
-               progress: Optional[Progress] = None, registry=None):
-    """Import an ACLED or UCDP GED CSV (see the module docstring)."""
-    from .acled import import_acled
-    from .ucdp import import_ucdp
+def sniff_format(data: bytes) -> Optional[str]:
+    """'timemap' for JSON (a TimeMap export), else detect_format on the CSV header."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"{", b"[")):
+        return "timemap"
+    return detect_format(header_of(data))
 
-    data, fname = read_bytes(src)
+
+def import_file(data: bytes, filename: str, *, format: Optional[str] = None, name: Optional[str] = None,
+                progress: Optional[Progress] = None, registry=None, date_order: Optional[str] = None):
+    """Import an export's bytes; ``filename`` names it in messages (see the module docstring)."""
     if format is None:
-        format = detect_format(header_of(data))
+        format = sniff_format(data)
         if format is None:
             raise ImportFailed(
-                f"{fname}: cannot tell the format from the header: an ACLED export has event_id_cnty, "
-                "event_date and geo_precision; a UCDP GED export has where_prec, date_prec and side_a. "
-                "Choose the format explicitly if the columns were renamed."
+                f"{filename}: cannot tell the format from the header: an ACLED export has event_id_cnty, "
+                "event_date and geo_precision; a UCDP GED export has where_prec, date_prec and side_a; "
+                "a TimeMap export is JSON. Choose the format explicitly if the columns were renamed."
             )
     format = format.lower()
     if format in ("ged", "ucdp-ged", "ucdp_ged"):
         format = "ucdp"
     if format not in FORMATS:
         raise ImportFailed(f"unknown format {format!r}: use one of {', '.join(FORMATS)}")
-    fn = import_acled if format == "acled" else import_ucdp
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise ImportFailed(f"unknown date order {date_order!r}: use one of {', '.join(DATE_ORDERS)}")
     prog = progress or (lambda f, t: None)
-    return fn(_Named(data, fname), name=name, progress=prog, registry=registry)
+    if format == "timemap":
+        from .timemap import import_timemap
+
+        return import_timemap(data, filename, name=name, progress=prog, registry=registry, date_order=date_order)
+    from .reading import read_table
+
+    module = __import__(f"{__name__}.{format}", fromlist=["import_table"])
+    prog(0.0, "Reading the file")
+    table, fname = read_table(data, prog, 0.0, 0.55, name=filename)
+    return module.import_table(table, fname, name=name, progress=prog, registry=registry, date_order=date_order)
 
 
-class _Named:
-    """Bytes with the original file name, so reports name the file the user chose."""
-
-    def __init__(self, data: bytes, name: str):
-        self._data, self.name = data, name
-
-    def getvalue(self) -> bytes:
-        return self._data
+def import_csv(src, format: Optional[str] = None, name: Optional[str] = None,
+               progress: Optional[Progress] = None, registry=None, date_order: Optional[str] = None):
+    """import_file for a path, bytes or file-like."""
+    data, fname = read_bytes(src)
+    return import_file(data, fname, format=format, name=name, progress=progress, registry=registry,
+                       date_order=date_order)
 
 
-__all__ = ["FORMATS", "FORMAT_LABELS", "ImportFailed", "ImportReport", "SkippedRow",
-           "detect_format", "import_csv"]
+__all__ = ["DATE_ORDERS", "FORMATS", "FORMAT_LABELS", "ImportFailed", "ImportReport", "RowNote", "SkippedRow",
+           "detect_format", "import_csv", "import_file", "sniff_format"]

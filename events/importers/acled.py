@@ -1,15 +1,25 @@
 """ACLED CSV export -> Dataset.
 
-Columns read (ACLED's published export layout, before and after its March 2023 change; header
-case and spaces do not matter, so `EVENT_ID_CNTY` and `SOURCE SCALE` work too):
-event_id_cnty, event_date, year, time_precision, disorder_type, event_type, sub_event_type,
-actor1, assoc_actor_1, inter1, actor2, assoc_actor_2, inter2, interaction, civilian_targeting,
-iso, region, country, admin1, admin2, admin3, location, latitude, longitude, geo_precision,
-source, source_scale, notes, fatalities, tags, timestamp (and the older data_id,
-event_id_no_cnty, iso3).
+Columns are read by name (header case and spaces do not matter, so `EVENT_ID_CNTY` and
+`SOURCE SCALE` work too), in every layout ACLED has published:
+- current (2023 on, 31 columns): event_id_cnty, event_date, year, time_precision, disorder_type,
+  event_type, sub_event_type, actor1, assoc_actor_1, inter1, actor2, assoc_actor_2, inter2,
+  interaction, civilian_targeting, iso, region, country, admin1, admin2, admin3, location,
+  latitude, longitude, geo_precision, source, source_scale, notes, fatalities, tags, timestamp;
+- 2019–2020 (31 columns): data_id, iso (numeric), event_id_cnty, event_id_no_cnty, event_date,
+  year, time_precision, event_type, sub_event_type, actor1, assoc_actor_1, inter1, actor2,
+  assoc_actor_2, inter2, interaction, region, country, admin1, admin2, admin3, location,
+  latitude, longitude, geo_precision, source, source_scale, notes, fatalities, timestamp, iso3;
+- pre-2019 (alphabetical order): actor1, actor2, admin1, admin2, admin3, ally_actor_1,
+  ally_actor_2, country, data_id, event_date, event_id_cnty (ids like 8188RTA),
+  event_id_no_cnty (often empty), event_type (the old types), fatalities, geo_precision, gwno,
+  inter1, inter2, interaction, latitude, location, longitude, notes, source, time_precision, year.
+  ally_actor_1/2 are read as assoc_actor_1/2.
 
 Required: event_id_cnty, event_date, time_precision, event_type, latitude, longitude,
-geo_precision. A file without one of them is refused with an error naming it.
+geo_precision. A file without one of them is refused with an error naming it. A row with both
+latitude and longitude empty is geocoded offline from location / admin3 / admin2 / admin1
+(events.importers.places), and its geo_precision may then be empty.
 
 Mappings (DESIGN.md):
 - **geo_precision** -> our precision code (whose table follows UCDP GED where_prec):
@@ -26,9 +36,10 @@ Mappings (DESIGN.md):
 - **time_precision** -> date precision and range: 1 -> day (start = end = event_date);
   2 -> week (ACLED codes the middle of the week: event_date - 3 days .. + 3 days);
   3 -> month (the calendar month of event_date). Date basis: `stated`.
-- **event_date** spellings: 2016-04-27, 2016-04-27 00:00:00, 27 April 2016, 27-April-2016,
-  27-Apr-2016, April 27, 2016, 27/04/2016 (day/month or month/day decided from the file;
-  dates that fit both with no evidence are reported as ambiguous and skipped).
+- **event_date**: every spelling events.importers.dates reads (ISO, 9-May-20, 09 May 2020,
+  5/9/2020 or 09/05/2020 with the order decided for the column, spreadsheet serials); the
+  `year` column settles two-digit years and is cross-checked (a contradiction is noted on the
+  row, which loads with event_date's date).
 - **event_type / sub_event_type** -> our type: Air/drone strike -> air_strike;
   Shelling/artillery/missile attack -> shelling; other Explosions/Remote violence (IED, suicide
   bomb, grenade, chemical weapon) -> shelling (our one remote-violence type besides air
@@ -36,9 +47,9 @@ Mappings (DESIGN.md):
   (civilian_targeting does not change the type: a shelling that hit civilians stays a shelling,
   and the column is kept in extra); Strategic developments / Change to group/activity and
   Headquarters or base established -> deployment; other Strategic developments, Protests and
-  Riots -> strategic_development. Older exports' "Remote violence", "Battle-…",
-  "Strategic development" and "Riots/Protests" map the same way. The original pair is kept in
-  `extra` so nothing is lost.
+  Riots -> strategic_development. The pre-2019 types map as their successors do
+  (vocab.ACLED_EVENT_TYPES_IN lists each). A type we do not know becomes `other`: the row loads,
+  the original pair is kept in `extra` as always, and the report counts each such type.
 - **actors**: actor1, assoc_actor_1, actor2, assoc_actor_2 (assoc columns are ';'-separated)
   -> participants, through the alias table (aliases.yaml) and the events core's
   ActorRegistry, else an id slugged from the name; kind from inter1/inter2 (1 state forces ->
@@ -52,16 +63,20 @@ Mappings (DESIGN.md):
 """
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import numpy as np
 import pandas as pd
 
-from .common import (
-    ActorBook, Progress, blank, codes, coordinates, country_codes, extra_records, flag_duplicates, lower_join,
-    no_progress, parse_dates, skipped_problems, split_names, start_import, value_reasons, whole_counts, assemble,
-    fast_map, outlet_claimants,
-)
+from .. import vocab
+from .actors import ActorBook, outlet_claimants, split_names
+from .assemble import assemble, country_codes, extra_records, lower_join, skipped_problems
+from .checks import Checks, blank, codes, coordinates, fast_map, flag_duplicates, start_import, value_reasons, whole_counts
+from .dates import parse_dates
+from .places import geocode_missing
+from .reading import Table, read_table
+from .report import Progress, no_progress
 
 FORMAT = "acled"
 REQUIRED = ("event_id_cnty", "event_date", "time_precision", "event_type", "latitude", "longitude", "geo_precision")
@@ -71,82 +86,101 @@ KNOWN = (
     "assoc_actor_2", "inter2", "interaction", "civilian_targeting", "region", "country", "admin1",
     "admin2", "admin3", "location", "latitude", "longitude", "geo_precision", "source",
     "source_scale", "notes", "fatalities", "tags", "timestamp", "iso3",
+    "ally_actor_1", "ally_actor_2", "gwno",  # pre-2019
 )
 # Columns whose content the model carries in full (everything else goes to `extra`).
 MODELLED = ("event_date", "time_precision", "latitude", "longitude", "geo_precision", "location",
             "admin1", "notes", "fatalities")
 
-GEO_PRECISION = {"1": 1, "2": 2, "3": 4}
 # ACLED geo_precision 1 gives the named town's coordinates: the event is somewhere in that town.
 # Code 1's default 1 km radius would draw a falsely exact pin (DESIGN.md: never one); 5 km covers
 # most Syrian towns and the centre of a city. Looking each town up in the gazetteer would be
 # closer but costs time at 100,000 rows; the place name is shown with the event either way.
 ACLED_TOWN_RADIUS_KM = 5.0
-TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
-SUB_EVENT_TYPES = {
-    "air/drone strike": "air_strike",
-    "shelling/artillery/missile attack": "shelling",
-    "change to group/activity": "deployment",
-    "headquarters or base established": "deployment",
-}
-EVENT_TYPES = (  # (prefix of ACLED event_type, lower case) -> ours
-    ("battle", "armed_clash"),
-    ("explosions/remote violence", "shelling"),
-    ("remote violence", "shelling"),
-    ("violence against civilians", "attack_on_civilians"),
-    ("strategic development", "strategic_development"),
-    ("protest", "strategic_development"),
-    ("riot", "strategic_development"),
-)
-INTER_KINDS = {"1": "state_military", "2": "non_state_armed_group", "3": "non_state_armed_group",
-               "4": "non_state_armed_group", "state forces": "state_military",
-               "rebel group": "non_state_armed_group", "political militia": "non_state_armed_group",
-               "identity militia": "non_state_armed_group"}
 
 
-def map_event_types(event_type: pd.Series, sub: pd.Series, civilian: Optional[pd.Series]) -> pd.Series:
+def _type_key(v: str) -> str:
+    """'Battle - No change of territory ' -> 'battle-no change of territory'."""
+    return re.sub(r"\s*([-/])\s*", r"\1", re.sub(r"\s+", " ", v.strip().lower()))
+
+
+def map_event_types(event_type: pd.Series, sub: pd.Series) -> pd.Series:
+    """Our type per row (vocab.ACLED_SUB_EVENT_TYPES_IN, then ACLED_EVENT_TYPES_IN); None when
+    neither knows the pair (the caller keeps the row as `other`)."""
     def one(pair: str):
         et, st = pair.split("\x1f")
-        got = SUB_EVENT_TYPES.get(st.strip().lower())
-        if got:
-            return got
-        et = et.strip().lower()
-        for prefix, ours in EVENT_TYPES:
-            if et.startswith(prefix):
-                return ours
-        return None
+        return (vocab.ACLED_SUB_EVENT_TYPES_IN.get(_type_key(st))
+                or vocab.ACLED_EVENT_TYPES_IN.get(_type_key(et)))
     return fast_map(event_type + "\x1f" + sub, one)
 
 
-def import_acled(src, name: Optional[str] = None, progress: Progress = no_progress, registry=None):
+def import_acled(src, name: Optional[str] = None, progress: Progress = no_progress, registry=None,
+                 date_order: Optional[str] = None):
     """Read an ACLED CSV export (path, bytes or file-like). Returns (Dataset, ImportReport).
     Raises ImportFailed only when the file as a whole is unusable (missing required columns)."""
-    table, fname, cols, report, get, checks = start_import(src, progress, FORMAT, "ACLED", REQUIRED, KNOWN)
+    progress(0.0, "Reading the file")
+    table, fname = read_table(src, progress, 0.0, 0.55)
+    return import_table(table, fname, name=name, progress=progress, registry=registry, date_order=date_order)
+
+
+def import_table(table: Table, fname: str, name: Optional[str] = None, progress: Progress = no_progress,
+                 registry=None, date_order: Optional[str] = None):
+    """Import rows already read (a whole file, or one chunk of it: ``table.rows`` numbers them).
+    Returns (Dataset, ImportReport)."""
+    table, fname, cols, report, get, checks = start_import(table, fname, FORMAT, "ACLED", REQUIRED, KNOWN)
     f = table.frame
     progress(0.6, "Checking values")
 
     ids = get("event_id_cnty").str.strip()
     checks.flag(blank(ids), cols["event_id_cnty"], "event_id_cnty is empty")
-    day = parse_dates(get("event_date"), cols["event_date"], checks, report.warnings)
-    tprec = codes(f, cols["time_precision"], TIME_PRECISION, checks, "time_precision")
-    gprec = codes(f, cols["geo_precision"], GEO_PRECISION, checks, "geo_precision")
-    lat, lon = coordinates(f, cols["latitude"], cols["longitude"], checks)
-    etype = map_event_types(get("event_type"), get("sub_event_type"),
-                            get("civilian_targeting") if "civilian_targeting" in cols else None)
-    checks.flag(blank(get("event_type")), cols["event_type"], "event_type is empty")
-    checks.flag(~blank(get("event_type")) & etype.isna().to_numpy(), cols["event_type"],
-                value_reasons(get("event_type"), "event_type {value} is not an ACLED event type"))
+    day = parse_dates(get("event_date"), cols["event_date"], checks, report.warnings,
+                      year=get("year") if "year" in cols else None, year_col=cols.get("year"),
+                      order=date_order)
+    lat, lon, no_coords = coordinates(f, cols["latitude"], cols["longitude"], checks, allow_missing=True)
+    tprec = codes(f, cols["time_precision"], vocab.ACLED_TIME_PRECISION, checks, "time_precision")
+    gprec = codes(f, cols["geo_precision"], vocab.ACLED_GEO_PRECISION, checks, "geo_precision", empty_ok=no_coords)
+    et_raw, sub_raw = get("event_type"), get("sub_event_type")
+    etype = map_event_types(et_raw, sub_raw)
+    checks.flag(blank(et_raw), cols["event_type"], "event_type is empty")
+    unmapped = ~blank(et_raw) & etype.isna().to_numpy()
+    checks.note(unmapped, cols["event_type"], value_reasons(
+        et_raw, "event_type {value} is not one we map: kept as 'other' (the original stays with the event)"))
+    etype = etype.where(~pd.Series(unmapped, index=etype.index), vocab.OTHER_EVENT_TYPE)
     fat_raw = get("fatalities")
     fat = whole_counts(fat_raw, cols.get("fatalities"), checks, "fatalities")
     # Duplicate ids among otherwise good rows: keep the first. Compared as stored (lower case),
     # so 'SYR1' and 'syr1' are one id, not two events that would share 'acled-syr1'.
     flag_duplicates(ids, checks, cols["event_id_cnty"], "event_id_cnty", key=ids.str.lower())
+    country = country_codes(get("country"), get("iso") if "iso" in cols else None)
+    location_all, admin1_all = get("location").str.strip(), get("admin1").str.strip()
+    if no_coords.any():
+        progress(0.65, f"Geocoding {int(no_coords.sum()):,} places without coordinates")
+        cand = pd.Series([tuple(dict.fromkeys(x for x in t if x)) for t in zip(
+            location_all.tolist(), get("admin3").str.strip().tolist(), get("admin2").str.strip().tolist(),
+            admin1_all.tolist())], index=f.index, dtype=object)
+        geo = geocode_missing(cand, country, no_coords & ~checks.bad, checks, cols["latitude"])
+        got = ~np.isnan(geo["lat"])
+        lat, lon = np.where(got, geo["lat"], lat), np.where(got, geo["lon"], lon)
+        # Never more precise than either side says: the row's own geo_precision (when given) or
+        # what the gazetteer matched (a town, a district, a province).
+        stated = pd.to_numeric(gprec, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        code = np.where(np.isnan(stated), geo["precision"], np.fmax(stated, geo["precision"]))
+        coarser = got & ~np.isnan(stated) & (stated > geo["precision"])
+        gprec = gprec.where(~pd.Series(got, index=gprec.index), pd.Series(code, index=gprec.index))
+        stated_radius = pd.Series(stated).map(vocab.PRECISION_RADIUS_KM).to_numpy(dtype=float, na_value=np.nan)
+        geo_radius = np.where(coarser, np.fmax(stated_radius, geo["radius_km"]), geo["radius_km"])
+    else:
+        got = np.zeros(len(f), dtype=bool)
+        geo_radius = np.full(len(f), np.nan)
 
     report.skipped = sorted(table.skipped + checks.skipped())
+    report.notes = checks.noted()
     keep = ~checks.bad
+    report.geocoded = int((got & keep).sum())
+    if (unmapped & keep).any():
+        report.other_types = {str(k): int(v) for k, v in (et_raw[unmapped & keep].str.strip()).value_counts().items()}
     progress(0.7, "Building events")
     k = lambda s: s[keep].reset_index(drop=True) if isinstance(s, pd.Series) else s[keep]  # noqa: E731
-
     day_k = k(day)
     tp = k(tprec).astype("str")
     start = day_k.copy()
@@ -161,14 +195,27 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
         [week, month],
         ["ACLED time_precision 2: the source gives the week; ACLED codes its middle day",
          "ACLED time_precision 3: the source gives the month only"], ""), dtype="str")
+    if {"date_start", "date_end"} <= set(cols):
+        # A CSV this project exported carries the exact range (and its precision) beside ACLED's
+        # columns: use it where it holds event_date, so such a file imports back unchanged.
+        scratch = Checks(table)
+        own_s = k(parse_dates(get("date_start"), cols["date_start"], scratch, [], order="dmy"))
+        own_e = k(parse_dates(get("date_end"), cols["date_end"], scratch, [], order="dmy"))
+        ok = (own_s.notna() & own_e.notna() & (own_s <= day_k) & (day_k <= own_e)).to_numpy()
+        start[ok], end[ok] = own_s[ok], own_e[ok]
+        if "date_precision" in cols:
+            own_p = k(get("date_precision").str.strip())
+            use = ok & own_p.isin(vocab.DATE_PRECISIONS).to_numpy()
+            tp = tp.where(~pd.Series(use), own_p)
 
     # Actors.
     book = ActorBook(registry)
-    kinds1 = fast_map(get("inter1"), lambda v: INTER_KINDS.get(v.strip().lower(), "other"))
-    kinds2 = fast_map(get("inter2"), lambda v: INTER_KINDS.get(v.strip().lower(), "other"))
+    kinds1 = fast_map(get("inter1"), lambda v: vocab.ACLED_INTER_KINDS.get(v.strip().lower(), "other"))
+    kinds2 = fast_map(get("inter2"), lambda v: vocab.ACLED_INTER_KINDS.get(v.strip().lower(), "other"))
     a1, a2 = k(get("actor1").str.strip()), k(get("actor2").str.strip())
     k1, k2 = k(kinds1), k(kinds2)
-    as1, as2 = k(split_names(get("assoc_actor_1"), ";")), k(split_names(get("assoc_actor_2"), ";"))
+    assoc = {i: get(f"assoc_actor_{i}") if f"assoc_actor_{i}" in cols else get(f"ally_actor_{i}") for i in (1, 2)}
+    as1, as2 = k(split_names(assoc[1], ";")), k(split_names(assoc[2], ";"))
     pairs = {}
     for names, kinds in ((a1, k1), (a2, k2)):
         for nm, kd in set(zip(names.tolist(), kinds.tolist())):
@@ -197,8 +244,8 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
     claimants = outlet_claimants(src, book, "ACLED")
 
     notes = k(get("notes"))
-    location = k(get("location").str.strip())
-    admin1 = k(get("admin1").str.strip())
+    location = k(location_all)
+    admin1 = k(admin1_all)
     sub = k(get("sub_event_type").str.strip())
     ev_type_raw = k(get("event_type").str.strip())
     what = sub.where(sub != "", ev_type_raw)
@@ -220,9 +267,11 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
         "date_start": start, "date_end": end, "date_precision": tp, "date_note": date_note,
         "place_text": place_text, "place_name": location,
         "lat": k(lat), "lon": k(lon), "precision": k(gprec),
-        "radius_km": np.where(k(gprec).to_numpy() == 1, ACLED_TOWN_RADIUS_KM, np.nan),
+        # geocoded rows: the gazetteer's radius for what it matched; ACLED's own code 1: a town's
+        "radius_km": np.where(k(got), k(geo_radius),
+                              np.where(k(gprec).to_numpy() == 1, ACLED_TOWN_RADIUS_KM, np.nan)),
         "admin1": admin1,
-        "country": k(country_codes(get("country"), get("iso") if "iso" in cols else None)),
+        "country": k(country),
         "fatalities_text": fat_text, "fatalities_best": fat_k,
         "search_text": lower_join(title, notes, place_text),
         "extra": extra,

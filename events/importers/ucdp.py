@@ -1,16 +1,26 @@
 """UCDP GED CSV export -> Dataset.
 
-Columns: GED's standard 49-column layout (id, relid, year, active_year, code_status,
-type_of_violence, conflict_*, dyad_*, side_a*, side_b*, number_of_sources, source_article,
-source_office, source_date, source_headline, source_original, where_prec, where_coordinates,
-where_description, adm_1, adm_2, latitude, longitude, geom_wkt, priogrid_gid, country,
-country_id, region, event_clarity, date_prec, date_start, date_end, deaths_a, deaths_b,
-deaths_civilians, deaths_unknown, best, high, low, gwnoa, gwnob). Quoted fields may hold line
-breaks. Required: id, type_of_violence, side_a, side_b, where_prec, latitude, longitude,
-date_prec, date_start, date_end, best.
+Columns are read by name, never by position, so every GED release loads:
+- 19.1 (41 columns): id, year, active_year, type_of_violence, conflict_new_id, conflict_name,
+  dyad_new_id, dyad_name, side_a_new_id, side_a, side_b_new_id, gwnob, side_b, number_of_sources,
+  source_article, source_office, source_date, source_headline, source_original, where_prec,
+  where_coordinates, adm_1, adm_2, latitude, longitude, geom_wkt, priogrid_gid, country,
+  country_id, region, event_clarity, date_prec, date_start, date_end, deaths_a, deaths_b,
+  deaths_civilians, deaths_unknown, best, high, low (no relid, code_status, *_dset_id,
+  where_description, gwnoa: the place text is then where_coordinates);
+- 20.1 to 23.1 (49 columns): the above plus relid, code_status, conflict_dset_id, dyad_dset_id,
+  side_a_dset_id, side_b_dset_id, where_description, gwnoa;
+- later releases: any further column is kept in `extra` and listed in the report.
+Quoted fields may hold line breaks. Required: id, type_of_violence, side_a, side_b, where_prec,
+latitude, longitude, date_prec, date_start, date_end, best.
+
+Values GED itself uses that look wrong but are data: number_of_sources = -1 (GED: the count was
+not recorded) is kept as given, with one warning; low > best or best > high is kept as GED gives
+it, with a note on the row.
 
 Mappings (DESIGN.md):
-- **where_prec** 1..7 -> our precision 1..7, one to one (our table is GED's).
+- **where_prec** 1..7 -> our precision 1..7, one to one (our table is GED's). The code tables
+  are vocab.GED_WHERE_PREC, GED_DATE_PREC, GED_VIOLENCE.
 - **date_prec** -> date precision (GED codebook; the real sample agrees: 3 spans exactly 7
   days, 4 spans 8–31 days, 5 up to a year): 1 (exact day) -> day, 2 (a 2–6 day range) -> week,
   3 (a week) -> week, 4 (8–30 days, a month) -> month, 5 (within a year) -> year; the range
@@ -42,11 +52,12 @@ import numpy as np
 import pandas as pd
 
 from .. import vocab
-from .common import (
-    ActorBook, Progress, assemble, blank, codes, coordinates, country_codes, extra_records, flag_duplicates,
-    lower_join, no_progress, parse_dates, skipped_problems, split_names, start_import, whole_counts,
-    outlet_claimants,
-)
+from .actors import ActorBook, outlet_claimants, split_names
+from .assemble import assemble, country_codes, extra_records, lower_join, skipped_problems
+from .checks import blank, codes, coordinates, flag_duplicates, start_import, whole_counts
+from .dates import parse_dates
+from .reading import Table, read_table
+from .report import Progress, no_progress
 
 FORMAT = "ucdp"
 REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "where_prec", "latitude", "longitude",
@@ -64,11 +75,6 @@ KNOWN = (
 # Carried in full by the model; everything else goes to extra.
 MODELLED = ("where_prec", "latitude", "longitude", "date_prec", "date_start", "date_end",
             "where_description", "source_headline", "source_original", "source_article", "best")
-
-WHERE_PREC = {str(i): i for i in range(1, 8)}
-DATE_PREC = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"}
-VIOLENCE = {"1": "armed_clash", "2": "armed_clash", "3": "attack_on_civilians"}
-VIOLENCE_LABEL = {"1": "state-based", "2": "non-state", "3": "one-sided"}
 SYRIA_ADM1 = {  # GED -> OCHA NAME_EN (../shared/data/syr_admin1_governorates.geojson)
     "aleppo": "Aleppo", "al hasakah": "Al-Hasakeh", "ar raqqah": "Ar-Raqqa", "as suwayda": "As-Sweida",
     "damascus": "Damascus", "daraa": "Dar'a", "dar'a": "Dar'a", "deir ez zor": "Deir-ez-Zor",
@@ -88,29 +94,52 @@ def _int_text(s: pd.Series) -> pd.Series:
     return pd.Series(["" if v != v else str(int(v)) for v in s.tolist()], index=s.index, dtype="str")
 
 
-def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progress, registry=None):
+def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progress, registry=None,
+                date_order: Optional[str] = None):
     """Read a UCDP GED CSV export (path, bytes or file-like). Returns (Dataset, ImportReport)."""
-    table, fname, cols, report, get, checks = start_import(src, progress, FORMAT, "UCDP GED", REQUIRED, KNOWN)
+    progress(0.0, "Reading the file")
+    table, fname = read_table(src, progress, 0.0, 0.55)
+    return import_table(table, fname, name=name, progress=progress, registry=registry, date_order=date_order)
+
+
+def import_table(table: Table, fname: str, name: Optional[str] = None, progress: Progress = no_progress,
+                 registry=None, date_order: Optional[str] = None):
+    """Import rows already read (a whole file, or one chunk of it). Returns (Dataset, ImportReport)."""
+    table, fname, cols, report, get, checks = start_import(table, fname, FORMAT, "UCDP GED", REQUIRED, KNOWN)
     f = table.frame
     progress(0.6, "Checking values")
 
     ids = get("id").str.strip().str.replace(r"\.0+$", "", regex=True)
     checks.flag(blank(ids), cols["id"], "id is empty")
-    start = parse_dates(get("date_start"), cols["date_start"], checks, report.warnings)
-    end = parse_dates(get("date_end"), cols["date_end"], checks, report.warnings)
+    year = get("year") if "year" in cols else None
+    start = parse_dates(get("date_start"), cols["date_start"], checks, report.warnings,
+                        year=year, year_col=cols.get("year"), order=date_order)
+    end = parse_dates(get("date_end"), cols["date_end"], checks, report.warnings, order=date_order)
     checks.flag((end < start).fillna(False).to_numpy(dtype=bool), cols["date_end"], lambda idx: [
         f"date_end {end.iloc[i].date()} is before date_start {start.iloc[i].date()}" for i in idx])
-    dprec = codes(f, cols["date_prec"], DATE_PREC, checks, "date_prec")
-    wprec = codes(f, cols["where_prec"], WHERE_PREC, checks, "where_prec")
-    vtype = codes(f, cols["type_of_violence"], VIOLENCE, checks, "type_of_violence")
-    lat, lon = coordinates(f, cols["latitude"], cols["longitude"], checks)
+    dprec = codes(f, cols["date_prec"], vocab.GED_DATE_PREC, checks, "date_prec")
+    wprec = codes(f, cols["where_prec"], vocab.GED_WHERE_PREC, checks, "where_prec")
+    vtype = codes(f, cols["type_of_violence"], vocab.GED_VIOLENCE, checks, "type_of_violence")
+    lat, lon, _ = coordinates(f, cols["latitude"], cols["longitude"], checks)
     deaths = {c: whole_counts(get(c), cols.get(c), checks, c) for c in ("best", "low", "high")}
+    for lo, hi in (("low", "best"), ("best", "high")):
+        if lo in cols and hi in cols:
+            inverted = (deaths[lo] > deaths[hi]).fillna(False).to_numpy(dtype=bool)
+            checks.note(inverted, cols[lo], lambda idx, lo=lo, hi=hi: [
+                f"{lo} {int(deaths[lo].iloc[i])} is above {hi} {int(deaths[hi].iloc[i])}: kept as GED gives them"
+                for i in idx])
+    if "number_of_sources" in cols:
+        unrecorded = int((get("number_of_sources").str.strip().str.replace(r"\.0+$", "", regex=True) == "-1").sum())
+        if unrecorded:
+            report.warnings.append(f"number_of_sources is -1 (GED: not recorded) in {unrecorded:,} rows; "
+                                   "kept as given in the events' extra fields.")
     checks.flag(blank(get("best")), cols["best"], "best is empty")
     for c in ("side_a", "side_b"):
         checks.flag(blank(get(c)), cols[c], f"{c} is empty")
     flag_duplicates(ids, checks, cols["id"], "id")
 
     report.skipped = sorted(table.skipped + checks.skipped())
+    report.notes = checks.noted()
     keep = ~checks.bad
     n = int(keep.sum())
     progress(0.7, "Building events")
@@ -157,7 +186,7 @@ def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progres
     sides = pd.Series([" – ".join(x for x in (", ".join(a), ", ".join(b)) if x)
                        for a, b in zip(side_a.tolist(), side_b.tolist())], dtype="str")
     title = vt.map(vocab.EVENT_TYPE_LABELS).astype("str") + ": " + sides + (", " + place_name).where(place_name != "", "")
-    summary = ("UCDP GED " + vraw.map(VIOLENCE_LABEL).fillna("") + " violence, " + dyad.where(dyad != "", sides)
+    summary = ("UCDP GED " + vraw.map({str(k): v for k, v in vocab.GED_VIOLENCE_LABELS.items()}).fillna("") + " violence, " + dyad.where(dyad != "", sides)
                + ". Place: " + place_text + ". Deaths: " + fat_text + ".")
     dp = k(dprec).astype("str")
     date_note = pd.Series(np.where(dp.to_numpy() == "day", "", "UCDP GED date_prec " + k(get("date_prec").str.strip()).to_numpy(dtype=object)), dtype="str")

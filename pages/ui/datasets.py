@@ -8,8 +8,9 @@ are shown as a notice naming the files; the valid events still load.
 
 The sidebar's dataset picker (every page) offers: the curated events, each imported dataset in
 the data folder (events.store: ``$CONFLICT_MAP_DATA`` or events/data/imported/, written by
-``python -m events import``), and "Upload a CSV…": an ACLED or UCDP GED export the user uploads
-in the browser. An upload is imported in this session only: the Dataset is kept in
+``python -m events import``), and "Upload a file…": an ACLED or UCDP GED export the user uploads
+in the browser (or TimeMap JSON), through the same importer and summary as
+``python -m events import``. An upload is imported in this session only: the Dataset is kept in
 ``st.session_state`` (keyed by the file's hash, so re-running never re-imports it), never written
 to disk and never shared with other sessions (no ``st.cache_data``). A progress bar shows while
 it imports; a summary (rows loaded, rows skipped with reasons) follows. The choice of a stored
@@ -62,7 +63,9 @@ def _fingerprint(data_dir: str | None) -> tuple:
 
 
 @st.cache_resource(show_spinner="Loading the events…", max_entries=4)
-def load_curated_cached(data_dir: str | None, _fingerprint: tuple = ()) -> Dataset:
+def load_curated_cached(data_dir: str | None, fingerprint: tuple = ()) -> Dataset:
+    # `fingerprint` has no leading underscore on purpose: Streamlit's caches leave such arguments
+    # out of their key, and then a saved or edited file would not show until a restart.
     # cache_resource, not cache_data: one Dataset (and its query engine) shared read-only by every
     # session, instead of an unpickled copy per rerun and per session.
     ds = load_curated(data_dir)
@@ -105,7 +108,10 @@ _UPLOADS = "_ds_uploads"  # {(sha256, format): (Dataset, ImportReport)}, this se
 _UPLOAD_TIMES = "_ds_upload_times"  # {(sha256, format): when this session imported it}
 _UPLOAD_LAST = "_ds_upload_last"  # when the upload import_upload last returned was imported
 _MAX_UPLOADS = 2
-FORMAT_CHOICES = {"detect": "Detect from the header", "acled": "ACLED", "ucdp": "UCDP GED"}
+FORMAT_CHOICES = {"detect": "Detect from the content", "acled": "ACLED", "ucdp": "UCDP GED", "timemap": "TimeMap (JSON)"}
+DATE_ORDER_KEY = "ds_upload_date_order"
+DATE_ORDER_CHOICES = {"detect": "Decide from the file", "dmy": "Day first (09/05/2020 = 9 May)",
+                      "mdy": "Month first (05/09/2020 = 9 May)"}
 
 
 def stored_datasets() -> list[store.StoredDataset]:
@@ -129,14 +135,15 @@ def _stamp(path: Path) -> tuple:
         return ()
 
 
-def import_upload(data: bytes, filename: str, fmt: str | None):
-    """Import uploaded bytes with a progress bar; (Dataset, ImportReport) or raises ImportFailed.
-    Cached in this session by content hash and format."""
+def import_upload(data: bytes, filename: str, fmt: str | None, date_order: str | None = None):
+    """Import uploaded bytes with a progress bar through the same importer as the CLI
+    (events.importers.import_file); (Dataset, ImportReport) or raises ImportFailed.
+    Cached in this session by content hash, format and date order."""
     import hashlib
 
-    from events.importers import import_csv
+    from events.importers import import_file
 
-    key = (hashlib.sha256(data).hexdigest(), fmt or "detect")
+    key = (hashlib.sha256(data).hexdigest(), fmt or "detect", date_order or "detect")
     cache: dict = st.session_state.setdefault(_UPLOADS, {})
     times: dict = st.session_state.setdefault(_UPLOAD_TIMES, {})
     if key in cache:
@@ -147,13 +154,9 @@ def import_upload(data: bytes, filename: str, fmt: str | None):
     def progress(fraction: float, text: str) -> None:  # the text quotes the file name: Markdown-escaped
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(text))
 
-    class _Upload:
-        name = filename
-
-        def getvalue(self) -> bytes:
-            return data
     try:
-        result = import_csv(_Upload(), format=fmt, name=f"Upload: {filename}", progress=progress)
+        result = import_file(data, filename, format=fmt, name=f"Upload: {filename}", progress=progress,
+                             date_order=date_order)
     finally:
         bar.empty()
     while len(cache) >= _MAX_UPLOADS:
@@ -166,27 +169,41 @@ def import_upload(data: bytes, filename: str, fmt: str | None):
 
 
 def show_import_summary(report, where=None) -> None:
-    """Rows loaded / skipped, with the reasons in an expander (escaped: they quote file content)."""
+    """Rows loaded (and kept with a substituted value) / skipped, with the reasons by row and
+    column in an expander (escaped: they quote file content)."""
     where = where or st.sidebar
-    msg = f"**{report.rows_loaded:,}** rows loaded, **{report.rows_skipped:,}** skipped"
+    notes = getattr(report, "notes", [])
+    kept = f" (**{report.rows_noted:,}** with a substituted value or a remark)" if notes else ""
+    msg = f"**{report.rows_loaded:,}** rows loaded{kept}, **{report.rows_skipped:,}** skipped"
     nothing = not report.rows_loaded and report.rows_skipped > 0
     if nothing:  # an empty dataset: say so, and show why each row was skipped
         where.error(f"No row of the file could be loaded: {msg}. The reasons are listed below.",
                     icon=":material/error:")
     else:
         (where.success if not report.rows_skipped else where.warning)(msg, icon=":material/upload_file:")
-    if report.skipped or report.warnings or report.unknown_columns:
+    other_types = getattr(report, "other_types", {})
+    geocoded = getattr(report, "geocoded", 0)
+    if report.skipped or report.warnings or report.unknown_columns or notes or other_types or geocoded:
+        where_rows = ("event numbers as in the file's events list" if report.format == "timemap"
+                      else "row numbers as a spreadsheet shows them; header = row 1")
         with where.expander("Import details", expanded=nothing):
             for w in report.warnings:
                 st.markdown(f"- {md(w)}")
             if report.unknown_columns:
                 st.markdown("- Kept as extra fields: " + md(", ".join(report.unknown_columns)))
-            if report.skipped:
-                st.markdown("**Skipped rows** (row numbers as a spreadsheet shows them; header = row 1)")
-                for sk in report.skipped[:200]:
+            if other_types:
+                st.markdown("- Event types kept as *other* (the original stays with each event): " + md(
+                    ", ".join(f"{t} ({n:,})" for t, n in sorted(other_types.items(), key=lambda x: -x[1]))))
+            if geocoded:
+                st.markdown(f"- {geocoded:,} places had no coordinates and were placed by the offline gazetteer.")
+            for title, rows in (("Skipped rows", report.skipped), ("Rows loaded with a remark", notes)):
+                if not rows:
+                    continue
+                st.markdown(f"**{title}** ({where_rows})")
+                for sk in rows[:200]:
                     st.markdown(f"- row {sk.row} · {md(sk.column)}: {md(sk.reason)}")
-                if len(report.skipped) > 200:
-                    st.caption(f"… and {len(report.skipped) - 200:,} more.")
+                if len(rows) > 200:
+                    st.caption(f"… and {len(rows) - 200:,} more.")
 
 
 def _set_url(slug: str | None) -> None:
@@ -216,25 +233,30 @@ def dataset_picker() -> Dataset:
     elif ss[PICK_KEY] not in options:
         ss[PICK_KEY] = CURATED
 
-    labels = {CURATED: "Curated events", UPLOAD: "Upload a CSV…", **{k: d.label for k, d in stored.items()}}
+    labels = {CURATED: "Curated events", UPLOAD: "Upload a file…", **{k: d.label for k, d in stored.items()}}
     choice = st.sidebar.selectbox(
         "Dataset", options, key=PICK_KEY, format_func=lambda k: labels.get(k, k),
-        help="The curated, verified events; an ACLED or UCDP GED dataset imported with "
-             "`python -m events import`; or a CSV export you upload (kept in this session only).",
+        help="The curated, verified events; an ACLED, UCDP GED or TimeMap dataset imported with "
+             "`python -m events import`; or an export you upload (kept in this session only).",
     )
 
     if choice == UPLOAD:
         _set_url(None)
         up = st.sidebar.file_uploader(
-            "ACLED or UCDP GED export (CSV)", type=["csv"], key=UPLOAD_KEY,
+            "ACLED or UCDP GED export (CSV), or TimeMap data (JSON)", type=["csv", "tsv", "txt", "json"],
+            key=UPLOAD_KEY,
             help="Imported in your browser session only: never saved on the server, gone when you "
                  "close the tab. An uploaded dataset cannot be shared by link.",
         )
         fmt = st.sidebar.selectbox("Format", list(FORMAT_CHOICES), key=FORMAT_KEY,
                                    format_func=FORMAT_CHOICES.get)
+        order = st.sidebar.selectbox(
+            "Numeric dates", list(DATE_ORDER_CHOICES), key=DATE_ORDER_KEY, format_func=DATE_ORDER_CHOICES.get,
+            help="How to read dates such as 05/09/2020. The file usually settles it (a day above 12, "
+                 "or rows sorted by date); choose only when the import says the dates are ambiguous.")
         st.sidebar.caption("Uploads stay in this session and cannot be shared by link.")
         if up is None:
-            st.sidebar.info("Choose a CSV file; the curated events are shown until then.")
+            st.sidebar.info("Choose a CSV file or a TimeMap JSON file; the curated events are shown until then.")
             return _fallback_to_curated()
         data = up.getvalue()
         refused = check_upload(data, up.name, max_bytes=max_upload_bytes(), quote=md)
@@ -242,15 +264,16 @@ def dataset_picker() -> Dataset:
             st.sidebar.error(refused, icon=":material/error:")
             return _fallback_to_curated()
         try:
-            ds, report = import_upload(data, up.name, None if fmt == "detect" else fmt)
+            ds, report = import_upload(data, up.name, None if fmt == "detect" else fmt,
+                                       None if order == "detect" else order)
         except ImportFailed as exc:
             st.sidebar.error(md(str(exc)), icon=":material/error:")
             return _fallback_to_curated()
         except Exception as exc:  # noqa: BLE001 - a visitor's file must never break the page
             log.exception("import of an uploaded file failed")
             st.sidebar.error(
-                f"Could not import {md(up.name)}: the file could not be read as an ACLED or UCDP GED "
-                f"export ({md(type(exc).__name__)}). Check that it is the CSV export itself.",
+                f"Could not import {md(up.name)}: the file could not be read as an ACLED, UCDP GED or "
+                f"TimeMap export ({md(type(exc).__name__)}). Check that it is the export itself.",
                 icon=":material/error:",
             )
             return _fallback_to_curated()
@@ -268,7 +291,7 @@ def dataset_picker() -> Dataset:
             st.sidebar.error(f"Could not read the dataset {md(d.name)}: {md(exc)}")
             return _fallback_to_curated()
         report = store.load_report(d.path)
-        if report is not None and report.rows_skipped:
+        if report is not None and (report.rows_skipped or report.notes):
             show_import_summary(report)
         _set_info(ds, "stored", ds.updated or _parse_time(d.imported_at))
         return ds

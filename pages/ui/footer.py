@@ -22,7 +22,9 @@ UCDP = ("Events: [UCDP Georeferenced Event Dataset](https://ucdp.uu.se/downloads
 ACLED = ("Events: [ACLED](https://acleddata.com/) data, used under ACLED's Terms of Use and "
          "attribution policy (source: Armed Conflict Location & Event Data, acleddata.com)")
 
-_EVENTS = {"curated": CURATED, "ucdp": UCDP, "acled": ACLED}
+TIMEMAP = "Events: imported TimeMap data; credit its publisher as the data's own licence asks"
+
+_EVENTS = {"curated": CURATED, "ucdp": UCDP, "acled": ACLED, "timemap": TIMEMAP}
 
 
 def credits(kind: str | None) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from events import status as ev_status
 from events import vocab
 
 from . import fmt, state
@@ -19,13 +20,15 @@ STANCE_LABELS = {
     "asserts": "asserts",
     "denies": "denies",
     "counters": "counters",
-    "confirms": "confirms",
+    "acknowledges": "acknowledges",
+    "corroborates": "corroborates",
 }
 STANCE_HELP = {
     "asserts": "says the event happened as described",
     "denies": "says it did not happen",
     "counters": "agrees something happened but gives a different account",
-    "confirms": "acknowledges it, or an independent check supports it",
+    "acknowledges": "the party the event concerns accepts that it happened",
+    "corroborates": "independent evidence supports it (imagery, on-site reporting, a monitor's own sources)",
 }
 
 CSS = """
@@ -55,7 +58,8 @@ CSS = """
           border: 1px solid #9CA3AF; color: #374151; background: #fff; margin-left: .3rem; text-transform: uppercase; }
 .stance.denies { border-color: #D55E00; color: #A34700; }
 .stance.counters { border-color: #E69F00; color: #8A5F00; }
-.stance.confirms { border-color: #009E73; color: #006B4E; }
+.stance.acknowledges, .stance.corroborates { border-color: #009E73; color: #006B4E; }
+.ev-why { font-size: .85rem; color: #374151; margin: .15rem 0 .35rem; }
 .stance.asserts { border-color: #0072B2; color: #005080; }
 .claim-meta { color: #4B5563; font-size: .82rem; margin-top: .1rem; }
 blockquote.excerpt { margin: .4rem 0; padding: .25rem .6rem; border-left: 3px solid #0072B2;
@@ -162,11 +166,25 @@ def claim_card_html(view: state.View, claim: dict, event_row: dict) -> str:
     return "".join(parts)
 
 
+def status_why(view: state.View, event_id: str) -> str:
+    """Why the claims give the event its status, in words ("corroborated by Stratfor; denied by
+    Russian Defence Ministry"); "" when a stance is unknown (an import's own code)."""
+    claims = view.ds.claims_of(event_id)
+    try:
+        return ev_status.explain((view.actor(a), s) for a, s in zip(claims["claimant"], claims["stance"]))
+    except ValueError:
+        return ""
+
+
 def event_header_html(view: state.View, row: dict) -> str:
     parts = [
         f'<div>{status_badge(row.get("status"))}<span class="ev-type">{safe(fmt.type_label(row.get("event_type")))}</span></div>',
         f'<div class="ev-title">{safe(fmt.text(row.get("title"), "Untitled event"))}</div>',
     ]
+    why = status_why(view, fmt.text(row.get("id")))
+    if why:
+        derived = fmt.text(row.get("status_derived")) or fmt.text(row.get("status"))
+        parts.append(f'<div class="ev-why"><b>{safe(fmt.status_label(derived))}:</b> {safe(why)}</div>')
     reason = fmt.text(row.get("status_reason"))
     derived = fmt.text(row.get("status_derived"))
     if reason:

@@ -40,6 +40,15 @@ PAGE_SPECS = (
     ("sources", "pages/sources.py", "Sources", ":material/article:", "sources"),
     ("about", "pages/about.py", "About", ":material/info:", "about"),
 )
+# Registered only when curation is on (CONFLICT_MAP_CURATE=1, a local setting): otherwise the page
+# does not exist, and /curate falls back to the map like any unknown page.
+CURATE_SPEC = ("curate", "pages/curate.py", "Curate", ":material/edit_note:", "curate")
+
+
+def page_specs() -> tuple:
+    from events import curate  # noqa: PLC0415
+
+    return PAGE_SPECS + ((CURATE_SPEC,) if curate.enabled() else ())
 
 
 def run_app() -> None:
@@ -59,7 +68,7 @@ def run_app() -> None:
 
     pages = {
         key: st.Page(path, title=title, icon=icon, default=(key == "map"), **({"url_path": url} if url else {}))
-        for key, path, title, icon, url in PAGE_SPECS
+        for key, path, title, icon, url in page_specs()
     }
     page = st.navigation(list(pages.values()))
     page_name = next((k for k, p in pages.items() if p.url_path == page.url_path), "map")

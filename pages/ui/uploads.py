@@ -91,7 +91,7 @@ def check_upload(data: bytes, filename: str, *, max_bytes: int, max_rows: int | 
     max_rows = MAX_ROWS if max_rows is None else max_rows
     size = len(data)
     if size == 0 or not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        return f"{name} is empty: choose an ACLED or UCDP GED export saved as CSV."
+        return f"{name} is empty: choose an ACLED or UCDP GED export saved as CSV, or TimeMap JSON."
     if max_bytes and size > max_bytes:
         return (f"{name} is {_mb(size)}; an upload may be at most {_mb(max_bytes)}. Export a shorter "
                 "period or one region, or import the whole file with `python -m events import`.")
@@ -105,6 +105,8 @@ def check_upload(data: bytes, filename: str, *, max_bytes: int, max_rows: int | 
                     "reliably: save it again as “CSV UTF-8”.")
         if _binary_share(head) > 0.01:
             return f"{name} is not a text file (it holds binary data): choose a CSV export."
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        return None  # JSON (TimeMap): one line may hold everything; the importer checks the rest
     lines = data.count(b"\n")
     if lines > max_rows + 1:
         return (f"{name} has about {lines:,} lines; an upload may have at most {max_rows:,} rows. "

@@ -181,7 +181,7 @@ def test_hostile_upload_shows_as_text(hostile_app, page):
     wait_ready(page)
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name="Upload a CSV…").click()
+    page.get_by_role("option", name="Upload a file…").click()
     wait_ready(page)
     sidebar.locator("input[type='file']").set_input_files(
         files=[{"name": HOSTILE_FILENAME, "mimeType": "text/csv", "buffer": HOSTILE_UPLOAD.read_bytes()}])

@@ -20,7 +20,7 @@ LOADED = {"acled-syr1001", "acled-syr1002", "acled-syr1003", "acled-syr1004", "a
 def choose_upload(page) -> None:
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name="Upload a CSV…").click()
+    page.get_by_role("option", name="Upload a file…").click()
     wait_ready(page)
     sidebar.get_by_test_id("stFileUploader").wait_for(state="visible", timeout=30_000)
 

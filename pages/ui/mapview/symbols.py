@@ -20,6 +20,7 @@ TYPE_SHAPES = {
     "casualty_report": "cross",
     "deployment": "hexagon",
     "strategic_development": "circle",
+    "other": "circle",
 }
 DEFAULT_SHAPE = "circle"
 # SVG paths in a 24x24 box.
