@@ -13,7 +13,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from events.engine import Bounds
-from pages.ui import mapview, panel, shell, state
+from pages.ui import mapview, panel, share, shell, state, timebar
+from pages.ui.html_safe import safe
 
 _SEEN = "_map_click_seen"
 _HOME = "_map_home"  # (dataset name, map key) -> mapview.Home: where this session's map opened
@@ -32,10 +33,24 @@ def _on_map_change() -> None:
 view = shell.page_view()
 MAP_KEY = state.map_key()
 ss = st.session_state
+embed = state.embedded()
+types = state.type_options(view.ds)
 
-left, right = st.columns([3, 2], gap="medium")
+# Map first: a one-line title with the dataset's name, then the map over most of the width (the
+# side panel beside it; Streamlit stacks the columns on a narrow screen, the panel below).
+st.html(f'<div class="cm-title"><span class="cm-h1" role="heading" aria-level="1">Conflict event map</span><span class="cm-ds">{safe(view.ds.name)} · '
+        f'{view.count:,} of {view.total:,} events</span></div>')
+if embed:
+    left, right = st.container(), None
+else:
+    left, right = st.columns([5, 2], gap="small")
 
 with left:
+    if not embed:
+        st.radio("Colour by", list(state.COLOUR_BY), format_func=state.COLOUR_BY.get, horizontal=True,
+                             key=state.W_COLOUR,
+                             help="Colour the events on the map, the legend and the histogram by this.")
+    dim = state.colour_by(view.ds)
     # Where this map opened: computed once per dataset and map component, then kept, so that
     # filter changes never move or remount the map.
     home_key = (view.ds.name, MAP_KEY)
@@ -50,7 +65,7 @@ with left:
     result = mapview.build_map(
         view.ds, view.engine, view.filters, home=home, bounds=bounds, zoom=zoom,
         selected_id=view.selected_id, online_tiles=True, actor_names=view.actor_names,
-        event_types=state.type_options(view.ds),
+        event_types=types, dim=dim,
     )
     note = result.note
     if result.unlocated:
@@ -63,14 +78,13 @@ with left:
     out = st_folium(
         result.map,
         key=MAP_KEY,
-        height=620,
+        height=560 if embed else 620,
         use_container_width=True,
         returned_objects=CLICKS + (VIEW if result.located > mapview.LARGE else []),
         feature_group_to_add=result.layers or None,
         on_change=_on_map_change,
     )
-    types = state.type_options(view.ds)
-    st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False)}</div>')
+    st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False, dim=dim)}</div>')
     # A click on a marker: the clicked feature's properties carry its event id. Act only on a
     # new click (the returned value persists across reruns), so filters and links still win.
     value = ss.get(MAP_KEY) or out or {}
@@ -82,6 +96,10 @@ with left:
         if clicked != view.selected_id and isinstance(clicked, str) and view.engine.contains_id(clicked):
             state.select(clicked)
             st.rerun()
+    # Time under the map: the histogram (brush to choose dates) and the play control.
+    timebar.render(view, dim)
 
-with right:
-    panel.render_event(view, view.selected_id, key="map-panel")
+if right is not None:
+    with right:
+        panel.render_event(view, view.selected_id, key="map-panel")
+        share.render(view)

@@ -51,14 +51,25 @@ def page_specs() -> tuple:
     return PAGE_SPECS + ((CURATE_SPEC,) if curate.enabled() else ())
 
 
+EMBED_CSS = Path(__file__).with_name("embed.css")
+LAYOUT_CSS = Path(__file__).with_name("layout.css")
+
+
 def run_app() -> None:
+    from . import footer, panel, state  # noqa: PLC0415
+
+    embed = state.embedded()
     st.set_page_config(
         page_title="Conflict event map",
         page_icon=str(FAVICON),  # a local file: a :material/...: icon would be fetched from the internet
         layout="wide",
-        initial_sidebar_state="expanded",
+        # "auto": open beside the map on a wide screen, collapsed on a phone so the map shows on
+        # arrival; an embedded view (?embed=true) has no sidebar at all.
+        initial_sidebar_state="collapsed" if embed else "auto",
     )
-    from . import footer, panel, state  # noqa: PLC0415
+    st.html(LAYOUT_CSS)
+    if embed:  # the filters still come from the address; their widgets are not shown
+        st.html(EMBED_CSS)
     from .datasets import active_dataset  # noqa: PLC0415
 
     try:
@@ -70,7 +81,9 @@ def run_app() -> None:
         key: st.Page(path, title=title, icon=icon, default=(key == "map"), **({"url_path": url} if url else {}))
         for key, path, title, icon, url in page_specs()
     }
-    page = st.navigation(list(pages.values()))
+    if embed:  # an embed is the map page alone
+        pages = {"map": pages["map"]}
+    page = st.navigation(list(pages.values()), position="hidden" if embed else "sidebar")
     page_name = next((k for k, p in pages.items() if p.url_path == page.url_path), "map")
 
     _local.depth = getattr(_local, "depth", 0) + 1
@@ -80,7 +93,8 @@ def run_app() -> None:
         panel.inject_css()
         state.show_notices()
         page.run()
-        footer.render(ds)  # pages never st.stop(), so every page gets it
+        if not embed:  # an embed is the map, its legend and the histogram (the map keeps its credits)
+            footer.render(ds)  # pages never st.stop(), so every page gets it
     finally:
         _local.depth -= 1
 
