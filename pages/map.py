@@ -48,7 +48,7 @@ else:
 with left:
     if not embed:
         st.radio("Colour by", list(state.COLOUR_BY), format_func=state.COLOUR_BY.get, horizontal=True,
-                             key=state.W_COLOUR,
+                             key=state.W_COLOUR, label_visibility="collapsed",
                              help="Colour the events on the map, the legend and the histogram by this.")
     dim = state.colour_by(view.ds)
     # Where this map opened: computed once per dataset and map component, then kept, so that
@@ -70,11 +70,11 @@ with left:
     note = result.note
     if result.unlocated:
         note += f" · {result.unlocated:,} without coordinates (see the Table)"
-    st.caption(note)
     if result.outside:
-        st.caption(f"{result.outside} event{'s' if result.outside != 1 else ''} far from the others "
-                   f"{'are' if result.outside != 1 else 'is'} outside the first view: zoom out to see "
-                   f"{'them' if result.outside != 1 else 'it'}.")
+        note += (f" · {result.outside} event{'s' if result.outside != 1 else ''} far from the others "
+                 f"{'are' if result.outside != 1 else 'is'} outside the first view: zoom out to see "
+                 f"{'them' if result.outside != 1 else 'it'}.")
+    st.caption(note)
     out = st_folium(
         result.map,
         key=MAP_KEY,

@@ -73,7 +73,7 @@ def legend_html(event_types: Iterable[str] | None = None, *, svg: bool = True, d
     wanted = None if event_types is None else set(event_types)
     types = [t for t in vocab.EVENT_TYPES if wanted is None or t in wanted]
     if types:
-        rows.append('<div class="lg-title">Event type</div>')
+        rows.append(f'<div class="lg-title">{"Shape" if dim == "type" else "Event type"}</div>')
         for t in types:
             symbol = icon_svg(TYPE_SHAPES[t], "#6B7280", 14) if svg else shape_glyph(TYPE_SHAPES[t])
             rows.append(f'<div class="lg-row">{symbol}{safe(vocab.EVENT_TYPE_LABELS[t])}</div>')
