@@ -14,7 +14,8 @@ from streamlit_folium import st_folium
 
 from events.engine import Bounds
 from pages.ui import mapview, panel, share, shell, state, timebar
-from pages.ui.html_safe import safe
+from pages.ui.mapview import areas
+from pages.ui.html_safe import md, safe
 
 _SEEN = "_map_click_seen"
 _HOME = "_map_home"  # (dataset name, map key) -> mapview.Home: where this session's map opened
@@ -47,10 +48,18 @@ else:
 
 with left:
     if not embed:
-        st.radio("Colour by", list(state.COLOUR_BY), format_func=state.COLOUR_BY.get, horizontal=True,
+        c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="center")
+        c2.selectbox("Show", list(state.LAYERS), format_func=state.LAYERS.get, key=state.W_LAYER,
+                     label_visibility="collapsed", help="The events one by one, areas filled by their count, or a heat map.")
+        if ss.get(state.W_LAYER) in areas.LEVELS:
+            c3.radio("Count", list(state.MEASURES), format_func=state.MEASURES.get, key=state.W_MEASURE,
+                     horizontal=True, label_visibility="collapsed")
+        c1.radio("Colour by", list(state.COLOUR_BY), format_func=state.COLOUR_BY.get, horizontal=True,
                              key=state.W_COLOUR, label_visibility="collapsed",
                              help="Colour the events on the map, the legend and the histogram by this.")
     dim = state.colour_by(view.ds)
+    layer = ss.get(state.W_LAYER) if ss.get(state.W_LAYER) in state.LAYERS else "events"
+    measure = ss.get(state.W_MEASURE) if ss.get(state.W_MEASURE) in state.MEASURES else "events"
     # Where this map opened: computed once per dataset and map component, then kept, so that
     # filter changes never move or remount the map.
     home_key = (view.ds.name, MAP_KEY)
@@ -67,6 +76,17 @@ with left:
         selected_id=view.selected_id, online_tiles=True, actor_names=view.actor_names,
         event_types=types, dim=dim,
     )
+    area_stats = None
+    if layer in areas.LEVELS:  # areas instead of the events: filled by the filtered set's counts
+        area_stats = areas.area_stats(view.engine, view.filters, layer, measure)
+        result.layers = [areas.choropleth_layer(area_stats, layer, measure)] + result.layers[1:]
+        counted = int(area_stats["n"].sum())
+        result.note = (f"{counted:,} of the {result.located:,} located events fall in the "
+                       f"{areas.LEVELS[layer][3].lower()} drawn (OCHA boundaries); click an area to see its name "
+                       f"and count.")
+    elif layer == "heat":
+        result.layers = [areas.heat_layer(view.engine, view.filters)] + result.layers[1:]
+        result.note = f"Heat map of the {result.located:,} located events the filters keep."
     note = result.note
     if result.unlocated:
         note += f" · {result.unlocated:,} without coordinates (see the Table)"
@@ -80,17 +100,28 @@ with left:
         key=MAP_KEY,
         height=560 if embed else 620,
         use_container_width=True,
-        returned_objects=CLICKS + (VIEW if result.located > mapview.LARGE else []),
+        returned_objects=CLICKS + (VIEW if result.located > mapview.LARGE and layer == "events" else []),
         feature_group_to_add=result.layers or None,
         on_change=_on_map_change,
     )
-    st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False, dim=dim)}</div>')
+    if area_stats is not None:
+        st.html(f'<div class="lg-strip">{areas.choropleth_legend_html(area_stats, layer, measure)}</div>')
+    else:
+        st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False, dim=dim)}</div>')
     # A click on a marker: the clicked feature's properties carry its event id. Act only on a
     # new click (the returned value persists across reruns), so filters and links still win.
     value = ss.get(MAP_KEY) or out or {}
     drawing = value.get("last_active_drawing") or {}
     clicked = (drawing.get("properties") or {}).get("event_id") if isinstance(drawing, dict) else None
     signature = (MAP_KEY, json.dumps(drawing, sort_keys=True, default=str)[:2000], clicked)
+    area = (drawing.get("properties") or {}).get("area_pcode") if isinstance(drawing, dict) else None
+    if area_stats is not None and isinstance(area, str):
+        hit = area_stats[area_stats["pcode"] == area]
+        if len(hit):
+            r = hit.iloc[0]
+            st.caption(f"{md(r['name'])}{', ' + md(r['parent']) if r['parent'] and r['parent'] != r['name'] else ''}: "
+                       f"{int(r['n']):,} events, {int(r['fatalities']):,} fatalities (best estimates) in the "
+                       f"filtered set.")
     if clicked and signature != ss.get(_SEEN):
         ss[_SEEN] = signature
         if clicked != view.selected_id and isinstance(clicked, str) and view.engine.contains_id(clicked):

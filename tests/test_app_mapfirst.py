@@ -123,3 +123,57 @@ def test_embed_view_is_map_legend_and_histogram(monkeypatch):
     assert not [r for r in at.radio if r.key == "view_color"]  # no controls beside the map
     assert not at.code  # no share box, no side panel
     assert "Select an event" not in all_text(at)
+
+
+def _click_area(at, pcode: str, level: str):
+    # What st_folium returns after a click on a GeoJSON area (the map's key is "map" before any clear).
+    at.session_state["map"] = {"last_active_drawing": {"type": "Feature", "properties": {
+        "area_pcode": pcode, "area_level": level}, "geometry": None}}
+    return at.run()
+
+
+def test_choropleth_by_governorate_counts_the_filtered_events(monkeypatch):
+    at = make_app(monkeypatch, {"layer": "governorate"}).run()
+    no_exceptions(at)
+    layers = folium_args(at)["feature_group"]
+    assert '"area_pcode": "SY02"' in layers  # Aleppo governorate drawn as an area
+    strip = _legend_strip(at)
+    assert 'data-areas="governorate"' in strip and "4 in all areas" in strip
+    assert "ConflictMap.events(" not in layers  # areas instead of the single events
+    assert at.query_params["layer"] == "governorate"
+    # A click on an area says what it holds.
+    _click_area(at, "SY02", "governorate")
+    no_exceptions(at)
+    assert any("Aleppo" in c.value and "events" in c.value for c in at.caption)
+
+
+def test_area_stats_place_events_by_coordinates_at_every_level(monkeypatch):
+    from events.engine import engine_of
+    from events.filters import Filters
+    from events.load import load_curated
+    from pages.ui.mapview import areas
+
+    ds = load_curated(str(__import__("app_support").APP_FIXTURE))
+    eng = engine_of(ds)
+    for level in areas.LEVELS:
+        stats = areas.area_stats(eng, Filters(), level)
+        assert stats["n"].sum() == eng.located_count(Filters())  # every located fixture event is in Syria
+        assert stats["pcode"].is_unique
+    gov = areas.area_stats(eng, Filters(), "governorate").set_index("pcode")
+    assert gov.at["SY02", "n"] >= 1  # the Aleppo hospital strike
+
+
+def test_heat_layer_is_served_offline(monkeypatch):
+    at = make_app(monkeypatch, {"layer": "heat"}).run()
+    no_exceptions(at)
+    args = folium_args(at)
+    assert "/app/static/vendor/heat/leaflet-heat.js" in args["js_links"]
+    assert "L.heatLayer(" in args["feature_group"]
+
+
+def test_invalid_layer_gives_notice_and_events(monkeypatch):
+    at = make_app(monkeypatch, {"layer": "<b>areas", "measure": "x"}).run()
+    no_exceptions(at)
+    text = all_text(at)
+    assert "Ignored layer" in text and "Ignored measure" in text
+    assert "ConflictMap.events(" in folium_args(at)["feature_group"]

@@ -39,7 +39,12 @@ PAGE_KEYS = ("source", "hl")
 KEEP_KEYS = ("dataset",)
 # View parameters (not filters): how the map colours events (``color``) and the play window
 # (``win``, days). Read and checked here; invalid values give a notice and the default.
-VIEW_KEYS = ("color", "win")
+VIEW_KEYS = ("color", "win", "layer", "measure")
+# What the map shows: the events, areas filled by their count (choropleth), or a heat map.
+LAYERS = {"events": "Events", "governorate": "Governorates", "district": "Districts",
+          "subdistrict": "Sub-districts", "heat": "Heat map"}
+MEASURES = {"events": "Events", "fatalities": "Fatalities"}
+W_LAYER, W_MEASURE = "view_layer", "view_measure"
 COLOUR_BY = {"status": "Claim status", "type": "Event type", "fatalities": "Fatalities"}
 WINDOWS = {7: "1 week", 30: "1 month", 91: "3 months", 365: "1 year"}
 DEFAULT_WINDOW = 30
@@ -147,6 +152,12 @@ def _apply_view_params(ds: Dataset, params: dict[str, list[str]]) -> list[str]:
     if win is not None and days is None:
         notes.append(f"Ignored play window {win[:40]!r} (known: {', '.join(map(str, WINDOWS))} days).")
     ss[W_WINDOW] = days or DEFAULT_WINDOW
+    for key, wkey, options in (("layer", W_LAYER, LAYERS), ("measure", W_MEASURE, MEASURES)):
+        v = (params.get(key) or [None])[-1]
+        if v is not None and v not in options:
+            notes.append(f"Ignored {key} {v[:40]!r} (known: {', '.join(options)}).")
+            v = None
+        ss[wkey] = v or next(iter(options))
     return notes
 
 
@@ -158,6 +169,10 @@ def view_query(ds: Dataset) -> dict[str, list[str]]:
         out["color"] = [ss[W_COLOUR]]
     if ss.get(W_WINDOW) in WINDOWS and ss.get(W_WINDOW) != DEFAULT_WINDOW:
         out["win"] = [str(ss[W_WINDOW])]
+    if ss.get(W_LAYER) in LAYERS and ss.get(W_LAYER) != "events":
+        out["layer"] = [ss[W_LAYER]]
+    if ss.get(W_MEASURE) in MEASURES and ss.get(W_MEASURE) != "events":
+        out["measure"] = [ss[W_MEASURE]]
     return out
 
 
@@ -396,7 +411,7 @@ def setup(ds: Dataset, page: str = "") -> View:
         _apply_url(ds, ours)
     ss[_DS] = ds.name
 
-    for k in WIDGET_KEYS + (W_COLOUR, W_WINDOW):  # widgets' state survives page switches only if touched every run
+    for k in WIDGET_KEYS + (W_COLOUR, W_WINDOW, W_LAYER, W_MEASURE):  # widgets' state survives page switches only if touched every run
         if k in ss:
             ss[k] = ss[k]
     pending = ss.pop(_PENDING_DATES, None)

@@ -48,7 +48,8 @@ class MapAssets(JSCSSMixin, MacroElement):
     use) with the base map, so that layers swapped in later find them."""
 
     _template = Template("")
-    default_js = [("markerclusterjs", assets.MARKERCLUSTER_JS), ("conflictmap", assets.CONFLICTMAP_JS)]
+    default_js = [("markerclusterjs", assets.MARKERCLUSTER_JS), ("conflictmap", assets.CONFLICTMAP_JS),
+                  ("leaflet-heat.js", assets.LEAFLET_HEAT_JS)]  # for the heat layer (areas.HeatLayer)
     default_css = [
         ("markerclustercss", assets.MARKERCLUSTER_CSS),
         ("markerclusterdefaultcss", assets.MARKERCLUSTER_DEFAULT_CSS),
