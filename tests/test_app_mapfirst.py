@@ -177,3 +177,62 @@ def test_invalid_layer_gives_notice_and_events(monkeypatch):
     text = all_text(at)
     assert "Ignored layer" in text and "Ignored measure" in text
     assert "ConflictMap.events(" in folium_args(at)["feature_group"]
+
+
+GED_HEADER = ("id,relid,year,active_year,code_status,type_of_violence,conflict_dset_id,conflict_new_id,conflict_name,"
+              "dyad_dset_id,dyad_new_id,dyad_name,side_a_dset_id,side_a_new_id,side_a,side_b_dset_id,side_b_new_id,"
+              "side_b,number_of_sources,source_article,source_office,source_date,source_headline,source_original,"
+              "where_prec,where_coordinates,where_description,adm_1,adm_2,latitude,longitude,geom_wkt,priogrid_gid,"
+              "country,country_id,region,event_clarity,date_prec,date_start,date_end,deaths_a,deaths_b,"
+              "deaths_civilians,deaths_unknown,best,high,low,gwnoa,gwnob")
+
+
+def _ged_row(i: int, place: str, lat: float, lon: float, date: str, best: int, headline: str) -> str:
+    return (f'{i},SYR-2016-1-{i},2016,1,Clear,3,1,1,Syria: Government,1,1,Government of Syria - civilians,1,1,'
+            f'Government of Syria,1,1,Civilians,1,"{headline}",Agency,{date},"{headline}",SOHR,1,"{place}",'
+            f'"in {place}",Aleppo governorate,Jabal Saman district,{lat},{lon},POINT ({lon} {lat}),1,Syria,652,'
+            f'Middle East,1,1,{date} 00:00:00,{date} 00:00:00,0,0,{best},0,{best},{best},{best},652,')
+
+
+def _ged_store(tmp_path, monkeypatch):
+    """A GED-shaped dataset imported into a store folder: one record overlapping the Al-Quds
+    hospital strike (Aleppo, 2016-04-27) in place and time, one too far, one too late."""
+    from events import store
+    from events.importers import import_csv
+
+    csv = tmp_path / "ged_aleppo.csv"
+    csv.write_text("\n".join([
+        GED_HEADER,
+        _ged_row(1, "Aleppo city <b>al-Sukkari</b>", 36.2100, 37.1500, "2016-04-28", 27, "Strike on <i>hospital</i>"),
+        _ged_row(2, "Idlib city", 35.9300, 36.6300, "2016-04-27", 3, "Far away"),
+        _ged_row(3, "Aleppo city", 36.2150, 37.1490, "2016-06-20", 1, "Too late"),
+    ]) + "\n", encoding="utf-8")
+    ds, report = import_csv(csv, name="GED test")
+    assert len(ds.events) == 3, report
+    folder = tmp_path / "store"
+    store.save_dataset(ds, folder, report=report, slug="ged-test")
+    monkeypatch.setenv(store.ENV, str(folder))
+    return folder
+
+
+def test_nearby_records_in_another_dataset(tmp_path, monkeypatch):
+    _ged_store(tmp_path, monkeypatch)
+    at = make_app(monkeypatch, {"event": "aleppo-hospital-strike"}).run()
+    no_exceptions(at)
+    body = next(b for b in html_bodies(at) if "nb-rec" in b)
+    assert "28 Apr 2016" in body and "27" in body and "0.6 km away" in body
+    assert "&lt;b&gt;al-Sukkari&lt;/b&gt;" in body and "<b>al-Sukkari" not in body  # data stays text
+    assert "Strike on &lt;i&gt;hospital&lt;/i&gt;" in body  # its source text (GED source_headline), escaped
+    assert "Far away" not in body and "Too late" not in body
+    assert "dataset=ged-test" in body and "event=" in body
+    assert "1 record" in all_text(at)
+    # No distance margin: the record 0.6 km away is inside the hospital's own uncertainty radius
+    # (precision 1: 1 km), still found; no date margin either: dated the day after, it is not.
+    at.number_input(key="map-panel-nearby-near_km").set_value(0).run()
+    assert "1 record" in all_text(at)
+    at.number_input(key="map-panel-nearby-near_days").set_value(0).run()
+    assert "no record there and then" in all_text(at)
+    at.number_input(key="map-panel-nearby-near_km").set_value(10)
+    at.number_input(key="map-panel-nearby-near_days").set_value(60).run()
+    body = next(b for b in html_bodies(at) if "nb-rec" in b)
+    assert "Too late" in body and "Far away" not in body
