@@ -124,3 +124,19 @@ def test_embed_view(curated_app, page):
     _box(page, "[data-testid='stVegaLiteChart']")
     assert "Share or embed" not in page.locator("[data-testid='stMain']").inner_text()
     shot(page, "embed-view")
+
+
+def test_choropleth_by_district_and_a_click_on_an_area(curated_app, page):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(curated_app.url + "/?layer=district")
+    wait_ready(page)
+    frame = map_frame(page)
+    frame.locator(".leaflet-overlay-pane path.leaflet-interactive").first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(800)
+    filled = frame.locator(".leaflet-overlay-pane path.leaflet-interactive[fill-opacity='0.7']")
+    assert filled.count() >= 1  # districts with events are filled
+    assert "Districts: events" in page.locator("[data-testid='stMain']").inner_text()
+    shot(page, "choropleth-districts")
+    filled.first.click(force=True)
+    page.wait_for_function("document.body.innerText.includes('fatalities (best estimates) in the filtered set')",
+                           timeout=30_000)
