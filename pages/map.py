@@ -14,7 +14,8 @@ from streamlit_folium import st_folium
 
 from events.engine import Bounds
 from pages.ui import mapview, panel, share, shell, state, timebar
-from pages.ui.mapview import areas
+from pages.ui.datasets import URL_KEY, _stamp, load_stored_cached
+from pages.ui.mapview import areas, overlay
 from pages.ui.html_safe import md, safe
 
 _SEEN = "_map_click_seen"
@@ -29,6 +30,12 @@ def _on_map_change() -> None:
     # Any value sent by the browser is a fresh interaction, even one equal to an older value
     # (after a remount the click counter starts again).
     st.session_state[_SEEN] = None
+
+
+def _stored():
+    from events import store  # noqa: PLC0415
+
+    return store.list_datasets()
 
 
 view = shell.page_view()
@@ -54,6 +61,14 @@ with left:
         if ss.get(state.W_LAYER) in areas.LEVELS:
             c3.radio("Count", list(state.MEASURES), format_func=state.MEASURES.get, key=state.W_MEASURE,
                      horizontal=True, label_visibility="collapsed")
+        others = [d for d in _stored() if d.slug != st.query_params.get(URL_KEY)]
+        if others:
+            names = {d.slug: d.name for d in others}
+            for v in ss.get(state.W_WITH) or []:
+                names.setdefault(v, v)
+            st.multiselect("Other datasets as layers", list(names), format_func=names.get, key=state.W_WITH,
+                           max_selections=state.MAX_WITH, placeholder="None",
+                           help="Draw the records of imported datasets over this map (the date filter applies).")
         c1.radio("Colour by", list(state.COLOUR_BY), format_func=state.COLOUR_BY.get, horizontal=True,
                              key=state.W_COLOUR, label_visibility="collapsed",
                              help="Colour the events on the map, the legend and the histogram by this.")
@@ -87,7 +102,21 @@ with left:
     elif layer == "heat":
         result.layers = [areas.heat_layer(view.engine, view.filters)] + result.layers[1:]
         result.note = f"Heat map of the {result.located:,} located events the filters keep."
+    overlay_notes, overlay_items = [], []
+    for i, slug in enumerate(ss.get(state.W_WITH) or []):
+        d = next((d for d in _stored() if d.slug == slug), None)
+        if d is None:
+            continue
+        colour = overlay.OVERLAY_COLOURS[i % len(overlay.OVERLAY_COLOURS)]
+        other = load_stored_cached(str(d.path), _stamp(d.path))
+        fg, n_note = overlay.overlay_layer(other, d.name, colour, view.filters, mapview._pad(bounds, mapview.VIEW_PAD),
+                                           zoom)
+        result.layers.insert(0, fg)  # beneath this dataset's events
+        overlay_notes.append(n_note)
+        overlay_items.append((d.name, colour))
     note = result.note
+    if overlay_notes:
+        note += " · " + " · ".join(overlay_notes)
     if result.unlocated:
         note += f" · {result.unlocated:,} without coordinates (see the Table)"
     if result.outside:
@@ -100,10 +129,13 @@ with left:
         key=MAP_KEY,
         height=560 if embed else 620,
         use_container_width=True,
-        returned_objects=CLICKS + (VIEW if result.located > mapview.LARGE and layer == "events" else []),
+        returned_objects=CLICKS + (VIEW if (result.located > mapview.LARGE and layer == "events") or overlay_items
+                                   else []),
         feature_group_to_add=result.layers or None,
         on_change=_on_map_change,
     )
+    if overlay_items:
+        st.html(f'<div class="lg-strip">{overlay.overlay_legend_html(overlay_items)}</div>')
     if area_stats is not None:
         st.html(f'<div class="lg-strip">{areas.choropleth_legend_html(area_stats, layer, measure)}</div>')
     else:

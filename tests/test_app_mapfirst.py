@@ -236,3 +236,22 @@ def test_nearby_records_in_another_dataset(tmp_path, monkeypatch):
     at.number_input(key="map-panel-nearby-near_days").set_value(60).run()
     body = next(b for b in html_bodies(at) if "nb-rec" in b)
     assert "Too late" in body and "Far away" not in body
+
+
+def test_other_dataset_as_a_layer_over_the_curated_claims(tmp_path, monkeypatch):
+    _ged_store(tmp_path, monkeypatch)
+    at = make_app(monkeypatch).run()
+    assert at.multiselect(key="view_with").options  # the stored dataset is offered
+    at.multiselect(key="view_with").set_value(["ged-test"]).run()
+    no_exceptions(at)
+    assert at.query_params.get_all("with") == ["ged-test"] if hasattr(at.query_params, "get_all") else \
+        at.query_params["with"] in ("ged-test", ["ged-test"])
+    layers = folium_args(at)["feature_group"]
+    assert '"overlay_id": "ged-1"' in layers and '"overlay_id": "ged-2"' in layers
+    assert "&lt;i&gt;hospital&lt;/i&gt;" in layers or "Strike on" not in layers  # titles escaped in tooltips
+    assert '"event_id": "aleppo-hospital-strike"' in layers  # the curated events stay
+    assert any("Other datasets" in b and "GED test" in b for b in html_bodies(at))
+    # From the address, and a dataset that does not exist gives a notice.
+    at = make_app(monkeypatch, {"with": ["ged-test", "no-such"]}).run()
+    assert '"overlay_id": "ged-1"' in folium_args(at)["feature_group"]
+    assert "Ignored layer dataset" in all_text(at)

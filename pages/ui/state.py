@@ -39,7 +39,9 @@ PAGE_KEYS = ("source", "hl")
 KEEP_KEYS = ("dataset",)
 # View parameters (not filters): how the map colours events (``color``) and the play window
 # (``win``, days). Read and checked here; invalid values give a notice and the default.
-VIEW_KEYS = ("color", "win", "layer", "measure")
+VIEW_KEYS = ("color", "win", "layer", "measure", "with")
+W_WITH = "view_with"  # other stored datasets drawn as layers over the map (``with=<slug>``, repeatable)
+MAX_WITH = 3
 # What the map shows: the events, areas filled by their count (choropleth), or a heat map.
 LAYERS = {"events": "Events", "governorate": "Governorates", "district": "Districts",
           "subdistrict": "Sub-districts", "heat": "Heat map"}
@@ -158,6 +160,18 @@ def _apply_view_params(ds: Dataset, params: dict[str, list[str]]) -> list[str]:
             notes.append(f"Ignored {key} {v[:40]!r} (known: {', '.join(options)}).")
             v = None
         ss[wkey] = v or next(iter(options))
+    wanted = [v for v in params.get("with", []) if v]
+    if wanted:
+        from events import store  # noqa: PLC0415
+
+        known = {d.slug for d in store.list_datasets()}
+        kept = [v for v in dict.fromkeys(wanted) if v in known][:MAX_WITH]
+        for v in wanted:
+            if v not in known:
+                notes.append(f"Ignored layer dataset {v[:40]!r}: no such stored dataset.")
+        ss[W_WITH] = kept
+    else:
+        ss[W_WITH] = []
     return notes
 
 
@@ -173,6 +187,8 @@ def view_query(ds: Dataset) -> dict[str, list[str]]:
         out["layer"] = [ss[W_LAYER]]
     if ss.get(W_MEASURE) in MEASURES and ss.get(W_MEASURE) != "events":
         out["measure"] = [ss[W_MEASURE]]
+    if ss.get(W_WITH):
+        out["with"] = [str(v) for v in ss[W_WITH]]
     return out
 
 
@@ -411,7 +427,7 @@ def setup(ds: Dataset, page: str = "") -> View:
         _apply_url(ds, ours)
     ss[_DS] = ds.name
 
-    for k in WIDGET_KEYS + (W_COLOUR, W_WINDOW, W_LAYER, W_MEASURE):  # widgets' state survives page switches only if touched every run
+    for k in WIDGET_KEYS + (W_COLOUR, W_WINDOW, W_LAYER, W_MEASURE, W_WITH):  # widgets' state survives page switches only if touched every run
         if k in ss:
             ss[k] = ss[k]
     pending = ss.pop(_PENDING_DATES, None)
