@@ -140,3 +140,22 @@ def test_choropleth_by_district_and_a_click_on_an_area(curated_app, page):
     filled.first.click(force=True)
     page.wait_for_function("document.body.innerText.includes('fatalities (best estimates) in the filtered set')",
                            timeout=30_000)
+
+
+def test_play_advances_the_window_and_pause_keeps_it(curated_app, page):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(curated_app.url + "/?win=91")
+    wait_ready(page)
+    wait_map(page)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("location.search.includes('to=')", timeout=30_000)
+    first = _query(page)["to"]
+    # The fragment's timer moves the window on its own (no click) ...
+    page.wait_for_function(f"location.search.includes('from=') && !location.search.includes('to={first}')",
+                           timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    wait_rerun(page)
+    paused = _query(page)
+    page.wait_for_timeout(4000)  # ... and stops when paused: the address keeps that window
+    assert _query(page) == paused and "from" in paused
+    shot(page, "play-paused")
