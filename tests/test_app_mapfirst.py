@@ -228,12 +228,17 @@ def test_nearby_records_in_another_dataset(tmp_path, monkeypatch):
     assert "1 record" in all_text(at)
     # No distance margin: the record 0.6 km away is inside the hospital's own uncertainty radius
     # (precision 1: 1 km), still found; no date margin either: dated the day after, it is not.
-    at.number_input(key="map-panel-nearby-near_km").set_value(0).run()
+    at.number_input(key="near_km").set_value(0).run()
     assert "1 record" in all_text(at)
-    at.number_input(key="map-panel-nearby-near_days").set_value(0).run()
+    at.number_input(key="near_days").set_value(0).run()
     assert "no record there and then" in all_text(at)
-    at.number_input(key="map-panel-nearby-near_km").set_value(10)
-    at.number_input(key="map-panel-nearby-near_days").set_value(60).run()
+    assert at.query_params["near_km"] == "0" and at.query_params["near_days"] == "0"  # the margins are in the URL
+    again = make_app(monkeypatch, {"event": "aleppo-hospital-strike", "near_km": "0", "near_days": "0"}).run()
+    assert "no record there and then" in all_text(again)
+    bad = make_app(monkeypatch, {"event": "aleppo-hospital-strike", "near_km": "-5"}).run()
+    assert "a whole number from 0 to 200" in all_text(bad) and bad.number_input(key="near_km").value == 10
+    at.number_input(key="near_km").set_value(10)
+    at.number_input(key="near_days").set_value(60).run()
     body = next(b for b in html_bodies(at) if "nb-rec" in b)
     assert "Too late" in body and "Far away" not in body
 

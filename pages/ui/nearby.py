@@ -27,8 +27,6 @@ from .datasets import URL_KEY, _stamp, load_stored_cached
 from .html_safe import md, safe
 from .mapview.geometry import km_between
 
-W_KM, W_DAYS = "near_km", "near_days"
-DEFAULT_KM, DEFAULT_DAYS = 10, 3
 MAX_SHOWN = 8  # per dataset; the count says how many there are
 COLUMNS = ["id", "title", "summary", "date_start", "date_end", "place_text", "place_name", "lat", "lon",
            "fatalities_best", "fatalities_text"]
@@ -81,7 +79,7 @@ def record_html(r: dict, slug: str, excerpt: str = "") -> str:
             f'<a href="{safe(_link(slug, str(r["id"])))}" target="_blank" rel="noopener">Open this record</a></div>')
 
 
-def render(view: state.View, row: dict, key: str = "nearby") -> None:
+def render(view: state.View, row: dict) -> None:
     """The "Records nearby in other datasets" section for one event (a row of its dataset)."""
     if not fmt.has_coords(row) or fmt.to_date(row.get("date_start")) is None:
         return
@@ -91,8 +89,11 @@ def render(view: state.View, row: dict, key: str = "nearby") -> None:
         return
     with st.expander("Records nearby in other datasets", expanded=True, icon=":material/travel_explore:"):
         c1, c2 = st.columns(2)
-        margin = c1.number_input("Margin around the place (km)", 0, 200, DEFAULT_KM, step=5, key=f"{key}-{W_KM}")
-        days = c2.number_input("Margin around the dates (days)", 0, 60, DEFAULT_DAYS, step=1, key=f"{key}-{W_DAYS}")
+        # Their state comes from the address (near_km=, near_days=; pages.ui.state) and goes back to it.
+        km_lo, km_hi, _ = state.NEAR_LIMITS[state.W_NEAR_KM]
+        d_lo, d_hi, _ = state.NEAR_LIMITS[state.W_NEAR_DAYS]
+        margin = c1.number_input("Margin around the place (km)", km_lo, km_hi, step=5, key=state.W_NEAR_KM)
+        days = c2.number_input("Margin around the dates (days)", d_lo, d_hi, step=1, key=state.W_NEAR_DAYS)
         lat, lon = float(row["lat"]), float(row["lon"])
         radius = (fmt.radius_km(row) or 0.0) + float(margin)
         start = fmt.to_date(row.get("date_start"))

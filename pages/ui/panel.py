@@ -265,7 +265,7 @@ def render_event(view: state.View, event_id: str | None, *, key: str = "panel", 
 
     from . import nearby  # noqa: PLC0415 - nearby imports the dataset store (pages.ui.datasets)
 
-    nearby.render(view, row, key=f"{key}-nearby")
+    nearby.render(view, row)
 
     link = state.event_link(event_id, view.filters)
     st.caption("Link to this event")

@@ -39,7 +39,10 @@ PAGE_KEYS = ("source", "hl")
 KEEP_KEYS = ("dataset",)
 # View parameters (not filters): how the map colours events (``color``) and the play window
 # (``win``, days). Read and checked here; invalid values give a notice and the default.
-VIEW_KEYS = ("color", "win", "layer", "measure", "with")
+VIEW_KEYS = ("color", "win", "layer", "measure", "with", "near_km", "near_days")
+# Margins of "Records nearby in other datasets" (pages/ui/nearby.py): km around the place, days around the dates.
+W_NEAR_KM, W_NEAR_DAYS = "near_km", "near_days"
+NEAR_LIMITS = {W_NEAR_KM: (0, 200, 10), W_NEAR_DAYS: (0, 60, 3)}  # min, max, default
 W_WITH = "view_with"  # other stored datasets drawn as layers over the map (``with=<slug>``, repeatable)
 MAX_WITH = 3
 # What the map shows: the events, areas filled by their count (choropleth), or a heat map.
@@ -160,6 +163,12 @@ def _apply_view_params(ds: Dataset, params: dict[str, list[str]]) -> list[str]:
             notes.append(f"Ignored {key} {v[:40]!r} (known: {', '.join(options)}).")
             v = None
         ss[wkey] = v or next(iter(options))
+    for key, (lo, hi, default) in NEAR_LIMITS.items():
+        v = (params.get(key) or [None])[-1]
+        ok = v is not None and v.isdigit() and lo <= int(v) <= hi
+        if v is not None and not ok:
+            notes.append(f"Ignored {key} {v[:40]!r}: a whole number from {lo} to {hi}.")
+        ss[key] = int(v) if ok else default
     wanted = [v for v in params.get("with", []) if v]
     if wanted:
         from events import store  # noqa: PLC0415
@@ -189,6 +198,10 @@ def view_query(ds: Dataset) -> dict[str, list[str]]:
         out["measure"] = [ss[W_MEASURE]]
     if ss.get(W_WITH):
         out["with"] = [str(v) for v in ss[W_WITH]]
+    for key, (lo, hi, default) in NEAR_LIMITS.items():
+        v = ss.get(key)
+        if isinstance(v, (int, float)) and lo <= v <= hi and int(v) != default:
+            out[key] = [str(int(v))]
     return out
 
 
@@ -427,7 +440,7 @@ def setup(ds: Dataset, page: str = "") -> View:
         _apply_url(ds, ours)
     ss[_DS] = ds.name
 
-    for k in WIDGET_KEYS + (W_COLOUR, W_WINDOW, W_LAYER, W_MEASURE, W_WITH):  # widgets' state survives page switches only if touched every run
+    for k in WIDGET_KEYS + (W_COLOUR, W_WINDOW, W_LAYER, W_MEASURE, W_WITH, W_NEAR_KM, W_NEAR_DAYS):  # widgets' state survives page switches only if touched every run
         if k in ss:
             ss[k] = ss[k]
     pending = ss.pop(_PENDING_DATES, None)
