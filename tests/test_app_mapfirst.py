@@ -260,3 +260,14 @@ def test_other_dataset_as_a_layer_over_the_curated_claims(tmp_path, monkeypatch)
     at = make_app(monkeypatch, {"with": ["ged-test", "no-such"]}).run()
     assert '"overlay_id": "ged-1"' in folium_args(at)["feature_group"]
     assert "Ignored layer dataset" in all_text(at)
+
+
+def test_colour_by_dataset_with_another_dataset_as_a_layer(tmp_path, monkeypatch):
+    _ged_store(tmp_path, monkeypatch)
+    at = make_app(monkeypatch, {"color": "dataset", "with": "ged-test"}).run()
+    no_exceptions(at)
+    assert at.radio(key="view_color").value == "dataset"
+    strip = " ".join(b for b in html_bodies(at) if 'class="lg-strip"' in b)
+    assert "This dataset" in strip and "GED test" in strip and "Denied" not in strip
+    layers = folium_args(at)["feature_group"]
+    assert '"colour": "#111827"' in layers and '"overlay_id": "ged-1"' in layers

@@ -50,7 +50,7 @@ LAYERS = {"events": "Events", "governorate": "Governorates", "district": "Distri
           "subdistrict": "Sub-districts", "heat": "Heat map"}
 MEASURES = {"events": "Events", "fatalities": "Fatalities"}
 W_LAYER, W_MEASURE = "view_layer", "view_measure"
-COLOUR_BY = {"status": "Claim status", "type": "Event type", "fatalities": "Fatalities"}
+COLOUR_BY = {"status": "Claim status", "type": "Event type", "fatalities": "Fatalities", "dataset": "Dataset"}
 WINDOWS = {7: "1 week", 30: "1 month", 91: "3 months", 365: "1 year"}
 DEFAULT_WINDOW = 30
 W_COLOUR, W_WINDOW = "view_color", "view_win"

@@ -44,6 +44,8 @@ def counts(view: state.View, dim: str) -> tuple[pd.DataFrame, str]:
         return pd.DataFrame(columns=["bucket", "end", "value", "label", "n", "base", "top"]), unit
     h = (view.engine.fatality_histogram(f, unit) if dim == "fatalities"
          else view.engine.histogram(f, unit, BY.get(dim, "status")))
+    if dim == "dataset":  # one colour for this dataset's events
+        h = h.groupby("bucket", as_index=False)["n"].sum().assign(value="dataset")
     scale = {v: lab for v, lab, _ in colour_scale(dim, h["value"].unique().tolist())}
     h["label"] = [scale.get(v, v or "Unknown") for v in h["value"]]
     h["bucket"] = pd.to_datetime(h["bucket"])

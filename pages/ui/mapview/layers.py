@@ -435,7 +435,7 @@ def cell_payload(grid: pd.DataFrame, dim: str = "status", types: Iterable[str] |
 def _cell_colour(dim: str, top_status: str, by_type: Mapping[str, int], tcol: Mapping[str, str]) -> str:
     if dim == "type" and by_type:
         return tcol.get(max(by_type.items(), key=lambda kv: (kv[1], kv[0]))[0], "#374151")
-    if dim == "fatalities":
+    if dim in ("fatalities", "dataset"):
         return "#374151"
     return vocab.STATUS_COLOURS.get(top_status, "#374151")
 

@@ -127,8 +127,13 @@ def type_colours(types: Iterable[str] | None = None) -> dict[str, str]:
     return {t: _TYPE_PALETTE[i % len(_TYPE_PALETTE)] for i, t in enumerate(ordered)}
 
 
+DATASET_COLOUR = "#111827"  # colour by dataset: this dataset's events (other datasets' layers have their own)
+
+
 def colour_scale(dim: str, types: Iterable[str] | None = None) -> list[tuple[str, str, str]]:
     """(value, label, colour) of every value of a colour dimension, in legend order."""
+    if dim == "dataset":
+        return [("dataset", "This dataset", DATASET_COLOUR)]
     if dim == "type":
         wanted = None if types is None else set(types)
         return [(t, fmt.type_label(t), c) for t, c in type_colours(types).items() if wanted is None or t in wanted]
@@ -143,10 +148,13 @@ def row_colour(dim: str, row: Any, types: Iterable[str] | None = None) -> str:
         return type_colours(types).get(fmt.text(row.get("event_type")), "#6B7280")
     if dim == "fatalities":
         return FATALITY_COLOURS[fatality_bin(row.get("fatalities_best"))]
+    if dim == "dataset":
+        return DATASET_COLOUR
     return fmt.status_colour(row.get("status"))
 
 
-DIM_TITLES = {"status": "Claim status", "type": "Event type", "fatalities": "Fatalities (best estimate)"}
+DIM_TITLES = {"status": "Claim status", "type": "Event type", "fatalities": "Fatalities (best estimate)",
+              "dataset": "Dataset"}
 
 
 def colour_legend_html(dim: str, types: Iterable[str] | None = None) -> str:
