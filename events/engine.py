@@ -367,6 +367,18 @@ class Engine:
                         f"count(*) AS n FROM events WHERE ({w}) AND date_start IS NOT NULL "
                         f"GROUP BY ALL ORDER BY bucket, value", p)
 
+    def fatality_histogram(self, f: Filters, unit: str) -> pd.DataFrame:
+        """Like ``histogram`` but per fatality bin of the best estimate: ``value`` is one of
+        'none' (0), '1-9', '10-99', '100+', 'unknown' (no estimate); the map's legend uses the same bins."""
+        if unit not in UNITS:
+            raise EngineError(f"unknown unit {unit!r}")
+        w, p = self.where(f)
+        fb = "fatalities_best" if "fatalities_best" in self.columns else "CAST(NULL AS DOUBLE)"
+        return self._df(f"SELECT date_trunc('{unit}', date_start) AS bucket, CASE WHEN {fb} IS NULL OR isnan({fb}) "
+                        f"OR {fb} < 0 THEN 'unknown' WHEN {fb} = 0 THEN 'none' WHEN {fb} < 10 THEN '1-9' "
+                        f"WHEN {fb} < 100 THEN '10-99' ELSE '100+' END AS value, count(*) AS n FROM events "
+                        f"WHERE ({w}) AND date_start IS NOT NULL GROUP BY ALL ORDER BY bucket, value", p)
+
     def dated_range(self, f: Filters) -> tuple[Optional[dt.date], Optional[dt.date], int]:
         """(first start, last end, number of dated events) of the kept events."""
         w, p = self.where(f)

@@ -13,7 +13,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from events.engine import Bounds
-from pages.ui import mapview, panel, shell, state
+from pages.ui import mapview, panel, share, shell, state, timebar
+from pages.ui.datasets import URL_KEY, _stamp, load_stored_cached
+from pages.ui.mapview import areas, overlay
+from pages.ui.html_safe import md, safe
 
 _SEEN = "_map_click_seen"
 _HOME = "_map_home"  # (dataset name, map key) -> mapview.Home: where this session's map opened
@@ -29,13 +32,49 @@ def _on_map_change() -> None:
     st.session_state[_SEEN] = None
 
 
+def _stored():
+    from events import store  # noqa: PLC0415
+
+    return store.list_datasets()
+
+
 view = shell.page_view()
 MAP_KEY = state.map_key()
 ss = st.session_state
+embed = state.embedded()
+types = state.type_options(view.ds)
 
-left, right = st.columns([3, 2], gap="medium")
+# Map first: a one-line title with the dataset's name, then the map over most of the width (the
+# side panel beside it; Streamlit stacks the columns on a narrow screen, the panel below).
+st.html(f'<div class="cm-title"><span class="cm-h1" role="heading" aria-level="1">Conflict event map</span><span class="cm-ds">{safe(view.ds.name)} · '
+        f'{view.count:,} of {view.total:,} events</span></div>')
+if embed:
+    left, right = st.container(), None
+else:
+    left, right = st.columns([5, 2], gap="small")
 
 with left:
+    if not embed:
+        c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="center")
+        c2.selectbox("Show", list(state.LAYERS), format_func=state.LAYERS.get, key=state.W_LAYER,
+                     label_visibility="collapsed", help="The events one by one, areas filled by their count, or a heat map.")
+        if ss.get(state.W_LAYER) in areas.LEVELS:
+            c3.radio("Count", list(state.MEASURES), format_func=state.MEASURES.get, key=state.W_MEASURE,
+                     horizontal=True, label_visibility="collapsed")
+        others = [d for d in _stored() if d.slug != st.query_params.get(URL_KEY)]
+        if others:
+            names = {d.slug: d.name for d in others}
+            for v in ss.get(state.W_WITH) or []:
+                names.setdefault(v, v)
+            st.multiselect("Other datasets as layers", list(names), format_func=names.get, key=state.W_WITH,
+                           max_selections=state.MAX_WITH, placeholder="None",
+                           help="Draw the records of imported datasets over this map (the date filter applies).")
+        c1.radio("Colour by", list(state.COLOUR_BY), format_func=state.COLOUR_BY.get, horizontal=True,
+                             key=state.W_COLOUR, label_visibility="collapsed",
+                             help="Colour the events on the map, the legend and the histogram by this.")
+    dim = state.colour_by(view.ds)
+    layer = ss.get(state.W_LAYER) if ss.get(state.W_LAYER) in state.LAYERS else "events"
+    measure = ss.get(state.W_MEASURE) if ss.get(state.W_MEASURE) in state.MEASURES else "events"
     # Where this map opened: computed once per dataset and map component, then kept, so that
     # filter changes never move or remount the map.
     home_key = (view.ds.name, MAP_KEY)
@@ -50,38 +89,80 @@ with left:
     result = mapview.build_map(
         view.ds, view.engine, view.filters, home=home, bounds=bounds, zoom=zoom,
         selected_id=view.selected_id, online_tiles=True, actor_names=view.actor_names,
-        event_types=state.type_options(view.ds),
+        event_types=types, dim=dim,
     )
+    area_stats = None
+    if layer in areas.LEVELS:  # areas instead of the events: filled by the filtered set's counts
+        area_stats = areas.area_stats(view.engine, view.filters, layer, measure)
+        result.layers = [areas.choropleth_layer(area_stats, layer, measure)] + result.layers[1:]
+        counted = int(area_stats["n"].sum())
+        result.note = (f"{counted:,} of the {result.located:,} located events fall in the "
+                       f"{areas.LEVELS[layer][3].lower()} drawn (OCHA boundaries); click an area to see its name "
+                       f"and count.")
+    elif layer == "heat":
+        result.layers = [areas.heat_layer(view.engine, view.filters)] + result.layers[1:]
+        result.note = f"Heat map of the {result.located:,} located events the filters keep."
+    overlay_notes, overlay_items = [], []
+    for i, slug in enumerate(ss.get(state.W_WITH) or []):
+        d = next((d for d in _stored() if d.slug == slug), None)
+        if d is None:
+            continue
+        colour = overlay.OVERLAY_COLOURS[i % len(overlay.OVERLAY_COLOURS)]
+        other = load_stored_cached(str(d.path), _stamp(d.path))
+        fg, n_note = overlay.overlay_layer(other, d.name, colour, view.filters, mapview._pad(bounds, mapview.VIEW_PAD),
+                                           zoom)
+        result.layers.insert(0, fg)  # beneath this dataset's events
+        overlay_notes.append(n_note)
+        overlay_items.append((d.name, colour))
     note = result.note
+    if overlay_notes:
+        note += " · " + " · ".join(overlay_notes)
     if result.unlocated:
         note += f" · {result.unlocated:,} without coordinates (see the Table)"
-    st.caption(note)
     if result.outside:
-        st.caption(f"{result.outside} event{'s' if result.outside != 1 else ''} far from the others "
-                   f"{'are' if result.outside != 1 else 'is'} outside the first view: zoom out to see "
-                   f"{'them' if result.outside != 1 else 'it'}.")
+        note += (f" · {result.outside} event{'s' if result.outside != 1 else ''} far from the others "
+                 f"{'are' if result.outside != 1 else 'is'} outside the first view: zoom out to see "
+                 f"{'them' if result.outside != 1 else 'it'}.")
+    st.caption(note)
     out = st_folium(
         result.map,
         key=MAP_KEY,
-        height=620,
+        height=560 if embed else 620,
         use_container_width=True,
-        returned_objects=CLICKS + (VIEW if result.located > mapview.LARGE else []),
+        returned_objects=CLICKS + (VIEW if (result.located > mapview.LARGE and layer == "events") or overlay_items
+                                   else []),
         feature_group_to_add=result.layers or None,
         on_change=_on_map_change,
     )
-    types = state.type_options(view.ds)
-    st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False)}</div>')
+    if overlay_items:
+        st.html(f'<div class="lg-strip">{overlay.overlay_legend_html(overlay_items)}</div>')
+    if area_stats is not None:
+        st.html(f'<div class="lg-strip">{areas.choropleth_legend_html(area_stats, layer, measure)}</div>')
+    else:
+        st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False, dim=dim)}</div>')
     # A click on a marker: the clicked feature's properties carry its event id. Act only on a
     # new click (the returned value persists across reruns), so filters and links still win.
     value = ss.get(MAP_KEY) or out or {}
     drawing = value.get("last_active_drawing") or {}
     clicked = (drawing.get("properties") or {}).get("event_id") if isinstance(drawing, dict) else None
     signature = (MAP_KEY, json.dumps(drawing, sort_keys=True, default=str)[:2000], clicked)
+    area = (drawing.get("properties") or {}).get("area_pcode") if isinstance(drawing, dict) else None
+    if area_stats is not None and isinstance(area, str):
+        hit = area_stats[area_stats["pcode"] == area]
+        if len(hit):
+            r = hit.iloc[0]
+            st.caption(f"{md(r['name'])}{', ' + md(r['parent']) if r['parent'] and r['parent'] != r['name'] else ''}: "
+                       f"{int(r['n']):,} events, {int(r['fatalities']):,} fatalities (best estimates) in the "
+                       f"filtered set.")
     if clicked and signature != ss.get(_SEEN):
         ss[_SEEN] = signature
         if clicked != view.selected_id and isinstance(clicked, str) and view.engine.contains_id(clicked):
             state.select(clicked)
             st.rerun()
+    # Time under the map: the histogram (brush to choose dates) and the play control.
+    timebar.render(view, dim)
 
-with right:
-    panel.render_event(view, view.selected_id, key="map-panel")
+if right is not None:
+    with right:
+        panel.render_event(view, view.selected_id, key="map-panel")
+        share.render(view)

@@ -40,6 +40,20 @@ MARKERCLUSTER_JS = f"{URL_ROOT}/markercluster/leaflet.markercluster.js"
 MARKERCLUSTER_CSS = f"{URL_ROOT}/markercluster/MarkerCluster.css"
 MARKERCLUSTER_DEFAULT_CSS = f"{URL_ROOT}/markercluster/MarkerCluster.Default.css"
 CONFLICTMAP_JS = f"{URL_ROOT}/app/conflictmap.js"
+# Leaflet.heat (BSD-2-Clause, Vladimir Agafonkin), as folium ships it in its templates; its licence
+# (pages/ui/mapview/static/LICENSE-leaflet-heat.txt) is copied beside it.
+LEAFLET_HEAT_JS = f"{URL_ROOT}/heat/leaflet-heat.js"
+HEAT_FILES = {"leaflet-heat.js": ("folium", "templates/leaflet_heat.min.js"),
+              "LICENSE.txt": (None, "LICENSE-leaflet-heat.txt")}
+
+
+def _heat_source(name: str) -> Path:
+    pkg, rel = HEAT_FILES[name]
+    if pkg is None:
+        return APP_SOURCE / rel
+    import importlib
+
+    return Path(importlib.import_module(pkg).__file__).parent / rel
 CONFLICTMAP_CSS = f"{URL_ROOT}/app/conflictmap.css"
 
 
@@ -75,7 +89,8 @@ def vendor_ok(static_dir: Path | str = STATIC_DIR) -> bool:
     if recorded != _stamp(mods):
         return False
     return (all((vendor / sub / name).exists() for sub, (_m, files) in mods.items() for name in files)
-            and all((vendor / "app" / name).exists() for name in APP_FILES))
+            and all((vendor / "app" / name).exists() for name in APP_FILES)
+            and all((vendor / "heat" / name).exists() for name in HEAT_FILES))
 
 
 def ensure_vendor_assets(static_dir: Path | str = STATIC_DIR) -> Path:
@@ -99,6 +114,9 @@ def ensure_vendor_assets(static_dir: Path | str = STATIC_DIR) -> Path:
         (tmp / "app").mkdir()
         for name in APP_FILES:
             shutil.copy2(APP_SOURCE / name, tmp / "app" / name)
+        (tmp / "heat").mkdir()
+        for name in HEAT_FILES:
+            shutil.copy2(_heat_source(name), tmp / "heat" / name)
         (tmp / STAMP).write_text(json.dumps(_stamp(mods), sort_keys=True))
         os.chmod(tmp, 0o755)
         if vendor.exists():

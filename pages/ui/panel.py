@@ -263,6 +263,10 @@ def render_event(view: state.View, event_id: str | None, *, key: str = "panel", 
                         query_params={"source": sid, "hl": f"{event_id}/{claim['claim_id']}"},
                     )
 
+    from . import nearby  # noqa: PLC0415 - nearby imports the dataset store (pages.ui.datasets)
+
+    nearby.render(view, row)
+
     link = state.event_link(event_id, view.filters)
     st.caption("Link to this event")
     st.code(link, language=None, wrap_lines=True)

@@ -55,14 +55,27 @@ def page_specs() -> tuple:
     return PAGE_SPECS + ((CURATE_SPEC,) if curate.enabled() else ())
 
 
+EMBED_CSS = Path(__file__).with_name("embed.css")
+LAYOUT_CSS = Path(__file__).with_name("layout.css")
+
+
 def run_app() -> None:
+    from . import footer, panel, state  # noqa: PLC0415
+
+    embed = state.embedded()
     st.set_page_config(
         page_title="Conflict event map",
         page_icon=str(FAVICON),  # a local file: a :material/...: icon would be fetched from the internet
         layout="wide",
-        initial_sidebar_state="expanded",
+        # "auto": open beside the map on a wide screen, collapsed on a phone so the map shows on
+        # arrival; an embedded view (?embed=true) has no sidebar at all.
+        initial_sidebar_state="collapsed" if embed else "auto",
     )
-    from . import footer, logs, panel, state  # noqa: PLC0415
+    from . import logs  # noqa: PLC0415
+
+    st.html(LAYOUT_CSS)
+    if embed:  # the filters still come from the address; their widgets are not shown
+        st.html(EMBED_CSS)
     from .datasets import active_dataset  # noqa: PLC0415
 
     logs.setup()  # once per process: imports and unreadable files are logged with their file
@@ -76,7 +89,9 @@ def run_app() -> None:
         key: st.Page(path, title=title, icon=icon, default=(key == "map"), **({"url_path": url} if url else {}))
         for key, path, title, icon, url in page_specs()
     }
-    page = st.navigation(list(pages.values()))
+    if embed:  # an embed is the map page alone
+        pages = {"map": pages["map"]}
+    page = st.navigation(list(pages.values()), position="hidden" if embed else "sidebar")
     page_name = next((k for k, p in pages.items() if p.url_path == page.url_path), "map")
 
     _local.depth = getattr(_local, "depth", 0) + 1
@@ -92,7 +107,8 @@ def run_app() -> None:
             # file shows here, named, when a page first needs it; the store has logged it.
             st.error(f"Could not read the dataset's file {md(str(exc))}. Choose another dataset, or "
                      "re-import it with `python -m events import`.", icon=":material/error:")
-        footer.render(ds)  # pages never st.stop(), so every page gets it
+        if not embed:  # an embed is the map, its legend and the histogram (the map keeps its credits)
+            footer.render(ds)  # pages never st.stop(), so every page gets it
     finally:
         _local.depth -= 1
 

@@ -37,6 +37,24 @@ PAGE_PATHS = ("table", "timeline", "sources", "about")
 PAGE_KEYS = ("source", "hl")
 # Parameters other parts of the app own (the dataset picker's stored dataset): always kept as they are.
 KEEP_KEYS = ("dataset",)
+# View parameters (not filters): how the map colours events (``color``) and the play window
+# (``win``, days). Read and checked here; invalid values give a notice and the default.
+VIEW_KEYS = ("color", "win", "layer", "measure", "with", "near_km", "near_days")
+# Margins of "Records nearby in other datasets" (pages/ui/nearby.py): km around the place, days around the dates.
+W_NEAR_KM, W_NEAR_DAYS = "near_km", "near_days"
+NEAR_LIMITS = {W_NEAR_KM: (0, 200, 10), W_NEAR_DAYS: (0, 60, 3)}  # min, max, default
+W_WITH = "view_with"  # other stored datasets drawn as layers over the map (``with=<slug>``, repeatable)
+MAX_WITH = 3
+# What the map shows: the events, areas filled by their count (choropleth), or a heat map.
+LAYERS = {"events": "Events", "governorate": "Governorates", "district": "Districts",
+          "subdistrict": "Sub-districts", "heat": "Heat map"}
+MEASURES = {"events": "Events", "fatalities": "Fatalities"}
+W_LAYER, W_MEASURE = "view_layer", "view_measure"
+COLOUR_BY = {"status": "Claim status", "type": "Event type", "fatalities": "Fatalities", "dataset": "Dataset"}
+WINDOWS = {7: "1 week", 30: "1 month", 91: "3 months", 365: "1 year"}
+DEFAULT_WINDOW = 30
+W_COLOUR, W_WINDOW = "view_color", "view_win"
+_PENDING_DATES = "_pending_dates"
 MAX_Q = 200
 
 W_DATES, W_ACTORS, W_STATUS, W_TYPES, W_Q = "flt_dates", "flt_actors", "flt_status", "flt_types", "flt_q"
@@ -104,6 +122,101 @@ def _ours(params: dict[str, list[str]]) -> dict[str, list[str]]:
     return {k: v for k, v in params.items() if k not in PAGE_KEYS and k not in KEEP_KEYS}
 
 
+def embedded() -> bool:
+    """True when the address carries ``embed=true`` (how news sites embed a Streamlit app).
+    st.query_params hides Streamlit's own ``embed`` key from apps, so the session's raw parameters
+    are read (Streamlit internals: if they move, embedding falls back to the full page)."""
+    try:
+        from streamlit.runtime.state.session_state_proxy import get_session_state  # noqa: PLC0415
+
+        with get_session_state().query_params() as qp:
+            raw = dict(getattr(qp, "_query_params", {}) or {})
+    except Exception:  # noqa: BLE001 - no session, or internals changed
+        return False
+    vals = raw.get("embed")
+    vals = vals if isinstance(vals, list) else [vals] if vals else []
+    return any(str(v).strip().lower() == "true" for v in vals)
+
+
+def default_colour(ds: Dataset) -> str:
+    """Claim status, unless every event shares one status (most imported datasets): event type."""
+    return "status" if len(engine_of(ds).values("status")) > 1 else "type"
+
+
+def _apply_view_params(ds: Dataset, params: dict[str, list[str]]) -> list[str]:
+    """Colour and play window from the address into the view widgets' state; notices."""
+    notes = []
+    ss = st.session_state
+    colour = (params.get("color") or [None])[-1]
+    if colour is not None and colour not in COLOUR_BY:
+        notes.append(f"Ignored colour {colour[:40]!r} (known: {', '.join(COLOUR_BY)}).")
+        colour = None
+    ss[W_COLOUR] = colour or default_colour(ds)
+    win = (params.get("win") or [None])[-1]
+    days = int(win) if win is not None and win.isdigit() and int(win) in WINDOWS else None
+    if win is not None and days is None:
+        notes.append(f"Ignored play window {win[:40]!r} (known: {', '.join(map(str, WINDOWS))} days).")
+    ss[W_WINDOW] = days or DEFAULT_WINDOW
+    for key, wkey, options in (("layer", W_LAYER, LAYERS), ("measure", W_MEASURE, MEASURES)):
+        v = (params.get(key) or [None])[-1]
+        if v is not None and v not in options:
+            notes.append(f"Ignored {key} {v[:40]!r} (known: {', '.join(options)}).")
+            v = None
+        ss[wkey] = v or next(iter(options))
+    for key, (lo, hi, default) in NEAR_LIMITS.items():
+        v = (params.get(key) or [None])[-1]
+        ok = v is not None and v.isdigit() and lo <= int(v) <= hi
+        if v is not None and not ok:
+            notes.append(f"Ignored {key} {v[:40]!r}: a whole number from {lo} to {hi}.")
+        ss[key] = int(v) if ok else default
+    wanted = [v for v in params.get("with", []) if v]
+    if wanted:
+        from events import store  # noqa: PLC0415
+
+        known = {d.slug for d in store.list_datasets()}
+        kept = [v for v in dict.fromkeys(wanted) if v in known][:MAX_WITH]
+        for v in wanted:
+            if v not in known:
+                notes.append(f"Ignored layer dataset {v[:40]!r}: no such stored dataset.")
+        ss[W_WITH] = kept
+    else:
+        ss[W_WITH] = []
+    return notes
+
+
+def view_query(ds: Dataset) -> dict[str, list[str]]:
+    """The view parameters that differ from their defaults."""
+    ss = st.session_state
+    out = {}
+    if ss.get(W_COLOUR) in COLOUR_BY and ss.get(W_COLOUR) != default_colour(ds):
+        out["color"] = [ss[W_COLOUR]]
+    if ss.get(W_WINDOW) in WINDOWS and ss.get(W_WINDOW) != DEFAULT_WINDOW:
+        out["win"] = [str(ss[W_WINDOW])]
+    if ss.get(W_LAYER) in LAYERS and ss.get(W_LAYER) != "events":
+        out["layer"] = [ss[W_LAYER]]
+    if ss.get(W_MEASURE) in MEASURES and ss.get(W_MEASURE) != "events":
+        out["measure"] = [ss[W_MEASURE]]
+    if ss.get(W_WITH):
+        out["with"] = [str(v) for v in ss[W_WITH]]
+    for key, (lo, hi, default) in NEAR_LIMITS.items():
+        v = ss.get(key)
+        if isinstance(v, (int, float)) and lo <= v <= hi and int(v) != default:
+            out[key] = [str(int(v))]
+    return out
+
+
+def colour_by(ds: Dataset) -> str:
+    c = st.session_state.get(W_COLOUR)
+    return c if c in COLOUR_BY else default_colour(ds)
+
+
+def set_dates(date_from: dt.date | None, date_to: dt.date | None) -> None:
+    """Set the date filter from a page (a brushed histogram, the play control) and rerun: the
+    dates reach the sidebar's widget at the start of the next run, before it is drawn."""
+    st.session_state[_PENDING_DATES] = (date_from, date_to)
+    st.rerun()
+
+
 def _facets(ds: Dataset) -> dict:
     """The dataset's date range, event types and actors, computed once per Dataset (it is shared
     by every session: pages/ui/datasets.py) instead of on every rerun."""
@@ -130,6 +243,11 @@ def _date_bounds(ds: Dataset) -> tuple[dt.date, dt.date]:
     return lo, max(lo, hi)
 
 
+def data_dates(ds: Dataset) -> tuple[dt.date, dt.date]:
+    """The dataset's first and last dates (today when it has none)."""
+    return _date_bounds(ds)
+
+
 def _set_widgets(ds: Dataset, f: Filters) -> None:
     """Put a Filters into the sidebar widgets' state (before the widgets are drawn)."""
     lo, hi = _date_bounds(ds)
@@ -150,7 +268,9 @@ def _edge_dates(ds: Dataset, date_from: dt.date | None, date_to: dt.date | None
 
 
 def _apply_url(ds: Dataset, params: dict[str, list[str]]) -> None:
-    f, eid, notices = parse_query(params, ds, silent_keys=set(SILENT_KEYS) | set(PAGE_KEYS) | set(KEEP_KEYS))
+    f, eid, notices = parse_query(params, ds, silent_keys=set(SILENT_KEYS) | set(PAGE_KEYS) | set(KEEP_KEYS)
+                                  | set(VIEW_KEYS))
+    notices += _apply_view_params(ds, params)
     # The same form the sidebar widgets give back (_filters_from_widgets), so that reading the
     # widgets on this run does not look like a user's change (which would clear the notices).
     date_from, date_to = _edge_dates(ds, f.date_from, f.date_to)
@@ -166,6 +286,9 @@ def write_url(keep_page_params: bool = True) -> None:
     """Write the state to the address bar, if it differs from what is there."""
     ss = st.session_state
     want = to_query(ss.get(_F, Filters()), ss.get(_EVENT))
+    ds = ss.get("_reset_ds")
+    if ds is not None:
+        want.update(view_query(ds))
     have = current_query()
     kept = KEEP_KEYS + (PAGE_KEYS if keep_page_params else ())
     full = dict(want, **{k: v for k, v in have.items() if k in kept})
@@ -317,9 +440,13 @@ def setup(ds: Dataset, page: str = "") -> View:
         _apply_url(ds, ours)
     ss[_DS] = ds.name
 
-    for k in WIDGET_KEYS:  # widgets' state survives page switches only if touched every run
+    for k in WIDGET_KEYS + (W_COLOUR, W_WINDOW, W_LAYER, W_MEASURE, W_WITH, W_NEAR_KM, W_NEAR_DAYS):  # widgets' state survives page switches only if touched every run
         if k in ss:
             ss[k] = ss[k]
+    pending = ss.pop(_PENDING_DATES, None)
+    if pending is not None:  # dates set by a page on the previous run (set_dates)
+        lo, hi = _date_bounds(ds)
+        ss[W_DATES] = (pending[0] or lo, pending[1] or hi)
 
     previous: Filters = ss.get(_F, Filters())
     render_sidebar(ds, previous)

@@ -113,7 +113,7 @@ def home_bounds(home: Home) -> Bounds:
 # --------------------------------------------------------------------------- the base
 
 
-def base_map(home: Home, *, online_tiles: bool = True, event_types=None) -> folium.Map:
+def base_map(home: Home, *, online_tiles: bool = True, event_types=None, dim: str = "status") -> folium.Map:
     """The map without events: deterministic for the same arguments (no remount)."""
     m = folium.Map(
         location=[35.0, 38.5], zoom_start=7, tiles=None, control_scale=True, prefer_canvas=False, max_bounds=False,
@@ -135,7 +135,7 @@ def base_map(home: Home, *, online_tiles: bool = True, event_types=None) -> foli
         tiles.add_to(m)
         layers.TileStatus(tiles, base).add_to(m)
         folium.LayerControl(position="topright", collapsed=True).add_to(m)
-    layers.Legend(event_types).add_to(m)
+    layers.Legend(event_types, dim=dim).add_to(m)
     m.fit_bounds([list(home.bounds[0]), list(home.bounds[1])], padding=(30, 30), max_zoom=home.max_zoom)
     return m
 
@@ -151,7 +151,7 @@ def _pad(b: Bounds, frac: float) -> Bounds:
 
 
 def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom: float | None,
-                 actor_names: Mapping[str, str] | None = None) -> MapResult:
+                 actor_names: Mapping[str, str] | None = None, dim: str = "status", types=None) -> MapResult:
     """The dynamic layers for the filtered events and the view (see the module docstring); the
     result's ``map`` is left None for the caller (build_map) to fill."""
     actor_names = actor_names or {}
@@ -166,11 +166,11 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
         rows = ds.events.iloc[engine.rows(f).to_numpy()]
         rows = layers.located(rows)
         res.mode, res.in_view, res.drawn = "all", located, len(rows)
-        layers.add_uncertainty_circles(rows, fg)
+        layers.add_uncertainty_circles(rows, fg, dim, types)
         places = claim_places(rows, ds.claims)
         if places:
             layers.add_claim_places(places, ds.claims, actor_names, fg)
-        layers.event_cluster(rows).add_to(fg)
+        layers.event_cluster(rows, dim, types).add_to(fg)
         res.note = f"{located:,} event{'s' if located != 1 else ''} on the map"
         layers.ModeMark("all", res.drawn).add_to(fg)
         res.layers = [fg]
@@ -186,8 +186,8 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
         rows = ds.events.iloc[found["_row"].to_numpy()]
         res.mode, res.drawn = "events", len(rows)
         if len(rows) <= CIRCLES_IN_VIEW:
-            layers.add_uncertainty_circles(rows, fg)
-        layers.event_cluster(rows).add_to(fg)
+            layers.add_uncertainty_circles(rows, fg, dim, types)
+        layers.event_cluster(rows, dim, types).add_to(fg)
         if len(rows) < in_view:
             res.note = (f"{len(rows):,} of the {in_view:,} events in this view drawn one by one (the earliest by "
                         f"date): they share a few places. Narrow the filters (dates, type, search) to see the others.")
@@ -197,7 +197,7 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
     else:
         cell = geometry.cell_degrees(zoom)
         grid = engine.grid(f, view, cell)
-        cells = layers.cell_payload(grid)
+        cells = layers.cell_payload(grid, dim, types)
         layers.GridCells(cells).add_to(fg)
         res.mode, res.drawn = "grid", len(cells)
         res.cell_km = cell * 111.32
@@ -220,12 +220,12 @@ def selected_layer(ds, engine: Engine, f: Filters, selected_id: str | None) -> f
 
 def build_map(ds, engine: Engine, f: Filters, *, home: Home | None = None, bounds: Bounds | None = None,
               zoom: float | None = None, selected_id: str | None = None, online_tiles: bool = True,
-              actor_names: Mapping[str, str] | None = None, event_types=None) -> MapResult:
+              actor_names: Mapping[str, str] | None = None, event_types=None, dim: str = "status") -> MapResult:
     """The base map (for `home`, computed from the filters when not given) and the layers for the
     filters and the view: what pages/map.py passes to st_folium."""
     home = home or home_view(engine, f)
-    res = event_layers(ds, engine, f, bounds=bounds, zoom=zoom, actor_names=actor_names)
-    res.map = base_map(home, online_tiles=online_tiles, event_types=event_types)
+    res = event_layers(ds, engine, f, bounds=bounds, zoom=zoom, actor_names=actor_names, dim=dim, types=event_types)
+    res.map = base_map(home, online_tiles=online_tiles, event_types=event_types, dim=dim)
     res.outside = home.outside
     sel = selected_layer(ds, engine, f, selected_id)
     if sel is not None:

@@ -21,7 +21,8 @@ from events import vocab
 from .. import assets, fmt
 from ..html_safe import safe
 from . import geometry
-from .symbols import SELECTED_COLOUR, SHAPE_PATHS, icon_svg, legend_details_html, shape_for
+from .symbols import (SELECTED_COLOUR, SHAPE_PATHS, icon_svg, legend_details_html, row_colour, shape_for,
+                      type_colours)
 
 OUTLINE_COLOUR = "#4B5563"
 OFFLINE_FILL = "#FBFAF6"
@@ -47,7 +48,8 @@ class MapAssets(JSCSSMixin, MacroElement):
     use) with the base map, so that layers swapped in later find them."""
 
     _template = Template("")
-    default_js = [("markerclusterjs", assets.MARKERCLUSTER_JS), ("conflictmap", assets.CONFLICTMAP_JS)]
+    default_js = [("markerclusterjs", assets.MARKERCLUSTER_JS), ("conflictmap", assets.CONFLICTMAP_JS),
+                  ("leaflet-heat.js", assets.LEAFLET_HEAT_JS)]  # for the heat layer (areas.HeatLayer)
     default_css = [
         ("markerclustercss", assets.MARKERCLUSTER_CSS),
         ("markerclusterdefaultcss", assets.MARKERCLUSTER_DEFAULT_CSS),
@@ -145,10 +147,10 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, event_types: Iterable[str] | None = None):
+    def __init__(self, event_types: Iterable[str] | None = None, dim: str = "status"):
         super().__init__()
         self._name = "Legend"
-        self.html = legend_details_html(event_types)
+        self.html = legend_details_html(event_types, dim=dim)
 
 
 # --------------------------------------------------------------------------- events one by one
@@ -176,11 +178,12 @@ def located(events_df: pd.DataFrame) -> pd.DataFrame:
     return events_df[[fmt.has_coords(r) for r in events_df[["lat", "lon"]].to_dict("records")]]
 
 
-def event_features(events_df: pd.DataFrame) -> dict:
-    """A FeatureCollection of the located events (properties: event_id, title, date, ...)."""
+def event_features(events_df: pd.DataFrame, dim: str = "status", types: Iterable[str] | None = None) -> dict:
+    """A FeatureCollection of the located events (properties: event_id, title, date, ...),
+    coloured by the colour dimension `dim` (symbols.row_colour)."""
     feats = []
     for rec in _records(located(events_df), ["id", "title", "date_start", "date_end", "date_precision",
-                                             "status", "event_type", "lat", "lon"]):
+                                             "status", "event_type", "lat", "lon", "fatalities_best"]):
         feats.append(
             {
                 "type": "Feature",
@@ -191,7 +194,7 @@ def event_features(events_df: pd.DataFrame) -> dict:
                     "date": fmt.iso(rec.get("date_start")),
                     "status": fmt.text(rec.get("status")),
                     "shape": shape_for(rec.get("event_type")),
-                    "colour": fmt.status_colour(rec.get("status")),
+                    "colour": row_colour(dim, rec, types),
                     "tooltip": event_tooltip(rec),
                     "dom_id": safe(rec["id"]),  # for an HTML attribute: escaped, quotes included
                 },
@@ -227,7 +230,8 @@ class EventPoints(MacroElement):
         return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-def event_cluster(events_df: pd.DataFrame) -> folium.plugins.MarkerCluster:
+def event_cluster(events_df: pd.DataFrame, dim: str = "status", types: Iterable[str] | None = None
+                  ) -> folium.plugins.MarkerCluster:
     """The events in a Leaflet.markercluster (several ACLED events often share one place)."""
     cluster = folium.plugins.MarkerCluster(
         name="Events",
@@ -235,7 +239,7 @@ def event_cluster(events_df: pd.DataFrame) -> folium.plugins.MarkerCluster:
         icon_create_function="ConflictMap.clusterIcon",
         options={"maxClusterRadius": 40, "spiderfyOnMaxZoom": True, "showCoverageOnHover": False},
     )
-    EventPoints(event_features(events_df)).add_to(cluster)
+    EventPoints(event_features(events_df, dim, types)).add_to(cluster)
     return cluster
 
 
@@ -257,7 +261,8 @@ def uncertainty_circle(lat: float, lon: float, radius_km: float, **style: Any) -
     return folium.Polygon(geometry.circle_points(lat, lon, radius_km), **style)
 
 
-def add_uncertainty_circles(events_df: pd.DataFrame, parent) -> int:
+def add_uncertainty_circles(events_df: pd.DataFrame, parent, dim: str = "status",
+                            types: Iterable[str] | None = None) -> int:
     """A circle of the place's radius for every located event of precision >= 2; how many.
     Identical circles (events sharing a place, radius and status: common in ACLED) are drawn
     once: stacked, their fills would only darken into an opaque disc."""
@@ -265,12 +270,14 @@ def add_uncertainty_circles(events_df: pd.DataFrame, parent) -> int:
     if not len(events_df):
         return 0
     seen = set()
-    for r in events_df[["id", "lat", "lon", "precision", "radius_km", "status"]].to_dict("records"):
+    cols = [c for c in ("id", "lat", "lon", "precision", "radius_km", "status", "event_type", "fatalities_best")
+            if c in events_df.columns]
+    for r in events_df[cols].to_dict("records"):
         p = fmt.precision_int(r.get("precision"))
         radius = fmt.radius_km(r)
         if not fmt.has_coords(r) or p is None or p < 2 or not radius:
             continue
-        colour = fmt.status_colour(r.get("status"))
+        colour = row_colour(dim, r, types)
         key = (round(float(r["lat"]), 5), round(float(r["lon"]), 5), radius, colour)
         if key in seen:
             continue
@@ -406,20 +413,31 @@ def _breakdown_html(counts: Mapping[str, int], labels: Mapping[str, str], colour
     return "".join(rows)
 
 
-def cell_payload(grid: pd.DataFrame) -> list[dict]:
+def cell_payload(grid: pd.DataFrame, dim: str = "status", types: Iterable[str] | None = None) -> list[dict]:
     """The engine's grid cells (events.engine.Engine.grid) as the browser script wants them:
-    position, count, bounds, the commonest status's colour and an escaped tooltip."""
+    position, count, bounds, the colour of the commonest status (or type, colouring by type;
+    grey by fatalities, which the grid does not count) and an escaped tooltip."""
     out = []
+    tcol = type_colours(types)
     for r in grid.itertuples(index=False):
-        status, types = dict(r.status), dict(r.event_type)
+        status, by_type = dict(r.status), dict(r.event_type)
         top = max(status.items(), key=lambda kv: (kv[1], kv[0]))[0] if status else ""
+        type_colours_ = tcol if dim == "type" else None
         tip = (f"<b>{int(r.n):,} event{'s' if r.n != 1 else ''} here</b> · click to zoom in"
                f"<br><b>Claim status</b>{_breakdown_html(status, vocab.STATUS_LABELS, vocab.STATUS_COLOURS)}"
-               f"<b>Event type</b>{_breakdown_html(types, vocab.EVENT_TYPE_LABELS, None)}")
+               f"<b>Event type</b>{_breakdown_html(by_type, vocab.EVENT_TYPE_LABELS, type_colours_)}")
         out.append({"lat": round(float(r.lat), 5), "lon": round(float(r.lon), 5), "n": int(r.n),
                     "s": float(r.south), "w": float(r.west), "n_": float(r.north), "e": float(r.east),
-                    "colour": vocab.STATUS_COLOURS.get(top, "#374151"), "tip": tip})
+                    "colour": _cell_colour(dim, top, by_type, tcol), "tip": tip})
     return out
+
+
+def _cell_colour(dim: str, top_status: str, by_type: Mapping[str, int], tcol: Mapping[str, str]) -> str:
+    if dim == "type" and by_type:
+        return tcol.get(max(by_type.items(), key=lambda kv: (kv[1], kv[0]))[0], "#374151")
+    if dim in ("fatalities", "dataset"):
+        return "#374151"
+    return vocab.STATUS_COLOURS.get(top_status, "#374151")
 
 
 class GridCells(MacroElement):

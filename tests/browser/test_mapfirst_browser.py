@@ -1,0 +1,161 @@
+"""Real-browser tests of the map-first page (issue 12): layout at 1440×900 and 390×844, brushing the
+time histogram, stepping the play window, colour by, and the embed view. Screenshots in
+test-output/screenshots/ (looked at)."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from harness import map_frame, shot, wait_map, wait_ready, wait_rerun
+
+pytestmark = pytest.mark.browser
+
+
+def _query(page) -> dict:
+    return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def _box(page, selector: str) -> dict:
+    el = page.locator(selector).first
+    el.wait_for(state="visible", timeout=30_000)
+    return el.bounding_box()
+
+
+def _sidebar_visible(page) -> bool:
+    sb = page.locator("[data-testid='stSidebar']")
+    if sb.count() == 0 or not sb.first.is_visible():
+        return False
+    box = sb.first.bounding_box()
+    return bool(box) and box["x"] + box["width"] > 5 and box["width"] > 50
+
+
+def test_map_first_at_1440(curated_app, page):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(curated_app.url + "/")
+    wait_ready(page)
+    wait_map(page)
+    m = _box(page, 'iframe[title="streamlit_folium.st_folium"]')
+    main = _box(page, "[data-testid='stMain']")
+    assert m["width"] > 0.6 * main["width"], (m, main)  # the map takes most of the page
+    assert m["y"] < 260  # and starts near the top, under the title
+    assert "Conflict event map" in page.locator("[data-testid='stMain']").inner_text()
+    chart = _box(page, "[data-testid='stVegaLiteChart']")
+    assert chart["y"] >= m["y"] + m["height"] - 5  # the histogram is under the map
+    assert _sidebar_visible(page)  # a wide screen keeps the filters open
+    # The legend (bottom left) and the scale do not overlap; the attribution is bottom right.
+    frame = map_frame(page)
+    lg = frame.locator(".ev-legend").bounding_box()
+    sc = frame.locator(".leaflet-control-scale").bounding_box()
+    assert lg and sc and (lg["y"] + lg["height"] <= sc["y"] + 1 or sc["y"] + sc["height"] <= lg["y"] + 1), (lg, sc)
+    shot(page, "mapfirst-1440x900")
+
+
+def test_map_first_on_a_phone(curated_app, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(curated_app.url + "/")
+    wait_ready(page)
+    wait_map(page)
+    assert not _sidebar_visible(page)  # collapsed on arrival
+    m = _box(page, 'iframe[title="streamlit_folium.st_folium"]')
+    assert m["y"] < 844 and m["width"] > 300  # the map is on screen, across the width
+    shot(page, "mapfirst-390x844")
+
+
+def _brush(page, x0: float, x1: float) -> None:
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    box = chart.bounding_box()
+    y = box["y"] + box["height"] * 0.6
+    page.mouse.move(box["x"] + box["width"] * x0, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * (x0 + x1) / 2, y, steps=5)
+    page.mouse.move(box["x"] + box["width"] * x1, y, steps=5)
+    page.mouse.up()
+
+
+def test_brushing_the_histogram_sets_dates_in_the_url(curated_app, page):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(curated_app.url + "/")
+    wait_ready(page)
+    wait_map(page)
+    page.locator("[data-testid='stVegaLiteChart']").first.scroll_into_view_if_needed()
+    _brush(page, 0.35, 0.6)
+    page.wait_for_function("location.search.includes('from=') || location.search.includes('to=')", timeout=30_000)
+    wait_rerun(page)
+    q = _query(page)
+    assert "from" in q or "to" in q, page.url
+    shot(page, "histogram-brushed", full_page=True)
+    # The same address in a new page reproduces the filter.
+    page.goto(page.url)
+    wait_ready(page)
+    assert _query(page).get("from") == q.get("from") and _query(page).get("to") == q.get("to")
+
+
+def test_play_step_and_colour_by_type(curated_app, page):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(curated_app.url + "/?win=91")
+    wait_ready(page)
+    wait_map(page)
+    page.get_by_role("button", name="Step ▶").click()
+    page.wait_for_function("location.search.includes('to=')", timeout=30_000)
+    wait_rerun(page)
+    first = _query(page)["to"]
+    page.get_by_role("button", name="Step ▶").click()
+    page.wait_for_function(f"location.search.includes('from=') && !location.search.includes('to={first}')",
+                           timeout=30_000)
+    wait_rerun(page)
+    q = _query(page)
+    assert q["from"] > first and q["win"] == "91"
+    page.locator("[data-testid='stRadio']").get_by_text("Event type", exact=True).click()
+    page.wait_for_function("location.search.includes('color=type')", timeout=30_000)
+    wait_rerun(page)
+    shot(page, "play-stepped-colour-by-type", full_page=True)
+
+
+def test_embed_view(curated_app, page):
+    page.set_viewport_size({"width": 1000, "height": 800})
+    page.goto(curated_app.url + "/?embed=true&color=type")
+    wait_ready(page)
+    wait_map(page)
+    assert not _sidebar_visible(page)
+    assert page.locator("[data-testid='stSidebarCollapsedControl'], [data-testid='stExpandSidebarButton']").filter(
+        has=page.locator(":visible")).count() == 0 or not page.locator("[data-testid='stExpandSidebarButton']").is_visible()
+    _box(page, 'iframe[title="streamlit_folium.st_folium"]')
+    _box(page, "[data-testid='stVegaLiteChart']")
+    assert "Share or embed" not in page.locator("[data-testid='stMain']").inner_text()
+    shot(page, "embed-view")
+
+
+def test_choropleth_by_district_and_a_click_on_an_area(curated_app, page):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(curated_app.url + "/?layer=district")
+    wait_ready(page)
+    frame = map_frame(page)
+    frame.locator(".leaflet-overlay-pane path.leaflet-interactive").first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(800)
+    filled = frame.locator(".leaflet-overlay-pane path.leaflet-interactive[fill-opacity='0.7']")
+    assert filled.count() >= 1  # districts with events are filled
+    assert "Districts: events" in page.locator("[data-testid='stMain']").inner_text()
+    shot(page, "choropleth-districts")
+    filled.first.click(force=True)
+    page.wait_for_function("document.body.innerText.includes('fatalities (best estimates) in the filtered set')",
+                           timeout=30_000)
+
+
+def test_play_advances_the_window_and_pause_keeps_it(curated_app, page):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(curated_app.url + "/?win=91")
+    wait_ready(page)
+    wait_map(page)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("location.search.includes('to=')", timeout=30_000)
+    first = _query(page)["to"]
+    # The fragment's timer moves the window on its own (no click) ...
+    page.wait_for_function(f"location.search.includes('from=') && !location.search.includes('to={first}')",
+                           timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    wait_rerun(page)
+    paused = _query(page)
+    page.wait_for_timeout(4000)  # ... and stops when paused: the address keeps that window
+    assert _query(page) == paused and "from" in paused
+    shot(page, "play-paused")
