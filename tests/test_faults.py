@@ -247,9 +247,14 @@ def test_full_disk_on_a_real_tiny_filesystem(tmp_path, capsys):
     """A real ENOSPC where we may mount a tmpfs (root, a kernel that allows it); skipped elsewhere."""
     mnt = tmp_path / "tiny"
     mnt.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)],
-                                           capture_output=True).returncode:
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    # Mounting needs root and a kernel/container that allows it (CI runs as root here and mounts).
+    # Where it cannot, the same code path is still covered by the injected-ENOSPC test above.
+    if os.geteuid() != 0:
+        pytest.skip("mounting a 64 KB tmpfs needs root; test_full_disk_* with an injected ENOSPC covers the path")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"this machine refuses a tmpfs mount ({mounted.stderr.strip()[:200]}); "
+                    "the injected-ENOSPC test covers the path")
     try:
         sample = ROOT / "tests" / "fixtures" / "real" / "ucdp_ged231_sample1000.csv"
         rc = cli_main(["import", str(sample), "--out", str(mnt / "ged"), "--quiet"])
