@@ -10,6 +10,7 @@ import streamlit as st
 
 from events import vocab
 from pages.ui import fmt, panel, shell, state
+from pages.ui.timebar import STEP, histogram_unit, stack
 
 CHART_KEY = "timeline"
 HIST_KEY = "timeline_histogram"
@@ -22,12 +23,6 @@ view = shell.page_view()
 st.subheader(f"Timeline ({view.count:,} of {view.total:,} events)")
 
 
-def histogram_unit(first, last) -> str:
-    """day up to four months, week up to three years, month beyond."""
-    if first is None or last is None:
-        return "month"
-    days = (last - first).days
-    return "day" if days <= 120 else "week" if days <= 3 * 366 else "month"
 
 
 def draw_histogram() -> None:
@@ -52,11 +47,7 @@ def draw_histogram() -> None:
     h["bucket"] = pd.to_datetime(h["bucket"])
     h["period"] = [fmt_period(b, unit) for b in h["bucket"]]
     h["end"] = h["bucket"] + STEP[unit]  # each bar spans its day / week / month
-    # Stacked here, not by Vega-Lite: a bar with both x and x2 on a time scale is not stacked
-    # on y by it (each rectangle would float at its own count).
-    h = h.sort_values(["bucket", "label"], kind="stable").reset_index(drop=True)
-    h["top"] = h.groupby("bucket")["n"].cumsum()
-    h["base"] = h["top"] - h["n"]
+    h = stack(h)  # base/top per rectangle (see pages.ui.timebar.stack)
     chart = (
         alt.Chart(h)
         .mark_rect()
@@ -77,9 +68,6 @@ def draw_histogram() -> None:
                "one bar per event and select one.")
     if undated_n:
         st.caption(f"{undated_n:,} event{'s' if undated_n != 1 else ''} without a date are not counted.")
-
-
-STEP = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
 
 
 def fmt_period(ts: pd.Timestamp, unit: str) -> str:

@@ -50,13 +50,20 @@ def counts(view: state.View, dim: str) -> tuple[pd.DataFrame, str]:
     h["label"] = [scale.get(v, v or "Unknown") for v in h["value"]]
     h["bucket"] = pd.to_datetime(h["bucket"])
     h["end"] = h["bucket"] + STEP[unit]
-    # Stacked here: Vega-Lite does not stack rectangles that have both x and x2 (pages/timeline.py).
     order = {lab: i for i, (_, lab, _) in enumerate(colour_scale(dim, h["value"].unique().tolist()))}
-    h["_o"] = [order.get(lab, 99) for lab in h["label"]]
+    return stack(h, [order.get(lab, 99) for lab in h["label"]]), unit
+
+
+def stack(h: pd.DataFrame, order=None) -> pd.DataFrame:
+    """``h`` (bucket, end, label, n) with ``base`` and ``top`` of each rectangle, stacked within
+    each bucket in ``order`` (one sort key per row; the label's by default). Stacked here, not by
+    Vega-Lite: it does not stack rectangles that have both x and x2 on a time scale (each would
+    float at its own count). Used by this histogram and the Timeline page's."""
+    h = h.assign(_o=list(order) if order is not None else h["label"])
     h = h.sort_values(["bucket", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
     h["top"] = h.groupby("bucket")["n"].cumsum()
     h["base"] = h["top"] - h["n"]
-    return h, unit
+    return h
 
 
 def chart(h: pd.DataFrame, unit: str, dim: str, window: tuple[dt.date | None, dt.date | None]) -> alt.LayerChart:
