@@ -19,6 +19,7 @@ from pages.ui.mapview import areas, overlay
 from pages.ui.html_safe import md, safe
 
 _SEEN = "_map_click_seen"
+_AREA_SEEN = "_map_area_click_seen"  # the last area click acted on
 _HOME = "_map_home"  # (dataset name, map key) -> mapview.Home: where this session's map opened
 # What the map sends back: a click always; its view (bounds, zoom) only when the layers depend on
 # it (more than mapview.LARGE located events), since each report is a rerun (GUIDE §1).
@@ -97,8 +98,8 @@ with left:
         result.layers = [areas.choropleth_layer(area_stats, layer, measure)] + result.layers[1:]
         counted = int(area_stats["n"].sum())
         result.note = (f"{counted:,} of the {result.located:,} located events fall in the "
-                       f"{areas.LEVELS[layer][3].lower()} drawn (OCHA boundaries); click an area to see its name "
-                       f"and count.")
+                       f"{areas.LEVELS[layer][3].lower()} drawn (OCHA boundaries; an event counts where its precision "
+                       f"vouches for that level); click an area to filter to it.")
     elif layer == "heat":
         result.layers = [areas.heat_layer(view.engine, view.filters)] + result.layers[1:]
         result.note = f"Heat map of the {result.located:,} located events the filters keep."
@@ -146,7 +147,8 @@ with left:
     drawing = value.get("last_active_drawing") or {}
     clicked = (drawing.get("properties") or {}).get("event_id") if isinstance(drawing, dict) else None
     signature = (MAP_KEY, json.dumps(drawing, sort_keys=True, default=str)[:2000], clicked)
-    area = (drawing.get("properties") or {}).get("area_pcode") if isinstance(drawing, dict) else None
+    props = (drawing.get("properties") or {}) if isinstance(drawing, dict) else {}
+    area = props.get("area_pcode")
     if area_stats is not None and isinstance(area, str):
         hit = area_stats[area_stats["pcode"] == area]
         if len(hit):
@@ -154,6 +156,13 @@ with left:
             st.caption(f"{md(r['name'])}{', ' + md(r['parent']) if r['parent'] and r['parent'] != r['name'] else ''}: "
                        f"{int(r['n']):,} events, {int(r['fatalities']):,} fatalities (best estimates) in the "
                        f"filtered set.")
+        # A click on an area filters to it, once per click (the value persists across reruns; the
+        # browser stamps each click, static/conflictmap.js). Only the layers change: no remount.
+        area_click = (MAP_KEY, area, str(props.get("clicked")))
+        if area_click != ss.get(_AREA_SEEN):
+            ss[_AREA_SEEN] = area_click
+            if view.filters.areas != (area,) and len(hit):
+                state.set_areas((area,))
     if clicked and signature != ss.get(_SEEN):
         ss[_SEEN] = signature
         if clicked != view.selected_id and isinstance(clicked, str) and view.engine.contains_id(clicked):

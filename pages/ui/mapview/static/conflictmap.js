@@ -120,6 +120,13 @@
     });
   };
 
+  /* A choropleth area (mapview/areas.py): a click stamps the feature before streamlit-folium
+     copies it into last_active_drawing, so that a second click on the same area is a new value
+     the page can tell from the one it already acted on. */
+  CM.areaFeature = function (feature, layer) {
+    layer.on("click", function () { feature.properties.clicked = Date.now(); });
+  };
+
   /* Places claimed by each party: labelled rings; the labels are re-placed once the
      stylesheets have loaded (streamlit-folium adds leaflet.css after the map script). */
   CM.claims = function (data) {
