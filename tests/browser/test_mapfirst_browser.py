@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from harness import map_frame, shot, wait_map, wait_ready, wait_rerun
+from harness import leaflet_frame, map_frame, shot, sidebar_count, wait_map, wait_ready, wait_rerun
 
 pytestmark = pytest.mark.browser
 
@@ -140,6 +140,46 @@ def test_choropleth_by_district_and_a_click_on_an_area(curated_app, page):
     filled.first.click(force=True)
     page.wait_for_function("document.body.innerText.includes('fatalities (best estimates) in the filtered set')",
                            timeout=30_000)
+    page.wait_for_function("location.search.includes('area=SY')", timeout=30_000)  # the click filtered
+
+
+def test_clicking_a_governorate_filters_to_it(curated_app, curated_ds, page):
+    """A click on Aleppo governorate on the choropleth: the URL gets area=SY02, the counts follow,
+    the sidebar shows the area's name as a removable chip, the map is not remounted, and the
+    address reproduces the filter in a new page."""
+    from events.engine import engine_of
+    from events.filters import Filters
+
+    want = engine_of(curated_ds).count(Filters(areas=("SY02",)))
+    total = len(curated_ds.events)
+    assert 0 < want < total
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(curated_app.url + "/?layer=governorate")
+    wait_ready(page)
+    frame = map_frame(page)
+    frame.locator(".leaflet-overlay-pane path.leaflet-interactive").first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(800)
+    assert sidebar_count(page) == (total, total)
+    lf = leaflet_frame(page)
+    lf.evaluate("window.__mounted = 'yes'")  # gone if the component's frame were rebuilt
+    # Aleppo city, where the map puts it (inside Aleppo governorate's polygon)
+    pt = lf.evaluate("(() => { const p = window.map.latLngToContainerPoint([36.20, 37.15]); return [p.x, p.y]; })()")
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
+    page.wait_for_function("location.search.includes('area=SY02')", timeout=30_000)
+    wait_rerun(page)
+    page.wait_for_function(f"document.body.innerText.includes('{want} of {total} events')", timeout=30_000)
+    assert sidebar_count(page) == (want, total)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.get_by_text("Aleppo governorate").count() >= 1  # the chip, by name
+    assert leaflet_frame(page).evaluate("window.__mounted") == "yes"  # the same map, not remounted
+    q = _query(page)
+    assert q["area"] == "SY02" and q["layer"] == "governorate"
+    shot(page, "area-clicked-aleppo")
+    # The address alone reproduces it.
+    page.goto(page.url)
+    wait_ready(page)
+    page.wait_for_function(f"document.body.innerText.includes('{want} of {total} events')", timeout=30_000)
 
 
 def test_play_advances_the_window_and_pause_keeps_it(curated_app, page):
