@@ -111,6 +111,30 @@ def test_share_link_and_embed_snippet(monkeypatch):
     assert any(c.startswith("/?") and "status=denied" in c and "color=type" in c for c in codes), codes
     snippet = next(c for c in codes if c.startswith("<iframe"))
     assert "embed=true" in snippet and "status=denied" in snippet
+    # The "Copy link" button is given the same address (its script copies it: tests/browser).
+    button = _copy_button(at)
+    assert button["url"] == next(c for c in codes if c.startswith("/?")) and button["label"] == "Copy link"
+
+
+def _copy_button(at) -> dict:
+    import json
+
+    from app_support import walk
+
+    found = [n for n in walk(at._tree) if getattr(n, "type", None) == "bidi_component"
+             and n.proto.component_name == "conflict_map_copy_link"]
+    assert len(found) == 1
+    assert "navigator.clipboard.writeText" in found[0].proto.js_content  # read from pages/ui/copylink.js
+    return json.loads(found[0].proto.json)
+
+
+def test_copy_link_follows_the_filters_and_hostile_text_is_data(monkeypatch):
+    at = make_app(monkeypatch, {"q": "<img src=x onerror=alert(1)>"}).run()
+    no_exceptions(at)
+    url = _copy_button(at)["url"]
+    assert url.startswith("/?") and "%3Cimg" in url and "<img" not in url  # URL-encoded, and set as text by the script
+    at = _click_area(make_app(monkeypatch, {"layer": "governorate"}).run(), "SY02", "governorate")
+    assert "area=SY02" in _copy_button(at)["url"] and "layer=governorate" in _copy_button(at)["url"]
 
 
 def test_embed_view_is_map_legend_and_histogram(monkeypatch):

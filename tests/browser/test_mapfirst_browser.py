@@ -199,3 +199,46 @@ def test_play_advances_the_window_and_pause_keeps_it(curated_app, page):
     page.wait_for_timeout(4000)  # ... and stops when paused: the address keeps that window
     assert _query(page) == paused and "from" in paused
     shot(page, "play-paused")
+
+
+def test_copy_link_button_copies_the_view_url(curated_app, page):
+    """The "Copy link" button (pages/ui/copylink.js) with clipboard permissions granted: the
+    clipboard then holds this view's address, which reproduces the view; a visible "Copied"."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=curated_app.url)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(curated_app.url + "/?status=denied&color=type")
+    wait_ready(page)
+    wait_map(page)
+    button = page.get_by_role("button", name="Copy link")
+    button.wait_for(state="visible", timeout=30_000)
+    button.click()
+    page.get_by_text("Copied", exact=False).first.wait_for(state="visible", timeout=10_000)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.url, (copied, page.url)  # absolute, the address of this very view
+    q = {k: v[-1] for k, v in parse_qs(urlsplit(copied).query).items()}
+    assert q["status"] == "denied" and q["color"] == "type"
+    assert page.get_by_role("button", name="Copied ✓").is_visible()
+    shot(page, "copy-link-copied")
+    # The copied address, opened anew, gives the same view.
+    page.goto(copied)
+    wait_ready(page)
+    assert sidebar_count(page)[0] < sidebar_count(page)[1]
+
+
+def test_copy_link_falls_back_to_a_selected_link_when_the_clipboard_is_refused(curated_app, page):
+    # A browser that refuses the Clipboard API (a permission denied, plain http): the link is shown, selected.
+    page.add_init_script("""Object.defineProperty(navigator, 'clipboard', {configurable: true,
+        value: {writeText: () => Promise.reject(new DOMException('refused', 'NotAllowedError'))}});""")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(curated_app.url + "/?type=air_strike")
+    wait_ready(page)
+    wait_map(page)
+    page.get_by_role("button", name="Copy link").click()
+    field = page.get_by_role("textbox", name="Link to this view")
+    field.wait_for(state="visible", timeout=10_000)
+    assert field.input_value() == page.url
+    selected = field.evaluate("el => el.value.substring(el.selectionStart, el.selectionEnd)")
+    assert selected == page.url  # selected, ready for Ctrl+C
+    status = page.locator(".cm-copy-status").inner_text()
+    assert "Copied" in status or "Ctrl+C" in status, status
+    shot(page, "copy-link-fallback")
