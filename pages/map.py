@@ -125,22 +125,19 @@ with left:
                  f"{'are' if result.outside != 1 else 'is'} outside the first view: zoom out to see "
                  f"{'them' if result.outside != 1 else 'it'}.")
     st.caption(note)
-    out = st_folium(
-        result.map,
-        key=MAP_KEY,
-        height=560 if embed else 620,
-        use_container_width=True,
-        returned_objects=CLICKS + (VIEW if (result.located > mapview.LARGE and layer == "events") or overlay_items
-                                   else []),
-        feature_group_to_add=result.layers or None,
-        on_change=_on_map_change,
-    )
-    if overlay_items:
-        st.html(f'<div class="lg-strip">{overlay.overlay_legend_html(overlay_items)}</div>')
-    if area_stats is not None:
-        st.html(f'<div class="lg-strip">{areas.choropleth_legend_html(area_stats, layer, measure)}</div>')
-    else:
-        st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False, dim=dim)}</div>')
+    # The map's height follows the window (layout.css: the time histogram stays in view under it
+    # on a 900-pixel-high screen); this is its largest height.
+    with st.container(key="cm-map"):
+        out = st_folium(
+            result.map,
+            key=MAP_KEY,
+            height=560 if embed else 620,
+            use_container_width=True,
+            returned_objects=CLICKS + (VIEW if (result.located > mapview.LARGE and layer == "events") or overlay_items
+                                       else []),
+            feature_group_to_add=result.layers or None,
+            on_change=_on_map_change,
+        )
     # A click on a marker: the clicked feature's properties carry its event id. Act only on a
     # new click (the returned value persists across reruns), so filters and links still win.
     value = ss.get(MAP_KEY) or out or {}
@@ -168,8 +165,15 @@ with left:
         if clicked != view.selected_id and isinstance(clicked, str) and view.engine.contains_id(clicked):
             state.select(clicked)
             st.rerun()
-    # Time under the map: the histogram (brush to choose dates) and the play control.
+    # Time directly under the map: the histogram (brush to choose dates) and the play control;
+    # the legend strip (the map's own legend is in its corner too) after them.
     timebar.render(view, dim)
+    if overlay_items:
+        st.html(f'<div class="lg-strip">{overlay.overlay_legend_html(overlay_items)}</div>')
+    if area_stats is not None:
+        st.html(f'<div class="lg-strip">{areas.choropleth_legend_html(area_stats, layer, measure)}</div>')
+    else:
+        st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False, dim=dim)}</div>')
 
 if right is not None:
     with right:

@@ -42,6 +42,8 @@ def test_map_first_at_1440(curated_app, page):
     assert "Conflict event map" in page.locator("[data-testid='stMain']").inner_text()
     chart = _box(page, "[data-testid='stVegaLiteChart']")
     assert chart["y"] >= m["y"] + m["height"] - 5  # the histogram is under the map
+    assert chart["y"] + chart["height"] <= 900, (m, chart)  # and in view without scrolling
+    _home_fits(page)
     assert _sidebar_visible(page)  # a wide screen keeps the filters open
     # The legend (bottom left) and the scale do not overlap; the attribution is bottom right.
     frame = map_frame(page)
@@ -59,7 +61,33 @@ def test_map_first_on_a_phone(curated_app, page):
     assert not _sidebar_visible(page)  # collapsed on arrival
     m = _box(page, 'iframe[title="streamlit_folium.st_folium"]')
     assert m["y"] < 844 and m["width"] > 300  # the map is on screen, across the width
+    page.wait_for_timeout(3500)  # the claim labels are placed again until 3 s after the layer is added
+    frame = map_frame(page)
+    sc = frame.locator(".leaflet-control-scale").bounding_box()
+    at = frame.locator(".leaflet-control-attribution").bounding_box()
+    assert sc["y"] + sc["height"] <= at["y"] + 1 or sc["x"] + sc["width"] <= at["x"] + 1, (sc, at)  # no overlap
+    _home_fits(page)
+    # Every claimant's label is inside the map (one near the left edge goes to the right of its place).
+    labels = map_frame(page).locator(".claim-label")
+    assert labels.count() >= 2
+    for i in range(labels.count()):
+        b = labels.nth(i).bounding_box()
+        assert b["x"] >= m["x"] - 1 and b["x"] + b["width"] <= m["x"] + m["width"] + 1, (b, m)
     shot(page, "mapfirst-390x844")
+
+
+def _home_fits(page) -> None:
+    """The first view holds the home bounds (the events' extent) and they fill most of the map's
+    width or height: fitted in the browser at the map's real size, not for an assumed 800 px."""
+    lf = leaflet_frame(page)
+    got = lf.evaluate("""(() => {
+        const m = window.map, h = L.latLngBounds(m._cmHome), s = m.getSize();
+        const a = m.latLngToContainerPoint(h.getSouthWest()), b = m.latLngToContainerPoint(h.getNorthEast());
+        return {inside: m.getBounds().pad(0.001).contains(h), fw: (b.x - a.x) / s.x, fh: (a.y - b.y) / s.y,
+                zoom: m.getZoom()};
+    })()""")
+    assert got["inside"], got
+    assert max(got["fw"], got["fh"]) >= 0.6, got
 
 
 def _brush(page, x0: float, x1: float) -> None:
