@@ -52,20 +52,16 @@ class Area:
 
 
 @functools.lru_cache(maxsize=4)
-def areas(level: str) -> tuple[list[Area], object]:
-    """The areas of a level and a shapely STRtree over their polygons (same order)."""
-    import shapely  # noqa: PLC0415
-    from shapely.geometry import shape  # noqa: PLC0415
-
+def areas(level: str) -> list[Area]:
+    """The areas of a level (their P-codes, names and polygons), read once per process."""
     fname, pkey, nkey, _ = LEVELS[level]
     data = json.loads((DATA / fname).read_text(encoding="utf-8"))
-    out, geoms = [], []
+    out = []
     for f in data["features"]:
         p = f.get("properties") or {}
         out.append(Area(str(p.get(pkey) or ""), str(p.get(nkey) or p.get(pkey) or ""),
                         str(p.get("adm1_name") or ""), f["geometry"]))
-        geoms.append(shape(f["geometry"]))
-    return out, shapely.STRtree(geoms)
+    return out
 
 
 LEVEL_COLUMNS = {"governorate": "admin1_pcode", "district": "admin2_pcode", "subdistrict": "admin3_pcode"}
@@ -77,7 +73,7 @@ def area_stats(engine: Engine, f: Filters, level: str, measure: str = "events") 
     column the area filter reads (events.filters.Filters.areas), so an area's count is what a click
     on it keeps. Events whose precision does not vouch for that level (a governorate-wide place on
     the districts map) or outside every area are not counted."""
-    found, _ = areas(level)
+    found = areas(level)
     col = LEVEL_COLUMNS[level]
     n = np.zeros(len(found), dtype=np.int64)
     dead = np.zeros(len(found), dtype=float)
@@ -118,7 +114,7 @@ def colour_for(v: float, bounds: list[float]) -> str | None:
 def choropleth_layer(stats: pd.DataFrame, level: str, measure: str) -> folium.FeatureGroup:
     """The areas filled by their count; clicking one reports its ``area_pcode`` and a ``clicked``
     stamp (st_folium's last_active_drawing): pages/map.py filters to it. The tooltip's name is escaped."""
-    found, _ = areas(level)
+    found = areas(level)
     col = "fatalities" if measure == "fatalities" else "n"
     bounds = classes(stats[col])
     by = stats.set_index("pcode")
