@@ -17,7 +17,7 @@ Two ways in, the same tables (``events`` with a ``_row`` column = the dataset's 
 stays the reference, checked against it by tests/test_events_engine.py's property test):
 dates overlap the chosen range (an event ending on/after `date_from` and starting before the
 day after `date_to`; a missing date never matches), an actor in either role, any of the chosen
-statuses / types, and every search term occurring in `search_text` (literal substring; the
+statuses / types, an area's P-code in any of the admin1-3 P-code columns, and every search term occurring in `search_text` (literal substring; the
 matching rows of the last TEXT_CACHE searches are kept in small tables, so the several questions
 a page asks scan the text once).
 
@@ -37,13 +37,14 @@ from typing import Iterator, Optional, Sequence
 
 import pandas as pd
 
-from .filters import Filters, query_terms
+from .filters import AREA_COLUMNS, Filters, query_terms
 
 # The events columns the engine keeps for a Dataset given in memory (tuples and dicts stay in
 # pandas: the panel and exports read them from the Dataset for the few rows they need).
 SCALAR_COLUMNS = (
     "id", "title", "summary", "event_type", "status", "date_start", "date_end", "date_precision",
-    "place_text", "place_name", "lat", "lon", "precision", "radius_km", "admin1", "country",
+    "place_text", "place_name", "lat", "lon", "precision", "radius_km", "admin1", "admin1_pcode", "admin2_pcode",
+    "admin3_pcode", "country",
     "fatalities_text", "fatalities_best", "n_claims", "search_text",
 )
 # Columns a caller may sort the table by (anything else is refused: they go into SQL text).
@@ -185,6 +186,16 @@ class Engine:
             else:
                 parts.append(f"id IN (SELECT event_id FROM roles WHERE actor_id IN ({', '.join('?' * len(vals))}))")
                 params.extend(vals)
+        if f.areas:
+            vals = [a for a in f.areas if isinstance(a, str)]
+            cols = [c for c in AREA_COLUMNS if c in self.columns]
+            if not vals or not cols:
+                parts.append("FALSE")
+            else:
+                marks = ", ".join("?" * len(vals))
+                parts.append("(" + " OR ".join(f"{c} IN ({marks})" for c in cols) + ")")
+                for _ in cols:
+                    params.extend(vals)
         terms = query_terms(f.q)
         if terms:
             parts.append(f"_row IN (SELECT _row FROM {self._text_rows(tuple(terms))})")

@@ -1,4 +1,4 @@
-"""The shared filters (date range, actors, statuses, event types, text) applied to a Dataset.
+"""The shared filters (date range, actors, statuses, event types, areas, text) applied to a Dataset.
 
 Within one facet the values are alternatives (any status chosen), across facets all must hold.
 
@@ -44,10 +44,15 @@ class Filters:
     statuses: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     q: str = ""  # every white-space separated term must occur in the event's search_text
+    # OCHA P-codes of governorates, districts or sub-districts (SY02, SY0200, SY020000): an event is
+    # in an area when the P-code is its admin1_pcode, admin2_pcode or admin3_pcode (levels its
+    # place's precision vouches for, events.dataset.add_admin_columns).
+    areas: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
-        return bool(self.date_from or self.date_to or self.actors or self.statuses or self.types or self.q.strip())
+        return bool(self.date_from or self.date_to or self.actors or self.statuses or self.types or self.areas
+                    or self.q.strip())
 
 
 @dataclass
@@ -217,6 +222,19 @@ def _date_mask(ev: pd.DataFrame, f: Filters) -> Optional[np.ndarray]:
     return keep
 
 
+AREA_COLUMNS = ("admin1_pcode", "admin2_pcode", "admin3_pcode")
+
+
+def _area_mask(idx: FilterIndex, areas) -> np.ndarray:
+    """Events whose admin1, admin2 or admin3 P-code is one of `areas` (a frame without a level's
+    column has no event in an area of that level)."""
+    keep = np.zeros(idx.n, dtype=bool)
+    for col in AREA_COLUMNS:
+        if col in idx.events.columns:
+            keep |= idx.isin(col, areas)
+    return keep
+
+
 def re2_literal(term: str) -> str:
     """An RE2 pattern matching `term` literally (RE2's QuoteMeta: ASCII other than letters,
     digits and '_' escaped, NUL as \\x00, everything else as is)."""
@@ -316,6 +334,8 @@ def apply_filters(ds, f: Filters) -> FilterResult:
         keep &= idx.isin("status", f.statuses)
     if f.types:
         keep &= idx.isin("event_type", f.types)
+    if f.areas:
+        keep &= _area_mask(idx, f.areas)
     terms = query_terms(f.q)
     matched: dict[str, frozenset[str]] = {}
     if f.actors:

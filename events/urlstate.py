@@ -1,7 +1,8 @@
 """Filters and the selected event <-> URL query parameters.
 
-Keys: `event` (an event id), `status`, `actor`, `type` (repeatable), `from`, `to` (ISO dates,
-YYYY-MM-DD) and `q` (text, at most 200 characters). Actors may be given by id or by any alias.
+Keys: `event` (an event id), `status`, `actor`, `type`, `area` (repeatable; an area is an OCHA
+P-code of a Syrian governorate, district or sub-district, e.g. SY02, SY0200, SY020000, known to
+geodata.admin), `from`, `to` (ISO dates, YYYY-MM-DD) and `q` (text, at most 200 characters). Actors may be given by id or by any alias.
 `parse_query` never raises: whatever cannot be used is dropped with one human-readable notice
 (unknown keys, unknown values, bad dates, `from` after `to`, values longer than 200 characters,
 more than 50 values for one key). Notices quote user input shortened and with repr(), and the
@@ -16,8 +17,8 @@ from typing import Any, Iterable, Mapping, Optional
 from . import vocab
 from .filters import Filters
 
-KEYS = ("event", "status", "actor", "type", "from", "to", "q")
-MULTI_KEYS = ("status", "actor", "type")
+KEYS = ("event", "status", "actor", "type", "area", "from", "to", "q")
+MULTI_KEYS = ("status", "actor", "type", "area")
 MAX_VALUE_LEN = 200
 MAX_VALUES = 50
 MAX_NOTICES = 20
@@ -59,6 +60,26 @@ def _parse_date(value: str) -> Optional[dt.date]:
         return dt.date.fromisoformat(v)
     except ValueError:
         return None
+
+
+def area_name(pcode: str) -> Optional[str]:
+    """A readable name of an OCHA P-code: 'Aleppo governorate', "A'zaz district (Aleppo)",
+    "A'rima sub-district (Al Bab, Aleppo)"; None for anything that is not a known P-code."""
+    from geodata.admin import get_index  # noqa: PLC0415 - names only, no geometry
+
+    if not isinstance(pcode, str) or not pcode.startswith("SY"):
+        return None
+    idx = get_index()
+    unit = idx.unit(pcode)
+    if unit is None:
+        return None
+    parents = []
+    up = unit
+    while up.parent is not None:
+        up = idx.units[up.parent]
+        parents.append(up.name)
+    word = {1: "governorate", 2: "district", 3: "sub-district"}[unit.level]
+    return f"{unit.name} {word}" + (f" ({', '.join(parents)})" if parents else "")
 
 
 def _known_types(ds) -> set[str]:
@@ -150,6 +171,15 @@ def parse_query(params: Mapping[str, Any], ds, *, silent_keys: Iterable[str] = S
                 else:
                     notices.append(f"Ignored unknown actor {_show(v)}.")
 
+    areas: list[str] = []
+    for v in got.get("area", []):
+        code = v.strip().upper()
+        if area_name(code) is not None:
+            if code not in areas:
+                areas.append(code)
+        elif code:
+            notices.append(f"Ignored unknown area {_show(v)} (an OCHA P-code such as SY02 for Aleppo governorate).")
+
     dates: dict[str, Optional[dt.date]] = {}
     for key in ("from", "to"):
         v = single(key)
@@ -177,7 +207,7 @@ def parse_query(params: Mapping[str, Any], ds, *, silent_keys: Iterable[str] = S
         rest = len(notices) - (MAX_NOTICES - 1)
         notices = notices[: MAX_NOTICES - 1] + [f"… and {rest} more ignored parameters."]
     f = Filters(date_from=dates["from"], date_to=dates["to"], actors=tuple(actors),
-                statuses=tuple(statuses), types=tuple(types), q=q)
+                statuses=tuple(statuses), types=tuple(types), q=q, areas=tuple(areas))
     return f, event_id, notices
 
 
@@ -192,6 +222,8 @@ def to_query(filters: Filters, event_id: Optional[str] = None) -> dict[str, list
         out["actor"] = list(filters.actors)
     if filters.types:
         out["type"] = list(filters.types)
+    if filters.areas:
+        out["area"] = list(filters.areas)
     if filters.date_from:
         out["from"] = [filters.date_from.isoformat()]
     if filters.date_to:

@@ -19,6 +19,7 @@ from pages.ui.mapview import areas, overlay
 from pages.ui.html_safe import md, safe
 
 _SEEN = "_map_click_seen"
+_AREA_SEEN = "_map_area_click_seen"  # the last area click acted on
 _HOME = "_map_home"  # (dataset name, map key) -> mapview.Home: where this session's map opened
 # What the map sends back: a click always; its view (bounds, zoom) only when the layers depend on
 # it (more than mapview.LARGE located events), since each report is a rerun (GUIDE §1).
@@ -97,8 +98,8 @@ with left:
         result.layers = [areas.choropleth_layer(area_stats, layer, measure)] + result.layers[1:]
         counted = int(area_stats["n"].sum())
         result.note = (f"{counted:,} of the {result.located:,} located events fall in the "
-                       f"{areas.LEVELS[layer][3].lower()} drawn (OCHA boundaries); click an area to see its name "
-                       f"and count.")
+                       f"{areas.LEVELS[layer][3].lower()} drawn (OCHA boundaries; an event counts where its precision "
+                       f"vouches for that level); click an area to filter to it.")
     elif layer == "heat":
         result.layers = [areas.heat_layer(view.engine, view.filters)] + result.layers[1:]
         result.note = f"Heat map of the {result.located:,} located events the filters keep."
@@ -124,29 +125,27 @@ with left:
                  f"{'are' if result.outside != 1 else 'is'} outside the first view: zoom out to see "
                  f"{'them' if result.outside != 1 else 'it'}.")
     st.caption(note)
-    out = st_folium(
-        result.map,
-        key=MAP_KEY,
-        height=560 if embed else 620,
-        use_container_width=True,
-        returned_objects=CLICKS + (VIEW if (result.located > mapview.LARGE and layer == "events") or overlay_items
-                                   else []),
-        feature_group_to_add=result.layers or None,
-        on_change=_on_map_change,
-    )
-    if overlay_items:
-        st.html(f'<div class="lg-strip">{overlay.overlay_legend_html(overlay_items)}</div>')
-    if area_stats is not None:
-        st.html(f'<div class="lg-strip">{areas.choropleth_legend_html(area_stats, layer, measure)}</div>')
-    else:
-        st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False, dim=dim)}</div>')
+    # The map's height follows the window (layout.css: the time histogram stays in view under it
+    # on a 900-pixel-high screen); this is its largest height.
+    with st.container(key="cm-map"):
+        out = st_folium(
+            result.map,
+            key=MAP_KEY,
+            height=560 if embed else 620,
+            use_container_width=True,
+            returned_objects=CLICKS + (VIEW if (result.located > mapview.LARGE and layer == "events") or overlay_items
+                                       else []),
+            feature_group_to_add=result.layers or None,
+            on_change=_on_map_change,
+        )
     # A click on a marker: the clicked feature's properties carry its event id. Act only on a
     # new click (the returned value persists across reruns), so filters and links still win.
     value = ss.get(MAP_KEY) or out or {}
     drawing = value.get("last_active_drawing") or {}
     clicked = (drawing.get("properties") or {}).get("event_id") if isinstance(drawing, dict) else None
     signature = (MAP_KEY, json.dumps(drawing, sort_keys=True, default=str)[:2000], clicked)
-    area = (drawing.get("properties") or {}).get("area_pcode") if isinstance(drawing, dict) else None
+    props = (drawing.get("properties") or {}) if isinstance(drawing, dict) else {}
+    area = props.get("area_pcode")
     if area_stats is not None and isinstance(area, str):
         hit = area_stats[area_stats["pcode"] == area]
         if len(hit):
@@ -154,13 +153,27 @@ with left:
             st.caption(f"{md(r['name'])}{', ' + md(r['parent']) if r['parent'] and r['parent'] != r['name'] else ''}: "
                        f"{int(r['n']):,} events, {int(r['fatalities']):,} fatalities (best estimates) in the "
                        f"filtered set.")
+        # A click on an area filters to it, once per click (the value persists across reruns; the
+        # browser stamps each click, static/conflictmap.js). Only the layers change: no remount.
+        area_click = (MAP_KEY, area, str(props.get("clicked")))
+        if area_click != ss.get(_AREA_SEEN):
+            ss[_AREA_SEEN] = area_click
+            if view.filters.areas != (area,) and len(hit):
+                state.set_areas((area,))
     if clicked and signature != ss.get(_SEEN):
         ss[_SEEN] = signature
         if clicked != view.selected_id and isinstance(clicked, str) and view.engine.contains_id(clicked):
             state.select(clicked)
             st.rerun()
-    # Time under the map: the histogram (brush to choose dates) and the play control.
+    # Time directly under the map: the histogram (brush to choose dates) and the play control;
+    # the legend strip (the map's own legend is in its corner too) after them.
     timebar.render(view, dim)
+    if overlay_items:
+        st.html(f'<div class="lg-strip">{overlay.overlay_legend_html(overlay_items)}</div>')
+    if area_stats is not None:
+        st.html(f'<div class="lg-strip">{areas.choropleth_legend_html(area_stats, layer, measure)}</div>')
+    else:
+        st.html(f'<div class="lg-strip">{mapview.legend_html(types or None, svg=False, dim=dim)}</div>')
 
 if right is not None:
     with right:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app_support import all_text, folium_args, html_bodies, make_app, no_exceptions, shown_count
+from app_support import all_text, folium_args, html_bodies, make_app, no_exceptions, qp_all, shown_count
 
 from pages.ui import timebar
 
@@ -111,6 +111,30 @@ def test_share_link_and_embed_snippet(monkeypatch):
     assert any(c.startswith("/?") and "status=denied" in c and "color=type" in c for c in codes), codes
     snippet = next(c for c in codes if c.startswith("<iframe"))
     assert "embed=true" in snippet and "status=denied" in snippet
+    # The "Copy link" button is given the same address (its script copies it: tests/browser).
+    button = _copy_button(at)
+    assert button["url"] == next(c for c in codes if c.startswith("/?")) and button["label"] == "Copy link"
+
+
+def _copy_button(at) -> dict:
+    import json
+
+    from app_support import walk
+
+    found = [n for n in walk(at._tree) if getattr(n, "type", None) == "bidi_component"
+             and n.proto.component_name == "conflict_map_copy_link"]
+    assert len(found) == 1
+    assert "navigator.clipboard.writeText" in found[0].proto.js_content  # read from pages/ui/copylink.js
+    return json.loads(found[0].proto.json)
+
+
+def test_copy_link_follows_the_filters_and_hostile_text_is_data(monkeypatch):
+    at = make_app(monkeypatch, {"q": "<img src=x onerror=alert(1)>"}).run()
+    no_exceptions(at)
+    url = _copy_button(at)["url"]
+    assert url.startswith("/?") and "%3Cimg" in url and "<img" not in url  # URL-encoded, and set as text by the script
+    at = _click_area(make_app(monkeypatch, {"layer": "governorate"}).run(), "SY02", "governorate")
+    assert "area=SY02" in _copy_button(at)["url"] and "layer=governorate" in _copy_button(at)["url"]
 
 
 def test_embed_view_is_map_legend_and_histogram(monkeypatch):
@@ -125,10 +149,11 @@ def test_embed_view_is_map_legend_and_histogram(monkeypatch):
     assert "Select an event" not in all_text(at)
 
 
-def _click_area(at, pcode: str, level: str):
-    # What st_folium returns after a click on a GeoJSON area (the map's key is "map" before any clear).
+def _click_area(at, pcode: str, level: str, stamp: int = 1):
+    # What st_folium returns after a click on a GeoJSON area (the map's key is "map" before any
+    # clear); the browser stamps each click (ConflictMap.areaFeature).
     at.session_state["map"] = {"last_active_drawing": {"type": "Feature", "properties": {
-        "area_pcode": pcode, "area_level": level}, "geometry": None}}
+        "area_pcode": pcode, "area_level": level, "clicked": stamp}, "geometry": None}}
     return at.run()
 
 
@@ -138,16 +163,57 @@ def test_choropleth_by_governorate_counts_the_filtered_events(monkeypatch):
     layers = folium_args(at)["feature_group"]
     assert '"area_pcode": "SY02"' in layers  # Aleppo governorate drawn as an area
     strip = _legend_strip(at)
-    assert 'data-areas="governorate"' in strip and "4 in all areas" in strip
+    # 3 of the 4 located events: the fifth's precision (5, a province-wide place) names no governorate
+    assert 'data-areas="governorate"' in strip and "3 in all areas" in strip
     assert "ConflictMap.events(" not in layers  # areas instead of the single events
     assert at.query_params["layer"] == "governorate"
-    # A click on an area says what it holds.
+    # A click on an area says what it holds, and filters to it.
     _click_area(at, "SY02", "governorate")
     no_exceptions(at)
     assert any("Aleppo" in c.value and "events" in c.value for c in at.caption)
 
 
-def test_area_stats_place_events_by_coordinates_at_every_level(monkeypatch):
+def test_an_area_click_filters_to_it_without_remounting_the_map(monkeypatch):
+    at = make_app(monkeypatch, {"layer": "district"}).run()
+    assert shown_count(at) == (5, 5)
+    script = folium_args(at)["script"]
+    _click_area(at, "SY0200", "district")
+    no_exceptions(at)
+    assert qp_all(at, "area") == ["SY0200"] and at.query_params["layer"] == "district"
+    assert shown_count(at) == (1, 5)  # the Aleppo hospital strike, the one event in Jebel Saman district
+    assert at.multiselect(key="flt_areas").value == ["SY0200"]
+    assert folium_args(at)["script"] == script  # the same base map: the component is not remounted
+    assert '"area_pcode": "SY0200"' in folium_args(at)["feature_group"]
+    # The click's value persists in the map's state: removing the chip is not undone by it ...
+    at.multiselect(key="flt_areas").set_value([]).run()
+    assert shown_count(at) == (5, 5) and "area" not in at.query_params
+    at.run()
+    assert shown_count(at) == (5, 5)
+    # ... and a new click on the same area (a new stamp) filters again.
+    _click_area(at, "SY0200", "district", stamp=2)
+    assert shown_count(at) == (1, 5)
+    # Another area replaces it.
+    _click_area(at, "SY0602", "district", stamp=3)
+    assert qp_all(at, "area") == ["SY0602"]
+    assert shown_count(at) == (1, 5)
+
+
+def test_area_from_the_url_chip_name_and_bad_area_notice(monkeypatch):
+    at = make_app(monkeypatch, {"area": ["SY02", "SY06"]}).run()
+    no_exceptions(at)
+    assert shown_count(at) == (2, 5)
+    ms = at.multiselect(key="flt_areas")
+    assert ms.value == ["SY02", "SY06"]
+    assert ms.format_func("SY02") == "Aleppo governorate"
+    at = make_app(monkeypatch, {"area": ["SY02", "<script>alert(1)</script>"]}).run()
+    no_exceptions(at)
+    text = all_text(at)
+    assert "Ignored unknown area" in text and "\\<script" in text  # Markdown-escaped in the notice
+    assert not any("<script" in b for b in html_bodies(at))
+    assert shown_count(at) == (1, 5) and qp_all(at, "area") == ["SY02"]
+
+
+def test_area_stats_place_events_by_their_pcodes_at_every_level(monkeypatch):
     from events.engine import engine_of
     from events.filters import Filters
     from events.load import load_curated
@@ -155,12 +221,18 @@ def test_area_stats_place_events_by_coordinates_at_every_level(monkeypatch):
 
     ds = load_curated(str(__import__("app_support").APP_FIXTURE))
     eng = engine_of(ds)
-    for level in areas.LEVELS:
+    ev = ds.events
+    for level, col in areas.LEVEL_COLUMNS.items():
         stats = areas.area_stats(eng, Filters(), level)
-        assert stats["n"].sum() == eng.located_count(Filters())  # every located fixture event is in Syria
+        # every located event whose precision vouches for that level, counted once, where the
+        # area filter finds it
+        assert stats["n"].sum() == (ev["lat"].notna() & (ev[col] != "")).sum() == 3
         assert stats["pcode"].is_unique
+        for r in stats[stats["n"] > 0].itertuples():
+            assert eng.located_count(Filters(areas=(r.pcode,))) == r.n
     gov = areas.area_stats(eng, Filters(), "governorate").set_index("pcode")
-    assert gov.at["SY02", "n"] >= 1  # the Aleppo hospital strike
+    assert gov.at["SY02", "n"] == 1  # the Aleppo hospital strike
+    assert areas.area_stats(eng, Filters(areas=("SY02",)), "governorate")["n"].sum() == 1
 
 
 def test_heat_layer_is_served_offline(monkeypatch):

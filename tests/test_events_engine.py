@@ -53,6 +53,10 @@ def filters_strategy(ds):
     hi = ev["date_end"].max().date() + dt.timedelta(days=30)
     days = st.one_of(st.none(), st.dates(min_value=lo, max_value=hi))
     words = _words(ds)
+    # P-codes at every admin level present in the data (plus one of no area): the area filter
+    # matches any of the three columns.
+    pcodes = sorted({v for c in ("admin1_pcode", "admin2_pcode", "admin3_pcode") for v in ev[c] if v})[:60]
+    areas = pcodes + ["SY99"]
     return st.builds(
         Filters,
         date_from=days,
@@ -61,6 +65,7 @@ def filters_strategy(ds):
         statuses=st.lists(st.sampled_from(statuses), max_size=2, unique=True).map(tuple),
         types=st.lists(st.sampled_from(types), max_size=2, unique=True).map(tuple),
         q=st.lists(st.sampled_from(words), max_size=2).map(" ".join),
+        areas=st.lists(st.sampled_from(areas), max_size=2, unique=True).map(tuple),
     )
 
 
@@ -100,7 +105,7 @@ def test_filters_that_keep_some_and_drop_some(curated):
     ds, engine = curated
     n = len(ds.events)
     for f in (Filters(statuses=("confirmed",)), Filters(q="palmyra"), Filters(date_from=dt.date(2016, 6, 1)),
-              Filters(actors=("russian-defence-ministry",))):
+              Filters(actors=("russian-defence-ministry",)), Filters(areas=("SY02",))):
         k = engine.count(f)
         assert 0 < k < n, f
         _same(ds, engine, f)

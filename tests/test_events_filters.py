@@ -285,3 +285,19 @@ def test_index_survives_pickling_and_follows_replaced_frames():
     ds.roles = ds.roles.iloc[::2]
     assert_same(ds, f)
     assert filter_index(ds) is not idx
+
+
+def test_area_matches_any_admin_level_the_precision_vouches_for():
+    """An area is an OCHA P-code of any level: a governorate keeps the events located in it (the
+    governorate-precision one too), a district only those whose precision names the district."""
+    cur = load_curated()
+    by = lambda *a: sorted(apply_filters(cur, Filters(areas=a)).events["id"])  # noqa: E731
+    ev = cur.events
+    assert by("SY04") == sorted(ev.loc[ev["admin1_pcode"] == "SY04", "id"])
+    assert "russian-helicopter-homs-claim-hama-landing-2016" in by("SY04")  # precision 4: governorate only
+    assert "russian-helicopter-homs-claim-hama-landing-2016" not in by("SY0405")
+    assert by("SY0405") == by("SY040500") == sorted(ev.loc[ev["admin2_pcode"] == "SY0405", "id"])
+    assert set(by("SY02", "SY11")) == set(by("SY02")) | set(by("SY11"))  # alternatives within the facet
+    assert by("SY99") == []
+    assert sorted(apply_filters(cur, Filters(areas=("SY02",), q="hospital")).events["id"]) == [
+        "aleppo-al-quds-hospital-strike-2016"]

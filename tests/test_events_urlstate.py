@@ -53,6 +53,8 @@ def test_actor_by_alias_and_duplicates_dropped():
     ({"event": ["no-such-event"]}, "Event 'no-such-event' is not in this dataset"),
     ({"colour": ["red"]}, "unknown parameter 'colour'"),
     ({"q": ["x" * 201]}, "longer than 200 characters"),
+    ({"area": ["SY99"]}, "unknown area 'SY99'"),
+    ({"area": ["<img src=x onerror=alert(1)>"]}, "unknown area '<img src=x onerror=alert(1)>'"),
     ({"status": ["confirmed"] * 51}, "51 values is more than 50"),
 ])
 def test_bad_values_dropped_with_a_notice(params, fragment):
@@ -104,6 +106,24 @@ def test_notices_are_capped():
     assert len(notices) == 20 and "81 more" in notices[-1]
 
 
+def test_areas_at_every_level_case_and_duplicates():
+    f, _, notices = parse_query({"area": ["SY02", "sy0200", "SY020000", "SY02", " SY07 "]}, DS)
+    assert f.areas == ("SY02", "SY0200", "SY020000", "SY07") and notices == []
+    assert to_query(f)["area"] == ["SY02", "SY0200", "SY020000", "SY07"]
+    # a known area next to a bad one: the good one kept, the bad one named
+    f, _, notices = parse_query({"area": ["SY02", "Aleppo"]}, DS)
+    assert f.areas == ("SY02",) and len(notices) == 1 and "'Aleppo'" in notices[0]
+
+
+def test_area_names_say_the_level_and_where():
+    from events.urlstate import area_name
+
+    assert area_name("SY02") == "Aleppo governorate"
+    assert area_name("SY0200") == "Jebel Saman district (Aleppo)"
+    assert area_name("SY020000").endswith("sub-district (Jebel Saman, Aleppo)")
+    assert area_name("SY99") is None and area_name("") is None
+
+
 def test_to_query():
     f = Filters(date_from=dt.date(2016, 1, 1), actors=("ru-mod",), statuses=("denied", "claimed"), q="heli")
     assert to_query(f, "mi8-crash-palmyra") == {
@@ -128,6 +148,8 @@ def valid_states(draw):
         statuses=tuple(draw(st.lists(st.sampled_from(STATUSES), unique=True))),
         types=tuple(draw(st.lists(st.sampled_from(sorted(EVENT_TYPES)), unique=True, max_size=3))),
         q=" ".join(draw(st.lists(words, max_size=4))),
+        areas=tuple(draw(st.lists(st.sampled_from(["SY02", "SY0200", "SY020000", "SY07", "SY1400"]), unique=True,
+                                  max_size=3))),
     )
     event = draw(st.one_of(st.none(), st.sampled_from(EVENT_IDS)))
     return f, event
@@ -142,7 +164,8 @@ def test_round_trip(state):
 
 values = st.one_of(
     st.text(max_size=250),
-    st.sampled_from(["confirmed", "ru-mod", "ISIS", "2016-01-01", "2016-02-30", "mi8-crash-palmyra", "", " "]),
+    st.sampled_from(["confirmed", "ru-mod", "ISIS", "2016-01-01", "2016-02-30", "mi8-crash-palmyra", "", " ",
+                     "SY02", "sy0200", "SY9"]),
     st.integers(), st.none(), st.binary(max_size=10),
 )
 param_maps = st.dictionaries(
@@ -161,6 +184,7 @@ def test_never_raises(params):
     assert all(isinstance(n, str) and len(n) < 300 for n in notices)
     assert len(f.q) <= 200
     assert set(f.statuses) <= set(STATUSES) and set(f.actors) <= set(ACTOR_IDS)
+    assert all(a.startswith("SY") for a in f.areas)
     if f.date_from and f.date_to:
         assert f.date_from <= f.date_to
 

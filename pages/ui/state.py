@@ -1,6 +1,6 @@
 """Shared view state: the sidebar filters and the selected event, mirrored to the URL.
 
-The URL query parameters (``event``, ``status``, ``actor``, ``type``, ``from``, ``to``, ``q``;
+The URL query parameters (``event``, ``status``, ``actor``, ``type``, ``area``, ``from``, ``to``, ``q``;
 events.urlstate) and ``st.session_state`` hold the same state:
 
 - On a session's first run, and whenever the address carries parameters that the app did not
@@ -15,6 +15,7 @@ app.py calls ``setup(ds, page)`` before running the page; pages call ``view()`` 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -26,7 +27,7 @@ from events import vocab
 from events.dataset import Dataset
 from events.engine import Engine, engine_of
 from events.filters import Filters
-from events.urlstate import KEYS, SILENT_KEYS, parse_query, to_query
+from events.urlstate import KEYS, SILENT_KEYS, area_name, parse_query, to_query
 
 from . import fmt
 from .html_safe import md
@@ -55,10 +56,12 @@ WINDOWS = {7: "1 week", 30: "1 month", 91: "3 months", 365: "1 year"}
 DEFAULT_WINDOW = 30
 W_COLOUR, W_WINDOW = "view_color", "view_win"
 _PENDING_DATES = "_pending_dates"
+_PENDING_AREAS = "_pending_areas"
 MAX_Q = 200
 
 W_DATES, W_ACTORS, W_STATUS, W_TYPES, W_Q = "flt_dates", "flt_actors", "flt_status", "flt_types", "flt_q"
-WIDGET_KEYS = (W_DATES, W_ACTORS, W_STATUS, W_TYPES, W_Q)
+W_AREAS = "flt_areas"
+WIDGET_KEYS = (W_DATES, W_ACTORS, W_STATUS, W_TYPES, W_AREAS, W_Q)
 
 _F, _EVENT, _NOTICES, _WRITTEN, _DS, _VIEW = "_filters", "_event", "_notices", "_qp_written", "_ds_name", "_view"
 
@@ -217,6 +220,22 @@ def set_dates(date_from: dt.date | None, date_to: dt.date | None) -> None:
     st.rerun()
 
 
+def set_areas(pcodes: tuple[str, ...]) -> None:
+    """Set the area filter from a page (a click on a choropleth area) and rerun, like set_dates."""
+    st.session_state[_PENDING_AREAS] = list(pcodes)
+    st.rerun()
+
+
+@functools.lru_cache(maxsize=1)
+def area_options() -> tuple[str, ...]:
+    """Every OCHA P-code the area filter knows: governorates, then districts, then sub-districts,
+    each by name (geodata.admin's units)."""
+    from geodata.admin import get_index  # noqa: PLC0415
+
+    units = get_index().units.values()
+    return tuple(u.pcode for u in sorted(units, key=lambda u: (u.level, u.name.casefold(), u.pcode)))
+
+
 def _facets(ds: Dataset) -> dict:
     """The dataset's date range, event types and actors, computed once per Dataset (it is shared
     by every session: pages/ui/datasets.py) instead of on every rerun."""
@@ -256,6 +275,7 @@ def _set_widgets(ds: Dataset, f: Filters) -> None:
     ss[W_ACTORS] = list(f.actors)
     ss[W_STATUS] = list(f.statuses)
     ss[W_TYPES] = list(f.types)
+    ss[W_AREAS] = list(f.areas)
     ss[W_Q] = f.q
 
 
@@ -349,6 +369,7 @@ def _filters_from_widgets(ds: Dataset, previous: Filters) -> Filters:
         statuses=tuple(ss.get(W_STATUS) or ()),
         types=tuple(ss.get(W_TYPES) or ()),
         q=q,
+        areas=tuple(ss.get(W_AREAS) or ()),
     )
 
 
@@ -417,6 +438,20 @@ def render_sidebar(ds: Dataset, f: Filters) -> None:
         key=W_TYPES,
         placeholder="Any type",
     )
+    area_opts = list(area_options())
+    for a in ss.get(W_AREAS) or []:
+        if a not in area_opts:
+            area_opts.append(a)
+    sb.multiselect(
+        "Area",
+        options=area_opts,
+        format_func=lambda a: area_name(a) or a,  # OCHA names from geodata/data, shown as text
+        key=W_AREAS,
+        placeholder="Anywhere",
+        help="Governorates, districts or sub-districts (UN OCHA boundaries). Or click an area on the map "
+             "(Show: Governorates, Districts or Sub-districts). Events count in an area when their place's "
+             "precision vouches for it.",
+    )
     sb.text_input(
         "Search",
         key=W_Q,
@@ -447,6 +482,9 @@ def setup(ds: Dataset, page: str = "") -> View:
     if pending is not None:  # dates set by a page on the previous run (set_dates)
         lo, hi = _date_bounds(ds)
         ss[W_DATES] = (pending[0] or lo, pending[1] or hi)
+    pending = ss.pop(_PENDING_AREAS, None)
+    if pending is not None:  # an area clicked on the map on the previous run (set_areas)
+        ss[W_AREAS] = list(pending)
 
     previous: Filters = ss.get(_F, Filters())
     render_sidebar(ds, previous)

@@ -82,7 +82,9 @@ def chart(h: pd.DataFrame, unit: str, dim: str, window: tuple[dt.date | None, dt
             y=alt.Y("base:Q", title=f"Events per {unit}", scale=alt.Scale(zero=True)),
             y2="top:Q",
             color=alt.Color("label:N", scale=alt.Scale(domain=domain, range=colours),
-                            legend=alt.Legend(title=DIM_TITLES.get(dim, dim), orient="top", columns=6)),
+                            # no legend title (the legend strip names the dimension): the bars keep the height
+                            legend=alt.Legend(title=None, orient="top",
+                                              columns=6 if max(map(len, domain), default=0) <= 14 else 4)),
             tooltip=[alt.Tooltip("bucket:T", title=f"{unit.capitalize()} from", format="%Y-%m-%d"),
                      alt.Tooltip("label:N", title=DIM_TITLES.get(dim, dim)),
                      alt.Tooltip("n:Q", title="Events", format=",")],
@@ -96,7 +98,7 @@ def chart(h: pd.DataFrame, unit: str, dim: str, window: tuple[dt.date | None, dt
         shade = pd.DataFrame({"a": [pd.Timestamp(lo) if lo else first],
                               "b": [pd.Timestamp(hi) + pd.Timedelta(days=1) if hi else last]})
         layers.insert(0, alt.Chart(shade).mark_rect(color="#2563EB", opacity=0.12).encode(x="a:T", x2="b:T"))
-    return alt.layer(*layers).properties(height=150)
+    return alt.layer(*layers).properties(height=165)
 
 
 def brushed_dates(selection) -> tuple[dt.date, dt.date] | None:

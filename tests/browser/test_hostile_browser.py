@@ -236,3 +236,28 @@ def test_download_is_formula_safe_and_the_server_wrote_nothing(hostile_app, page
     assert writes == [], writes[:10]
     assert tree_digest(HOSTILE_DIR) == hostile_app.data_before
     assert not hostile_app.imported.exists() or not any(hostile_app.imported.iterdir())
+
+
+def test_area_chip_and_copy_link_keep_hostile_text_as_text(hostile_app, page):
+    """The new surfaces of issue 12: an area chosen by a click on the choropleth (its name in the
+    sidebar chip) and the "Copy link" button given an address whose search is a script."""
+    q = "<img src=x onerror=alert('q')>"
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=hostile_app.url)
+    page.goto(f"{hostile_app.url}/?layer=governorate&q={q.replace(' ', '%20')}")
+    wait_ready(page)
+    frame = map_frame(page)
+    frame.locator(".leaflet-overlay-pane path.leaflet-interactive").first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(800)
+    lf = leaflet_frame(page)
+    pt = lf.evaluate("(() => { const p = window.map.latLngToContainerPoint([33.51, 36.29]); return [p.x, p.y]; })()")
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])  # Damascus
+    page.wait_for_function("location.search.includes('area=SY01')", timeout=30_000)
+    wait_rerun(page)
+    assert page.locator("[data-testid='stSidebar']").get_by_text("Damascus governorate").count() >= 1
+    page.get_by_role("button", name="Copy link").click()
+    page.get_by_text("Copied", exact=False).first.wait_for(state="visible", timeout=10_000)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.url and "area=SY01" in copied and "<img" not in copied
+    assert_nothing_ran(page)
+    shot(page, "hostile-area-copy-link")

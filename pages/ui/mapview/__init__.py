@@ -97,7 +97,9 @@ def home_view(engine: Engine, f: Filters) -> Home:
 
 
 def home_zoom(home: Home, width_px: int = 800) -> float:
-    """About the zoom Leaflet fits the home view at (before the browser has said)."""
+    """About the zoom the browser fits the home view at (ConflictMap.home), for the layers of the
+    first run, before the browser has said: the grid's cell size only; the browser then sends its
+    real bounds and zoom."""
     import math
 
     (s, w), (n, e) = home.bounds
@@ -136,7 +138,8 @@ def base_map(home: Home, *, online_tiles: bool = True, event_types=None, dim: st
         layers.TileStatus(tiles, base).add_to(m)
         folium.LayerControl(position="topright", collapsed=True).add_to(m)
     layers.Legend(event_types, dim=dim).add_to(m)
-    m.fit_bounds([list(home.bounds[0]), list(home.bounds[1])], padding=(30, 30), max_zoom=home.max_zoom)
+    # Fitted in the browser, where the map's size is known (a phone's 350 px or a desktop's 1000).
+    layers.HomeView(home.bounds, home.max_zoom).add_to(m)
     return m
 
 

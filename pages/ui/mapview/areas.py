@@ -4,8 +4,11 @@ Streamlit import.
 
 Polygons: UN OCHA common operational boundaries (geodata/data/: governorates, and simplified
 copies of the districts and sub-districts, see geodata/data/CREDITS.md). Events are placed in an
-area by their coordinates (shapely point in polygon, STRtree), not by the dataset's admin names,
-which are spelled differently from one source to the next."""
+area by their admin P-codes (computed from their coordinates by point in polygon at load time,
+events.dataset.add_admin_columns, only at the levels their precision vouches for), not by the
+dataset's own admin names, which are spelled differently from one source to the next. A click on
+an area reports its P-code and a click stamp (static/conflictmap.js ConflictMap.areaFeature):
+pages/map.py sets the area filter to it."""
 from __future__ import annotations
 
 import functools
@@ -19,6 +22,7 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
+from folium.utilities import JsCode
 
 from events.engine import Engine
 from events.filters import Filters
@@ -48,42 +52,43 @@ class Area:
 
 
 @functools.lru_cache(maxsize=4)
-def areas(level: str) -> tuple[list[Area], object]:
-    """The areas of a level and a shapely STRtree over their polygons (same order)."""
-    import shapely  # noqa: PLC0415
-    from shapely.geometry import shape  # noqa: PLC0415
-
+def areas(level: str) -> list[Area]:
+    """The areas of a level (their P-codes, names and polygons), read once per process."""
     fname, pkey, nkey, _ = LEVELS[level]
     data = json.loads((DATA / fname).read_text(encoding="utf-8"))
-    out, geoms = [], []
+    out = []
     for f in data["features"]:
         p = f.get("properties") or {}
         out.append(Area(str(p.get(pkey) or ""), str(p.get(nkey) or p.get(pkey) or ""),
                         str(p.get("adm1_name") or ""), f["geometry"]))
-        geoms.append(shape(f["geometry"]))
-    return out, shapely.STRtree(geoms)
+    return out
+
+
+LEVEL_COLUMNS = {"governorate": "admin1_pcode", "district": "admin2_pcode", "subdistrict": "admin3_pcode"}
 
 
 def area_stats(engine: Engine, f: Filters, level: str, measure: str = "events") -> pd.DataFrame:
     """Per area of `level`: pcode, name, parent, n (events), fatalities (sum of best estimates),
-    for the located events the filters keep. Events outside every polygon are not counted."""
-    import shapely  # noqa: PLC0415
-
-    found, tree = areas(level)
-    cols = ["lat", "lon"] + (["fatalities_best"] if "fatalities_best" in engine.columns else [])
-    pts = engine.in_view(f, None, cols, MAX_POINTS)
+    for the located events the filters keep, placed by their admin P-code of that level: the same
+    column the area filter reads (events.filters.Filters.areas), so an area's count is what a click
+    on it keeps. Events whose precision does not vouch for that level (a governorate-wide place on
+    the districts map) or outside every area are not counted."""
+    found = areas(level)
+    col = LEVEL_COLUMNS[level]
     n = np.zeros(len(found), dtype=np.int64)
     dead = np.zeros(len(found), dtype=float)
-    if len(pts):
-        geoms = shapely.points(pts["lon"].to_numpy(dtype=float), pts["lat"].to_numpy(dtype=float))
-        pi, ai = tree.query(geoms, predicate="within")
-        # A point on a shared border falls in two areas: count it once, in the first.
-        _, first = np.unique(pi, return_index=True)
-        pi, ai = pi[first], ai[first]
-        np.add.at(n, ai, 1)
-        if "fatalities_best" in pts:
-            fb = pd.to_numeric(pts["fatalities_best"], errors="coerce").fillna(0).clip(lower=0).to_numpy()
-            np.add.at(dead, ai, fb[pi])
+    if col in engine.columns:
+        cols = [col] + (["fatalities_best"] if "fatalities_best" in engine.columns else [])
+        pts = engine.in_view(f, None, cols, MAX_POINTS)
+        if len(pts):
+            pos = {a.pcode: i for i, a in enumerate(found)}
+            ai = pts[col].map(pos)
+            ok = ai.notna().to_numpy()
+            ai = ai[ok].to_numpy(dtype=np.int64)
+            np.add.at(n, ai, 1)
+            if "fatalities_best" in pts:
+                fb = pd.to_numeric(pts["fatalities_best"], errors="coerce").fillna(0).clip(lower=0).to_numpy()
+                np.add.at(dead, ai, fb[ok])
     return pd.DataFrame({"pcode": [a.pcode for a in found], "name": [a.name for a in found],
                          "parent": [a.parent for a in found], "n": n, "fatalities": dead.round().astype(np.int64)})
 
@@ -107,9 +112,9 @@ def colour_for(v: float, bounds: list[float]) -> str | None:
 
 
 def choropleth_layer(stats: pd.DataFrame, level: str, measure: str) -> folium.FeatureGroup:
-    """The areas filled by their count; clicking one reports its ``area_pcode`` (st_folium's
-    last_active_drawing); the tooltip's name is escaped."""
-    found, _ = areas(level)
+    """The areas filled by their count; clicking one reports its ``area_pcode`` and a ``clicked``
+    stamp (st_folium's last_active_drawing): pages/map.py filters to it. The tooltip's name is escaped."""
+    found = areas(level)
     col = "fatalities" if measure == "fatalities" else "n"
     bounds = classes(stats[col])
     by = stats.set_index("pcode")
@@ -128,6 +133,7 @@ def choropleth_layer(stats: pd.DataFrame, level: str, measure: str) -> folium.Fe
                                    "color": "#6B7280", "weight": 0.8},
         highlight_function=lambda ft: {"weight": 2.5, "color": "#111827"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        on_each_feature=JsCode("ConflictMap.areaFeature"),
     ).add_to(fg)
     return fg
 

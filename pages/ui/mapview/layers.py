@@ -138,6 +138,26 @@ class TileStatus(MacroElement):
         self.message = "Online tiles unavailable — showing offline outlines"
 
 
+class HomeView(MacroElement):
+    """Fit the map to its home bounds in the browser (ConflictMap.home): at the map's real size,
+    to a quarter zoom level, again when the frame is resized before the reader moves the map. The
+    same bounds on any screen: a phone and a desktop open on the same area."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        ConflictMap.home({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.opts|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds, max_zoom: int, padding_px: int = 30, snap: float = 0.25):
+        super().__init__()
+        self._name = "HomeView"
+        self.bounds = [[float(v) for v in bounds[0]], [float(v) for v in bounds[1]]]
+        self.opts = {"maxZoom": int(max_zoom), "padding": int(padding_px), "snap": float(snap)}
+
+
 class Legend(MacroElement):
     _template = Template(
         """

@@ -34,6 +34,35 @@
     return layer;
   };
 
+  /* The home view: fit `bounds` at the map's real size, to a fraction of a zoom level (a phone's
+     350-pixel map would otherwise drop a whole level and draw Syria at half the width), with a
+     smaller margin on narrow maps. Fitted again when the frame is resized (Streamlit sets the
+     frame's width after the script ran; a phone turned sideways) until the reader moves or zooms
+     the map. The reader's later zooms snap to whole levels as usual. */
+  CM.home = function (map, bounds, opts) {
+    var touched = false;
+    var el = map.getContainer();
+    map._cmHome = bounds;  /* for the browser tests: the view the map opened on */
+    function fit() {
+      if (touched) { return; }
+      var size = map.getSize();
+      if (!size.x || !size.y) { return; }
+      var pad = Math.min(opts.padding, Math.round(Math.min(size.x, size.y) / 25));
+      var snap = map.options.zoomSnap;
+      map.options.zoomSnap = opts.snap;
+      map.fitBounds(bounds, {padding: [pad, pad], maxZoom: opts.maxZoom, animate: false});
+      map.options.zoomSnap = snap;
+    }
+    ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (name) {
+      el.addEventListener(name, function () { touched = true; }, {passive: true, capture: true});
+    });
+    map.on("resize", fit);
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { map.invalidateSize({pan: false}); }).observe(el);
+    }
+    fit();
+  };
+
   /* Offline outlines beneath everything, and governorate names where there is room. */
   CM.offlineBase = function (map, data, labels, opts) {
     var base = L.geoJson(data, {
@@ -120,6 +149,13 @@
     });
   };
 
+  /* A choropleth area (mapview/areas.py): a click stamps the feature before streamlit-folium
+     copies it into last_active_drawing, so that a second click on the same area is a new value
+     the page can tell from the one it already acted on. */
+  CM.areaFeature = function (feature, layer) {
+    layer.on("click", function () { feature.properties.clicked = Date.now(); });
+  };
+
   /* Places claimed by each party: labelled rings; the labels are re-placed once the
      stylesheets have loaded (streamlit-folium adds leaflet.css after the map script). */
   CM.claims = function (data) {
@@ -139,10 +175,35 @@
                                                        offset: [left ? -gap : gap, 0], className: "claim-label"});
       }
     });
+    /* A label that would leave the map (a claimant's place near the map's left edge on a phone)
+       is put on the other side of its place, and back on its own side when there is room again.
+       Measured only once leaflet.css has made the label absolutely positioned. */
+    function place(t, side) {
+      var gap = Math.abs((t.options.offset && t.options.offset.x) || (t.options.offset && t.options.offset[0]) || 8);
+      t.options.direction = side;
+      t.options.offset = L.point(side === "left" ? -gap : gap, 0);
+      t.update();
+    }
+    function keepInside(l, t) {
+      var map = l._map, el = t.getElement();
+      if (!map || !el || window.getComputedStyle(el).position !== "absolute") { return; }
+      var own = t._cmSide || (t._cmSide = t.options.direction);
+      if (own !== "left" && own !== "right") { return; }
+      if (t.options.direction !== own) { place(t, own); }
+      var box = el.getBoundingClientRect(), frame = map.getContainer().getBoundingClientRect();
+      if (own === "left" && box.left < frame.left) { place(t, "right"); }
+      else if (own === "right" && box.right > frame.right) { place(t, "left"); }
+    }
+    function refresh() {
+      layer.eachLayer(function (l) { var t = l.getTooltip(); if (t && l.isTooltipOpen()) { t.update(); keepInside(l, t); } });
+    }
+    var onMap = null;
     layer.on("add", function () {
-      function refresh() { layer.eachLayer(function (l) { var t = l.getTooltip(); if (t && l.isTooltipOpen()) { t.update(); } }); }
       [0, 100, 400, 1200, 3000].forEach(function (ms) { setTimeout(refresh, ms); });
+      onMap = layer._map;
+      if (onMap) { onMap.on("zoomend resize", refresh); }
     });
+    layer.on("remove", function () { if (onMap) { onMap.off("zoomend resize", refresh); onMap = null; } });
     return layer;
   };
 
