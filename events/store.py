@@ -314,20 +314,35 @@ def check_dataset(path: Path | str, deep: bool = False) -> list[str]:
 def _read_frame(path: Path, columns) -> pd.DataFrame:
     """Read one frame column by column (low peak memory: each Arrow column is converted and
     dropped before the next is read)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path, memory_map=True, pre_buffer=False)
-    names = pf.schema_arrow.names
+    return _frame_of(lambda c: pf.read(columns=[c], use_threads=False).column(0), pf.schema_arrow.names,
+                     pf.metadata.num_rows, columns)
+
+
+def frame_from_arrow(table, columns) -> pd.DataFrame:
+    """Rows the query engine fetched (an Arrow table with stored column names: ``extra.<key>``
+    columns, list columns) as a frame with the contract's columns and dtypes, like load_dataset's.
+    Columns of `columns` absent from `table` are left out."""
+    names = table.column_names
+    wanted = [c for c in columns if c in names or c in JSON_COLUMNS]
+    return _frame_of(lambda c: table.column(c), names, table.num_rows, wanted, locate=False)
+
+
+def _frame_of(read, names, n: int, columns, locate: bool = True) -> pd.DataFrame:
+    """The contract frame from stored columns, `read(name)` giving each as an Arrow array."""
+    import pyarrow as pa
+
     data = {}
     for c in columns:
         if c in JSON_COLUMNS:
-            keys = [n for n in names if n.startswith(EXTRA_PREFIX)]
-            data[c] = pd.Series(_dicts(pf, keys), dtype=object)
+            keys = [k for k in names if k.startswith(EXTRA_PREFIX)]
+            data[c] = pd.Series(_dicts(read, keys, n), dtype=object)
             continue
-        if c not in names and c in ADMIN_COLUMNS:
-            continue  # stored before admin 2-3 existed: located again below
-        col = pf.read(columns=[c], use_threads=False).column(0)
+        if c not in names:
+            continue  # stored before admin 2-3 existed (located again below), or not fetched
+        col = read(c)
         if c in LIST_COLUMNS:
             data[c] = pd.Series(_tuples(col), dtype=object)
         elif c in ("date_start", "date_end"):
@@ -335,18 +350,18 @@ def _read_frame(path: Path, columns) -> pd.DataFrame:
         elif c == "precision":
             data[c] = pd.Series(col.to_pandas(), dtype="Int64")
         elif c in ("lat", "lon", "radius_km", "fatalities_best"):
-            data[c] = pd.Series(col.to_numpy(), dtype="float64")
+            data[c] = pd.Series(col.to_numpy(zero_copy_only=False), dtype="float64")
         elif c == "n_claims":
-            data[c] = pd.Series(col.to_numpy(), dtype="int64")
+            data[c] = pd.Series(col.to_numpy(zero_copy_only=False), dtype="int64")
         elif c == "status_derived" and pa.types.is_boolean(col.type):
             data[c] = _legacy_status_derived(col, data.get("status"))
         else:
-            data[c] = col.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan)).astype("str")
+            data[c] = col.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan)).fillna("").astype("str")
         del col
-    frame = pd.DataFrame(data, columns=list(columns))
-    if any(c in columns and c not in data for c in ADMIN_COLUMNS):
+    frame = pd.DataFrame(data, columns=[c for c in columns if c in data])
+    if locate and any(c in columns and c not in data for c in ADMIN_COLUMNS):
         # A dataset stored before the admin columns: point-in-polygon now, as an import would.
-        frame = add_admin_columns(frame.drop(columns=[c for c in ADMIN_COLUMNS if c not in data]))[list(columns)]
+        frame = add_admin_columns(frame)[list(columns)]
     return frame
 
 
@@ -360,15 +375,14 @@ def _legacy_status_derived(col, status: Optional[pd.Series]) -> pd.Series:
     return status.where(flags, "").astype("str")
 
 
-def _dicts(pf, keys: list[str]) -> list[dict]:
+def _dicts(read, keys: list[str], n: int) -> list[dict]:
     """The `extra` dicts from their per-key columns; repeated values share one str object."""
-    n = pf.metadata.num_rows
     if not keys:
         return [{} for _ in range(n)]
     names = [k[len(EXTRA_PREFIX):] for k in keys]
     cols = []
     for name in keys:
-        col = pf.read(columns=[name], use_threads=False).column(0)
+        col = read(name)
         codes, uniq = pd.factorize(pd.Series(col.to_numpy(zero_copy_only=False), dtype=object))
         del col
         table = np.empty(len(uniq), dtype=object)
