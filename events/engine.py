@@ -115,13 +115,17 @@ class Engine:
         folder = Path(folder)
         con = duckdb.connect(":memory:")
         _settings(con)
-        ev, cl, ro = (str(folder / f"{f}.parquet") for f in ("events", "claims", "roles"))
-        con.execute(f"CREATE VIEW events AS SELECT *, file_row_number AS _row "
-                    f"FROM read_parquet({_lit(ev)}, file_row_number = true)")
-        con.execute(f"CREATE VIEW claims AS SELECT *, file_row_number AS _crow "
-                    f"FROM read_parquet({_lit(cl)}, file_row_number = true)")
-        con.execute(f"CREATE VIEW roles AS SELECT event_id, actor_id, role, file_row_number AS _crow "
-                    f"FROM read_parquet({_lit(ro)}, file_row_number = true)")
+        views = {"events": "*, file_row_number AS _row", "claims": "*, file_row_number AS _crow",
+                 "roles": "event_id, actor_id, role, file_row_number AS _crow"}
+        for name, cols in views.items():
+            file = str(folder / f"{name}.parquet")
+            try:  # (reads the file's footer: a damaged one is named at once)
+                con.execute(f"CREATE VIEW {name} AS SELECT {cols} FROM read_parquet({_lit(file)}, file_row_number = true)")
+            except duckdb.Error as exc:
+                from .store import Unreadable, _reason
+
+                con.close()
+                raise Unreadable(folder, f"{name}.parquet", _reason(exc)) from exc
         eng = cls(con, 0, str(folder))
         eng.n_events = int(eng._scalar("SELECT count(*) FROM events"))
         return eng

@@ -27,7 +27,7 @@ import streamlit as st
 
 from events import store
 from events.dataset import Dataset
-from events.engine import Engine, attach, engine_of
+from events.engine import engine_of
 from events.load import load_curated
 
 from .html_safe import md
@@ -142,19 +142,19 @@ def show_broken(broken: list[store.BrokenDataset]) -> None:
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=3)
 def load_stored_cached(path: str, stamp: tuple = ()) -> Dataset:
     # `stamp` (no leading underscore: part of the cache key) changes when a file of the folder is replaced.
-    # One per process, shared read-only by every session; its engine queries the Parquet files
-    # at once, while the pandas frames (side panel, table rows, exports) load in the background.
+    # One per process, shared read-only by every session: a LazyDataset (events.store) served by
+    # its query engine over the Parquet files; no pandas frame of the whole dataset is built.
+    if _events_stored(path) <= CHECK_DEEP_BELOW:
+        # Small enough to read through at once: a damaged file is then reported here, by the
+        # picker, with the curated events shown instead. Above it a damaged page surfaces when a
+        # query reads it (events.store.Unreadable, named by the shell).
+        store.require_readable(path, deep=True)
     ds = store.open_dataset(path)
-    if _events_stored(path) <= WAIT_FOR_FRAMES_BELOW:
-        # Small enough to read at once: a damaged file is then reported here, by the picker, with
-        # the curated events shown instead. Above it the frames load in the background and a damaged
-        # one is reported by the shell when a page first needs it.
-        ds.wait()
-    attach(ds, Engine.from_parquet(path))
+    engine_of(ds)  # (attached by open_dataset; built from the frames for a folder read whole)
     return ds
 
 
-WAIT_FOR_FRAMES_BELOW = 200_000
+CHECK_DEEP_BELOW = 50_000
 
 
 def _events_stored(path: str) -> int:
