@@ -160,8 +160,9 @@ class Engine:
         except Exception as exc:  # noqa: BLE001
             raise self._unreadable(exc) from exc
 
-    def _unreadable(self, exc: BaseException) -> BaseException:
-        """A stored file DuckDB cannot read -> events.store.Unreadable naming it (the app says so)."""
+    def _unreadable(self, exc: BaseException, table: str = "events") -> BaseException:
+        """A stored file DuckDB cannot read -> events.store.Unreadable naming it (the app says so):
+        the file DuckDB's message names, else the table the query reads."""
         import duckdb
 
         if self.origin == "memory" or not isinstance(exc, duckdb.Error) or isinstance(
@@ -170,7 +171,7 @@ class Engine:
         from .store import Unreadable, _reason
 
         text = str(exc)
-        file = next((f"{f}.parquet" for f in ("claims", "roles", "events") if f"{f}.parquet" in text), "events.parquet")
+        file = next((f"{f}.parquet" for f in ("claims", "roles", "events") if f"{f}.parquet" in text), f"{table}.parquet")
         return Unreadable(self.origin, file, _reason(exc))
 
     def _df(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
@@ -191,21 +192,22 @@ class Engine:
         finally:
             cur.close()
 
-    def _arrow(self, sql: str, params: Sequence = ()):
+    def _arrow(self, sql: str, params: Sequence = (), table: str = "events"):
         with self._lock:
             cur = self._con.cursor()
         try:
             return cur.sql(sql, params=list(params)).to_arrow_table()
         except Exception as exc:  # noqa: BLE001
-            raise self._unreadable(exc) from exc
+            raise self._unreadable(exc, table) from exc
         finally:
             cur.close()
 
-    def _frame(self, sql: str, params: Sequence, columns: Sequence[str], contract=EVENT_COLUMNS) -> pd.DataFrame:
+    def _frame(self, sql: str, params: Sequence, columns: Sequence[str], contract=EVENT_COLUMNS,
+               table: str = "events") -> pd.DataFrame:
         """Rows of a query selecting `columns` (see _columns) as a contract frame, in `columns`' order."""
         from .store import frame_from_arrow
 
-        tbl = self._arrow(sql, params)
+        tbl = self._arrow(sql, params, table)
         out = frame_from_arrow(tbl, [c for c in columns if c in contract])
         for c in columns:  # our own columns (_row, ...) as they are
             if c not in contract and c in tbl.column_names:
@@ -389,10 +391,10 @@ class Engine:
         cols = [c for c in columns if c in have]
         sel = ", ".join(f'"{c}"' for c in cols)
         if not ids:
-            return self._frame(f"SELECT {sel} FROM {table} WHERE FALSE", [], cols, contract)
+            return self._frame(f"SELECT {sel} FROM {table} WHERE FALSE", [], cols, contract, table)
         # A long list goes in as one list parameter (one plan, not thousands of placeholders).
         return self._frame(f"SELECT {sel} FROM {table} WHERE event_id IN (SELECT unnest(?)) ORDER BY _crow",
-                           [ids], cols, contract)
+                           [ids], cols, contract, table)
 
     def subset(self, ds, events: pd.DataFrame):
         """A small plain Dataset of these events rows (a frame from this engine, all columns) with

@@ -442,4 +442,4 @@ def test_a_damaged_file_of_a_large_dataset_read_in_the_background_is_named_by_th
     f.write_bytes(bytes(data))
     at = make_app(monkeypatch, query={"dataset": "ged"}, data_dir=CURATED).run()
     no_exceptions(at)
-    assert any("ged/claims.parquet" in plain(e.value) for e in at.error)
+    assert any("ged/claims.parquet" in plain(e.value) for e in at.error), [e.value for e in at.error]
