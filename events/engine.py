@@ -57,6 +57,7 @@ SORTABLE = ("date_start", "date_end", "title", "status", "event_type", "place_na
 UNITS = ("day", "week", "month", "year")
 BREAKDOWNS = ("status", "event_type")
 TEXT_CACHE = 16  # text searches whose matching rows are kept (see Engine._text_rows)
+IN_LIST = 2000  # up to this many ids go into a query as a list of values (see Engine._of)
 
 
 @dataclass(frozen=True)
@@ -280,11 +281,6 @@ class Engine:
         w, p = self.where(f)
         return self._df(f"SELECT id FROM events WHERE {w} ORDER BY _row", p)["id"].tolist()
 
-    def rows(self, f: Filters) -> "pd.Series":
-        """The kept rows' positions in the dataset (``_row``), in order: ds.events.iloc[...] gives them."""
-        w, p = self.where(f)
-        return self._df(f"SELECT _row FROM events WHERE {w} ORDER BY _row", p)["_row"]
-
     def ids_in(self, f: Filters, ids: Sequence[str]) -> list[str]:
         """Those of `ids` that `f` keeps."""
         if not ids:
@@ -392,6 +388,11 @@ class Engine:
         sel = ", ".join(f'"{c}"' for c in cols)
         if not ids:
             return self._frame(f"SELECT {sel} FROM {table} WHERE FALSE", [], cols, contract, table)
+        if len(ids) <= IN_LIST:
+            # A list of values DuckDB pushes into the Parquet scan (a sub-query would join instead:
+            # 0.05 s for one event against 0.2 s at 1,000,000 claims).
+            return self._frame(f"SELECT {sel} FROM {table} WHERE event_id IN ({', '.join('?' * len(ids))}) "
+                               f"ORDER BY _crow", ids, cols, contract, table)
         # A long list goes in as one list parameter (one plan, not thousands of placeholders).
         return self._frame(f"SELECT {sel} FROM {table} WHERE event_id IN (SELECT unnest(?)) ORDER BY _crow",
                            [ids], cols, contract, table)
@@ -502,7 +503,10 @@ class Engine:
         with self._lock:
             cur = self._con.cursor()
         try:
-            reader = cur.sql(f"SELECT {self._columns(columns)} FROM events WHERE {w} ORDER BY _row",
+            # No ORDER BY: the rows are stored in _row order and DuckDB keeps the order of a scan
+            # (preserve_insertion_order), so the chunks stream; sorting would first hold the whole
+            # set (1.5 GB at 1,000,000 events).
+            reader = cur.sql(f"SELECT {self._columns(columns)} FROM events WHERE {w}",
                              params=p).to_arrow_reader(size)
             while True:
                 try:
