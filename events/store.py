@@ -464,7 +464,7 @@ def load_dataset(path: Path | str) -> Dataset:
         sources={}, **frames,
     )
     # No pandas filter index here: the app filters with the query engine (events.engine), and
-    # apply_filters (the CLI export, the tests) builds its index on first use.
+    # apply_filters (the reference the tests compare the engine with) builds its index on first use.
     return ds
 
 
