@@ -8,7 +8,8 @@ are shown as a notice naming the files; the valid events still load.
 
 The sidebar's dataset picker (every page) offers: the curated events, each imported dataset in
 the data folder (events.store: ``$CONFLICT_MAP_DATA`` or events/data/imported/, written by
-``python -m events import``), and "Upload a file…": an ACLED or UCDP GED export the user uploads
+``python -m events import``; opened as an ``events.store.LazyDataset``, served by its query engine
+alone, never as pandas frames of the whole dataset), and "Upload a file…": an ACLED or UCDP GED export the user uploads
 in the browser (or TimeMap JSON), through the same importer and summary as
 ``python -m events import``. An upload is imported in this session only: the Dataset is kept in
 ``st.session_state`` (keyed by the file's hash, so re-running never re-imports it), never written
