@@ -285,6 +285,11 @@ def test_a_dataset_stored_before_the_admin_columns_still_loads_with_them(tmp_pat
     pq.write_table(old, path)
     back = store.load_dataset(folder)
     assert list(back.events.columns) == list(ds.events.columns)
+    # The app's way: not refused by the checks, read whole (served from memory) to locate them.
+    assert store.check_dataset(folder, deep=True) == []
+    opened = store.open_dataset(folder)
+    assert not isinstance(opened, store.LazyDataset)
+    pd.testing.assert_frame_equal(opened.events, back.events)
     codes = dict(zip(ds.events["id"], ds.events["admin2_pcode"]))  # stored sorted by date: compare by id
     assert dict(zip(back.events["id"], back.events["admin2_pcode"])) == codes
     assert sum(1 for c in codes.values() if c) > 100
