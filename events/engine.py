@@ -58,6 +58,7 @@ UNITS = ("day", "week", "month", "year")
 BREAKDOWNS = ("status", "event_type")
 TEXT_CACHE = 16  # text searches whose matching rows are kept (see Engine._text_rows)
 IN_LIST = 2000  # up to this many ids go into a query as a list of values (see Engine._of)
+RECENT = 256  # single-event look-ups kept (see Engine._recent)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Engine:
         self._lock = threading.RLock()  # cursor() on the shared connection is not documented as thread-safe
         self._texts: "OrderedDict[tuple[str, ...], str]" = OrderedDict()  # see _text_rows
         self._graveyard: list[str] = []
+        self._lookups: "OrderedDict[tuple, pd.DataFrame]" = OrderedDict()  # see _recent
         self._serial = 0
         cols = [r[0] for r in self._query("SELECT column_name FROM (DESCRIBE events)").fetchall()]
         self.columns = set(cols)
@@ -360,9 +362,26 @@ class Engine:
 
     def event(self, event_id: str) -> Optional[pd.Series]:
         """The whole events row of one id (the first, should ids repeat), or None."""
-        df = self._frame(f"SELECT {self._columns(EVENT_COLUMNS)} FROM events WHERE id = ? ORDER BY _row LIMIT 1",
-                         [event_id], EVENT_COLUMNS)
+        df = self._recent(("event", event_id), lambda: self._frame(
+            f"SELECT {self._columns(EVENT_COLUMNS)} FROM events WHERE id = ? ORDER BY _row LIMIT 1",
+            [event_id], EVENT_COLUMNS))
         return df.iloc[0] if len(df) else None
+
+    def _recent(self, key, fetch) -> pd.DataFrame:
+        """One event's rows, kept for the last RECENT look-ups: a selected event's side panel is
+        drawn again on every rerun of every session that shows it, and the data never changes
+        under an engine. A copy leaves the engine, so no caller can alter what is kept."""
+        with self._lock:
+            hit = self._lookups.get(key)
+            if hit is not None:
+                self._lookups.move_to_end(key)
+        if hit is None:
+            hit = fetch()
+            with self._lock:
+                self._lookups[key] = hit
+                while len(self._lookups) > RECENT:
+                    self._lookups.popitem(last=False)
+        return hit.copy()
 
     def kept(self, f: Filters, columns: Sequence[str] = LIGHT_COLUMNS, limit: Optional[int] = None) -> pd.DataFrame:
         """The kept events (at most `limit`), in the dataset's order: for small sets only."""
@@ -383,6 +402,11 @@ class Engine:
 
     def _of(self, table: str, event_ids, columns, contract) -> pd.DataFrame:
         ids = [i for i in dict.fromkeys(event_ids) if isinstance(i, str)]
+        if len(ids) == 1:
+            return self._recent((table, ids[0], tuple(columns)), lambda: self._lookup(table, ids, columns, contract))
+        return self._lookup(table, ids, columns, contract)
+
+    def _lookup(self, table: str, ids: list, columns, contract) -> pd.DataFrame:
         have = self.claim_columns if table == "claims" else set(ROLE_COLUMNS)
         cols = [c for c in columns if c in have]
         sel = ", ".join(f'"{c}"' for c in cols)

@@ -190,6 +190,11 @@ def test_rows_leave_the_engine_as_the_contract_frames(ged):
         assert row is not None and row["id"] == some[1] and isinstance(row["extra"], dict) and row["extra"]
         pd.testing.assert_series_equal(row, ds.event(some[1]), check_names=False)
         assert eng.event("no-such-id") is None
+        # Single-event look-ups are kept (the panel asks on every rerun): equal answers, never shared objects.
+        first = eng.claims_of([some[0]])
+        first.loc[:, "claimant"] = "altered by a caller"
+        pd.testing.assert_frame_equal(eng.claims_of([some[0]]), ds.claims_of(some[0]).reset_index(drop=True))
+        pd.testing.assert_series_equal(eng.event(some[1]), ds.event(some[1]), check_names=False)
         claims = eng.claims_of(some)
         pd.testing.assert_frame_equal(claims, ds.claims[ds.claims["event_id"].isin(some)].reset_index(drop=True))
         assert list(claims.columns) == list(CLAIM_COLUMNS) and len(claims) >= 3
