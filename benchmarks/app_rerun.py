@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     if at.exception:
         print(f"the app raised: {[e.value for e in at.exception]}", file=sys.stderr)
         return 1
-    n_events = len(at.session_state["_view"].ds.events)
+    n_events = at.session_state["_view"].total
     out: dict = {"events": n_events}
     for page in PAGES:
         at.switch_page(page).run()

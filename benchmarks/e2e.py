@@ -2,6 +2,10 @@
 `streamlit run` of the app, with several sessions open.
 
     python benchmarks/e2e.py [--events 100000] [--sessions 10] [--seed N] [--keep DIR] [--no-naive]
+                             [--dataset DATA_FOLDER]
+
+``--dataset`` reuses a data folder an earlier run imported (``<keep>/data``, holding the stored
+dataset ``synthetic``): no generation or import (no ``import_s`` figure), the app part only.
 
 Steps (progress on stderr; the last stdout line is one JSON object):
 1. generate N synthetic ACLED events (benchmarks/synthetic.py) and import them with the CLI,
@@ -250,6 +254,27 @@ def browser_part(app: App, sessions: int) -> dict:
     return out
 
 
+def _generate_and_import(args, work: Path) -> tuple[Path, dict]:
+    from benchmarks.synthetic import synthetic_acled
+
+    csv_path = work / "synthetic_acled.csv"
+    if not csv_path.exists():
+        log(f"generating {args.events:,} synthetic ACLED events")
+        csv_path.write_bytes(synthetic_acled(args.events, seed=args.seed))
+    data = work / "data"
+    env = dict(os.environ, CONFLICT_MAP_DATA=str(data))
+    log("importing with `python -m events import`")
+    res, import_s, import_peak = run_sampled(
+        [sys.executable, "-m", "events", "import", str(csv_path), "--format", "acled", "--quiet",
+         "--name", f"Synthetic Syria {args.events:,}", "--out", str(data / SLUG)], env)
+    if res.returncode != 0:
+        sys.stderr.write(res.stderr[-3000:])
+        raise SystemExit("import failed")
+    log(f"import: {import_s:.1f} s, peak {import_peak:.0f} MB")
+    result = {"events": args.events, "import_s": round(import_s, 1), "import_peak_mb": round(import_peak, 1)}
+    return data, result
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=100_000)
@@ -257,29 +282,23 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--keep", help="keep the generated files in this folder")
     ap.add_argument("--no-naive", action="store_true", help="skip the one-folium.Marker-per-event page")
+    ap.add_argument("--dataset", help="a data folder already imported (holding 'synthetic/'): skip generation and import")
     args = ap.parse_args(argv)
 
     work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="e2e-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     app = None
     try:
-        from benchmarks.synthetic import synthetic_acled
+        if args.dataset:
+            data = Path(args.dataset).resolve()
+            from events import store
 
-        csv_path = work / "synthetic_acled.csv"
-        if not csv_path.exists():
-            log(f"generating {args.events:,} synthetic ACLED events")
-            csv_path.write_bytes(synthetic_acled(args.events, seed=args.seed))
-        data = work / "data"
-        env = dict(os.environ, CONFLICT_MAP_DATA=str(data))
-        log("importing with `python -m events import`")
-        res, import_s, import_peak = run_sampled(
-            [sys.executable, "-m", "events", "import", str(csv_path), "--format", "acled", "--quiet",
-             "--name", f"Synthetic Syria {args.events:,}", "--out", str(data / SLUG)], env)
-        if res.returncode != 0:
-            sys.stderr.write(res.stderr[-3000:])
-            raise SystemExit("import failed")
-        log(f"import: {import_s:.1f} s, peak {import_peak:.0f} MB")
-        result = {"events": args.events, "import_s": round(import_s, 1), "import_peak_mb": round(import_peak, 1)}
+            counts = store.read_meta(data / SLUG).get("counts", {})
+            log(f"reusing the stored dataset in {data / SLUG} ({counts.get('events', 0):,} events)")
+            result = {"events": int(counts.get("events", 0)), "import_s": None, "import_peak_mb": None,
+                      "reused": str(data / SLUG)}
+        else:
+            data, result = _generate_and_import(args, work)
 
         app = App(data, work / "streamlit.log")
         time.sleep(1)

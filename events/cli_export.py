@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from urllib.parse import parse_qs
 
     from . import export
-    from .filters import apply_filters
+    from .engine import engine_of
     from .load import load_curated
     from .urlstate import parse_query
 
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         filters, _, notices = parse_query(parse_qs(args.filter, keep_blank_values=False), ds)
         for n in notices:
             print(f"export: --filter: {n}", file=sys.stderr)
-        subset = apply_filters(ds, filters).events
+        subset = engine_of(ds).ids(filters)  # the app's one filter (events.engine)
     if args.format == "yaml-dir":
         written = export.to_yaml_dir(ds, args.out, subset)
         print(f"export: wrote {len(written)} files to {args.out}", file=sys.stderr)

@@ -6,12 +6,19 @@ and every session asks it questions with its own `Filters`: counts, the rows of 
 the events inside a map view, grid aggregates, histograms, export batches. All answers are small
 (bounded by a page, a view or a cell count) except `batches`, which yields bounded chunks.
 
-Two ways in, the same tables (``events`` with a ``_row`` column = the dataset's row order, and
-``roles``):
+Two ways in, the same tables with the stored layout (events.store: list columns, ``extra.<key>``
+columns): ``events`` with a ``_row`` column (the dataset's row order), ``claims`` and ``roles``
+(each with ``_crow``, their row order):
 - `Engine.from_parquet(folder)`: views over a stored import's Parquet files (events.store); the
-  data stays in the files (DuckDB reads the columns a query needs, its own cache aside).
-- `Engine.from_dataset(ds)`: the scalar columns of an in-memory Dataset (the curated events, a
-  session's upload) copied into DuckDB tables; small next to the Dataset itself.
+  data stays in the files (DuckDB reads the columns a query needs, its own cache aside). A stored
+  import is served by this alone: no pandas frame of the whole dataset is ever built for it.
+- `Engine.from_dataset(ds)`: an in-memory Dataset (the curated events, a session's upload)
+  copied into DuckDB tables, so pages ask both kinds the same questions.
+
+Rows leave the engine as frames with the contract's columns and dtypes (ARCHITECTURE.md;
+events.store.frame_from_arrow): `page`, `kept`, `in_view`, `event`, `claims_of`, `roles_of`,
+`batches` (bounded chunks for exports), `subset` (a small plain Dataset of some events with their
+claims and roles, for code written against Dataset such as events.export).
 
 `where(f)` is the one SQL translation of `events.filters.Filters` (the pandas `apply_filters`
 stays the reference, checked against it by tests/test_events_engine.py's property test):
@@ -39,20 +46,19 @@ import pandas as pd
 
 from .filters import AREA_COLUMNS, Filters, query_terms
 
-# The events columns the engine keeps for a Dataset given in memory (tuples and dicts stay in
-# pandas: the panel and exports read them from the Dataset for the few rows they need).
-SCALAR_COLUMNS = (
-    "id", "title", "summary", "event_type", "status", "date_start", "date_end", "date_precision",
-    "place_text", "place_name", "lat", "lon", "precision", "radius_km", "admin1", "admin1_pcode", "admin2_pcode",
-    "admin3_pcode", "country",
-    "fatalities_text", "fatalities_best", "n_claims", "search_text",
-)
+from .dataset import CLAIM_COLUMNS, EVENT_COLUMNS, ROLE_COLUMNS
+
+# Every events column but the large text ones: what the map and the table draw.
+LIGHT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in ("summary", "search_text", "extra", "status_reason",
+                                                            "date_note"))
 # Columns a caller may sort the table by (anything else is refused: they go into SQL text).
 SORTABLE = ("date_start", "date_end", "title", "status", "event_type", "place_name", "admin1",
             "precision", "n_claims", "fatalities_best", "id")
 UNITS = ("day", "week", "month", "year")
 BREAKDOWNS = ("status", "event_type")
 TEXT_CACHE = 16  # text searches whose matching rows are kept (see Engine._text_rows)
+IN_LIST = 2000  # up to this many ids go into a query as a list of values (see Engine._of)
+RECENT = 256  # single-event look-ups kept (see Engine._recent)
 
 
 @dataclass(frozen=True)
@@ -96,9 +102,12 @@ class Engine:
         self._lock = threading.RLock()  # cursor() on the shared connection is not documented as thread-safe
         self._texts: "OrderedDict[tuple[str, ...], str]" = OrderedDict()  # see _text_rows
         self._graveyard: list[str] = []
+        self._lookups: "OrderedDict[tuple, pd.DataFrame]" = OrderedDict()  # see _recent
         self._serial = 0
-        cols = {r[0] for r in self._query("SELECT column_name FROM (DESCRIBE events)").fetchall()}
-        self.columns = cols
+        cols = [r[0] for r in self._query("SELECT column_name FROM (DESCRIBE events)").fetchall()]
+        self.columns = set(cols)
+        self.extra_columns = [c for c in cols if c.startswith("extra.")]
+        self.claim_columns = {r[0] for r in self._query("SELECT column_name FROM (DESCRIBE claims)").fetchall()}
 
     # ---------------------------------------------------------------- opening
 
@@ -109,33 +118,39 @@ class Engine:
         folder = Path(folder)
         con = duckdb.connect(":memory:")
         _settings(con)
-        ev, ro = (str(folder / "events.parquet"), str(folder / "roles.parquet"))
-        con.execute(f"CREATE VIEW events AS SELECT *, file_row_number AS _row "
-                    f"FROM read_parquet({_lit(ev)}, file_row_number = true)")
-        con.execute(f"CREATE VIEW roles AS SELECT event_id, actor_id, role FROM read_parquet({_lit(ro)})")
-        n = con.execute("SELECT count(*) FROM events").fetchone()[0]
-        return cls(con, int(n), str(folder))
+        views = {"events": "*, file_row_number AS _row", "claims": "*, file_row_number AS _crow",
+                 "roles": "event_id, actor_id, role, file_row_number AS _crow"}
+        for name, cols in views.items():
+            file = str(folder / f"{name}.parquet")
+            try:  # (reads the file's footer: a damaged one is named at once)
+                con.execute(f"CREATE VIEW {name} AS SELECT {cols} FROM read_parquet({_lit(file)}, file_row_number = true)")
+            except duckdb.Error as exc:
+                from .store import Unreadable, _reason
+
+                con.close()
+                raise Unreadable(folder, f"{name}.parquet", _reason(exc)) from exc
+        eng = cls(con, 0, str(folder))
+        eng.n_events = int(eng._scalar("SELECT count(*) FROM events"))
+        return eng
 
     @classmethod
     def from_dataset(cls, ds) -> "Engine":
         import duckdb
         import pyarrow as pa
 
+        from .store import _arrow_table
+
         con = duckdb.connect(":memory:")
         _settings(con)
-        ev = ds.events
-        cols = [c for c in SCALAR_COLUMNS if c in ev.columns]
-        data = {c: _arrow_column(ev[c], c) for c in cols}
-        data["_row"] = pa.array(range(len(ev)), type=pa.int64())
-        events_tbl = pa.table(data)
-        roles_tbl = pa.table({c: _arrow_column(ds.roles[c], c) for c in ("event_id", "actor_id", "role")})
-        con.register("events_src", events_tbl)
-        con.register("roles_src", roles_tbl)
-        con.execute("CREATE TABLE events AS SELECT * FROM events_src")
-        con.execute("CREATE TABLE roles AS SELECT * FROM roles_src")
-        con.unregister("events_src")
-        con.unregister("roles_src")
-        return cls(con, len(ev), "memory")
+        for name, frame, cols, row in (("events", ds.events, EVENT_COLUMNS, "_row"),
+                                       ("claims", ds.claims, CLAIM_COLUMNS, "_crow"),
+                                       ("roles", ds.roles, ROLE_COLUMNS, "_crow")):
+            tbl = _arrow_table(frame, [c for c in cols if c in frame.columns])
+            tbl = tbl.append_column(row, pa.array(range(len(frame)), type=pa.int64()))
+            con.register(f"{name}_src", tbl)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_src")
+            con.unregister(f"{name}_src")
+        return cls(con, len(ds.events), "memory")
 
     def close(self) -> None:
         self._con.close()
@@ -143,12 +158,31 @@ class Engine:
     def _query(self, sql: str, params: Sequence = ()):
         with self._lock:
             cur = self._con.cursor()
-        return cur.execute(sql, list(params))
+        try:
+            return cur.execute(sql, list(params))
+        except Exception as exc:  # noqa: BLE001
+            raise self._unreadable(exc) from exc
+
+    def _unreadable(self, exc: BaseException, table: str = "events") -> BaseException:
+        """A stored file DuckDB cannot read -> events.store.Unreadable naming it (the app says so):
+        the file DuckDB's message names, else the table the query reads."""
+        import duckdb
+
+        if self.origin == "memory" or not isinstance(exc, duckdb.Error) or isinstance(
+                exc, (duckdb.ParserException, duckdb.BinderException)):
+            return exc
+        from .store import Unreadable, _reason
+
+        text = str(exc)
+        file = next((f"{f}.parquet" for f in ("claims", "roles", "events") if f"{f}.parquet" in text), f"{table}.parquet")
+        return Unreadable(self.origin, file, _reason(exc))
 
     def _df(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
         cur = self._query(sql, params)
         try:
             return cur.fetch_df()
+        except Exception as exc:  # noqa: BLE001
+            raise self._unreadable(exc) from exc
         finally:
             cur.close()
 
@@ -156,8 +190,32 @@ class Engine:
         cur = self._query(sql, params)
         try:
             return cur.fetchone()[0]
+        except Exception as exc:  # noqa: BLE001
+            raise self._unreadable(exc) from exc
         finally:
             cur.close()
+
+    def _arrow(self, sql: str, params: Sequence = (), table: str = "events"):
+        with self._lock:
+            cur = self._con.cursor()
+        try:
+            return cur.sql(sql, params=list(params)).to_arrow_table()
+        except Exception as exc:  # noqa: BLE001
+            raise self._unreadable(exc, table) from exc
+        finally:
+            cur.close()
+
+    def _frame(self, sql: str, params: Sequence, columns: Sequence[str], contract=EVENT_COLUMNS,
+               table: str = "events") -> pd.DataFrame:
+        """Rows of a query selecting `columns` (see _columns) as a contract frame, in `columns`' order."""
+        from .store import frame_from_arrow
+
+        tbl = self._arrow(sql, params, table)
+        out = frame_from_arrow(tbl, [c for c in columns if c in contract])
+        for c in columns:  # our own columns (_row, ...) as they are
+            if c not in contract and c in tbl.column_names:
+                out[c] = tbl.column(c).to_pandas()
+        return out.reindex(columns=list(columns))
 
     # ---------------------------------------------------------------- the filter
 
@@ -235,11 +293,6 @@ class Engine:
         w, p = self.where(f)
         return self._df(f"SELECT id FROM events WHERE {w} ORDER BY _row", p)["id"].tolist()
 
-    def rows(self, f: Filters) -> "pd.Series":
-        """The kept rows' positions in the dataset (``_row``), in order: ds.events.iloc[...] gives them."""
-        w, p = self.where(f)
-        return self._df(f"SELECT _row FROM events WHERE {w} ORDER BY _row", p)["_row"]
-
     def ids_in(self, f: Filters, ids: Sequence[str]) -> list[str]:
         """Those of `ids` that `f` keeps."""
         if not ids:
@@ -296,7 +349,7 @@ class Engine:
         direction = "DESC" if descending else "ASC"
         sql = (f"SELECT {cols} FROM events WHERE {w} ORDER BY {sort} {direction} NULLS LAST, _row "
                f"LIMIT ? OFFSET ?")
-        return self._df(sql, [*p, max(0, int(limit)), max(0, int(offset))])
+        return self._frame(sql, [*p, max(0, int(limit)), max(0, int(offset))], columns)
 
     def position(self, f: Filters, event_id: str, *, sort: str = "date_start", descending: bool = False) -> Optional[int]:
         """The 0-based position of `event_id` among the kept events in that order (None if not kept)."""
@@ -309,12 +362,85 @@ class Engine:
         df = self._df(sql, [*p, event_id])
         return int(df["pos"].iloc[0]) if len(df) else None
 
-    def event_rows(self, ids: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
+    def event_rows(self, ids: Sequence[str], columns: Sequence[str] = EVENT_COLUMNS) -> pd.DataFrame:
         """The rows of these ids (dataset order)."""
+        ids = list(dict.fromkeys(ids))
         if not ids:
-            return self._df(f"SELECT {self._columns(columns)} FROM events WHERE FALSE")
-        return self._df(f"SELECT {self._columns(columns)} FROM events WHERE id IN "
-                        f"({', '.join('?' * len(ids))}) ORDER BY _row", list(ids))
+            return self._frame(f"SELECT {self._columns(columns)} FROM events WHERE FALSE", [], columns)
+        return self._frame(f"SELECT {self._columns(columns)} FROM events WHERE id IN "
+                           f"({', '.join('?' * len(ids))}) ORDER BY _row", ids, columns)
+
+    def event(self, event_id: str) -> Optional[pd.Series]:
+        """The whole events row of one id (the first, should ids repeat), or None."""
+        df = self._recent(("event", event_id), lambda: self._frame(
+            f"SELECT {self._columns(EVENT_COLUMNS)} FROM events WHERE id = ? ORDER BY _row LIMIT 1",
+            [event_id], EVENT_COLUMNS))
+        return df.iloc[0] if len(df) else None
+
+    def _recent(self, key, fetch) -> pd.DataFrame:
+        """One event's rows, kept for the last RECENT look-ups: a selected event's side panel is
+        drawn again on every rerun of every session that shows it, and the data never changes
+        under an engine. A copy leaves the engine, so no caller can alter what is kept."""
+        with self._lock:
+            hit = self._lookups.get(key)
+            if hit is not None:
+                self._lookups.move_to_end(key)
+        if hit is None:
+            hit = fetch()
+            with self._lock:
+                self._lookups[key] = hit
+                while len(self._lookups) > RECENT:
+                    self._lookups.popitem(last=False)
+        return hit.copy()
+
+    def kept(self, f: Filters, columns: Sequence[str] = LIGHT_COLUMNS, limit: Optional[int] = None) -> pd.DataFrame:
+        """The kept events (at most `limit`), in the dataset's order: for small sets only."""
+        w, p = self.where(f)
+        sql = f"SELECT {self._columns(columns)} FROM events WHERE {w} ORDER BY _row"
+        if limit is not None:
+            sql += " LIMIT ?"
+            p = [*p, int(limit)]
+        return self._frame(sql, p, columns)
+
+    def claims_of(self, event_ids: Sequence[str], columns: Sequence[str] = CLAIM_COLUMNS) -> pd.DataFrame:
+        """The claims rows of these events, in the dataset's claim order."""
+        return self._of("claims", event_ids, columns, CLAIM_COLUMNS)
+
+    def roles_of(self, event_ids: Sequence[str]) -> pd.DataFrame:
+        """The roles rows (event_id, actor_id, role) of these events, in order."""
+        return self._of("roles", event_ids, ROLE_COLUMNS, ROLE_COLUMNS)
+
+    def _of(self, table: str, event_ids, columns, contract) -> pd.DataFrame:
+        ids = [i for i in dict.fromkeys(event_ids) if isinstance(i, str)]
+        if len(ids) == 1:
+            return self._recent((table, ids[0], tuple(columns)), lambda: self._lookup(table, ids, columns, contract))
+        return self._lookup(table, ids, columns, contract)
+
+    def _lookup(self, table: str, ids: list, columns, contract) -> pd.DataFrame:
+        have = self.claim_columns if table == "claims" else set(ROLE_COLUMNS)
+        cols = [c for c in columns if c in have]
+        sel = ", ".join(f'"{c}"' for c in cols)
+        if not ids:
+            return self._frame(f"SELECT {sel} FROM {table} WHERE FALSE", [], cols, contract, table)
+        if len(ids) <= IN_LIST:
+            # A list of values DuckDB pushes into the Parquet scan (a sub-query would join instead:
+            # 0.05 s for one event against 0.2 s at 1,000,000 claims).
+            return self._frame(f"SELECT {sel} FROM {table} WHERE event_id IN ({', '.join('?' * len(ids))}) "
+                               f"ORDER BY _crow", ids, cols, contract, table)
+        # A long list goes in as one list parameter (one plan, not thousands of placeholders).
+        return self._frame(f"SELECT {sel} FROM {table} WHERE event_id IN (SELECT unnest(?)) ORDER BY _crow",
+                           [ids], cols, contract, table)
+
+    def subset(self, ds, events: pd.DataFrame):
+        """A small plain Dataset of these events rows (a frame from this engine, all columns) with
+        their claims and roles and `ds`'s actors and sources: for code written against Dataset
+        (events.export), one bounded chunk at a time."""
+        from .dataset import Dataset
+
+        ids = events["id"].tolist()
+        return Dataset(name=ds.name, kind=ds.kind, events=events.reset_index(drop=True),
+                       claims=self.claims_of(ids), roles=self.roles_of(ids), actors=ds.actors,
+                       sources=ds.sources, updated=ds.updated)
 
     # ---- the map
 
@@ -325,8 +451,8 @@ class Engine:
     def in_view(self, f: Filters, bounds: Optional[Bounds], columns: Sequence[str], limit: int) -> pd.DataFrame:
         """Up to `limit` kept, located events inside `bounds` (dataset order)."""
         w, p = self._located(f, bounds)
-        return self._df(f"SELECT {self._columns(columns)} FROM events WHERE {w} ORDER BY _row LIMIT ?",
-                        [*p, int(limit)])
+        return self._frame(f"SELECT {self._columns(columns)} FROM events WHERE {w} ORDER BY _row LIMIT ?",
+                           [*p, int(limit)], columns)
 
     def grid(self, f: Filters, bounds: Optional[Bounds], cell_deg: float) -> pd.DataFrame:
         """Kept, located events in `bounds` counted per square cell of `cell_deg` degrees.
@@ -401,26 +527,48 @@ class Engine:
 
     # ---- exports
 
-    def batches(self, f: Filters, size: int = 50_000) -> Iterator[pd.Series]:
-        """The kept rows' dataset positions (``_row``) in order, `size` at a time."""
+    def batches(self, f: Filters, size: int = 50_000, columns: Sequence[str] = EVENT_COLUMNS) -> Iterator[pd.DataFrame]:
+        """The kept events in the dataset's order, `size` rows at a time (contract frames)."""
+        import pyarrow as pa
+
+        from .store import frame_from_arrow
+
         w, p = self.where(f)
-        cur = self._query(f"SELECT _row FROM events WHERE {w} ORDER BY _row", p)
+        with self._lock:
+            cur = self._con.cursor()
         try:
+            # No ORDER BY: the rows are stored in _row order and DuckDB keeps the order of a scan
+            # (preserve_insertion_order), so the chunks stream; sorting would first hold the whole
+            # set (1.5 GB at 1,000,000 events).
+            reader = cur.sql(f"SELECT {self._columns(columns)} FROM events WHERE {w}",
+                             params=p).to_arrow_reader(size)
             while True:
-                chunk = cur.fetchmany(size)
-                if not chunk:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
                     return
-                yield pd.Series([r[0] for r in chunk], dtype="int64")
+                if batch.num_rows:
+                    yield frame_from_arrow(pa.Table.from_batches([batch]), list(columns)).reindex(columns=list(columns))
+        except Exception as exc:  # noqa: BLE001
+            raise self._unreadable(exc) from exc
         finally:
             cur.close()
 
     # ---------------------------------------------------------------- helpers
 
     def _columns(self, columns: Sequence[str]) -> str:
-        bad = [c for c in columns if c not in self.columns]
+        """The SELECT list for these events columns: ``extra`` is its ``extra.<key>`` columns; a
+        contract column the data lacks (a frame built without it) is NULL; anything else is refused."""
+        bad = [c for c in columns if c not in self.columns and c not in EVENT_COLUMNS]
         if bad:
             raise EngineError(f"unknown columns: {', '.join(map(repr, bad))}")
-        return ", ".join(f'"{c}"' for c in columns)
+        out = []
+        for c in columns:
+            if c == "extra":
+                out += [f'"{x}"' for x in self.extra_columns]
+            elif c in self.columns:
+                out.append(f'"{c}"')
+        return ", ".join(out) or "NULL AS _none"  # (_frame adds the missing columns)
 
     def _located(self, f: Filters, bounds: Optional[Bounds]) -> tuple[str, list]:
         w, p = self.where(f)

@@ -27,12 +27,13 @@ engine (events.engine, DuckDB) then skips whole row groups outside a date filter
   its file (cheap: dataset.json, the Parquet footers and columns; `deep` reads every column).
 - `load_dataset(path) -> Dataset` (a folder from list_datasets or save_dataset), with the filter
   index built on first use. Raises `Unreadable` naming the file on any fault.
-- `open_dataset(path) -> Dataset`: the same, its events/claims/roles frames read in a background
-  thread (the app's way: the query engine answers the first map before they are in memory).
+- `open_dataset(path) -> Dataset`: the app's way: a `LazyDataset` served by its query engine
+  (events.engine over the Parquet files); its events/claims/roles frames are never built (asking
+  for one raises `FramesNotLoaded`). `frame_from_arrow(table, columns)` turns the rows a query
+  returns into the contract's frames.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -281,53 +282,81 @@ def check_dataset(path: Path | str, deep: bool = False) -> list[str]:
     """What is wrong with the stored dataset at `path` (empty: nothing found), each naming its file.
     Reads dataset.json, each Parquet footer and its columns, and compares the row counts with
     dataset.json's; `deep` also reads every column (finds damage inside the data pages)."""
+    path = Path(path)
+    return [f"{path.name}/{file}: {reason}" for file, reason in _faults(path, deep)]
+
+
+def require_readable(path: Path | str, deep: bool = False) -> None:
+    """Raise Unreadable naming the first fault check_dataset finds."""
+    path = Path(path)
+    for file, reason in _faults(path, deep):
+        raise Unreadable(path, file, reason)
+
+
+def _faults(path: Path, deep: bool) -> list[tuple[str, str]]:
     import pyarrow.parquet as pq
 
-    path = Path(path)
     try:
         meta = read_meta(path)
         _stored(path, meta)
     except Unreadable as exc:
-        return [f"{path.name}/{exc.file}: {exc.reason}"]
-    out: list[str] = []
+        return [(exc.file, exc.reason)]
+    out: list[tuple[str, str]] = []
     counts = meta.get("counts") or {}
     for frame, cols in FRAMES.items():
         f = path / f"{frame}.parquet"
         try:
             pf = pq.ParquetFile(f)
             names = set(pf.schema_arrow.names)
-            lacking = [c for c in cols if c not in names and c not in JSON_COLUMNS]
+            # (admin 2-3 missing: a folder stored before they existed, located again when read)
+            lacking = [c for c in cols if c not in names and c not in JSON_COLUMNS
+                       and not (c in ADMIN_COLUMNS and c != "admin1")]
             if lacking:
-                out.append(f"{path.name}/{f.name}: columns missing: {', '.join(lacking)}")
+                out.append((f.name, f"columns missing: {', '.join(lacking)}"))
                 continue
             rows = pf.metadata.num_rows
             if frame in counts and int(counts[frame]) != rows:
-                out.append(f"{path.name}/{f.name}: {rows:,} rows, dataset.json says {int(counts[frame]):,}")
+                out.append((f.name, f"{rows:,} rows, dataset.json says {int(counts[frame]):,}"))
             if deep:
                 for i in range(pf.num_row_groups):
                     pf.read_row_group(i, use_threads=False)
         except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
-            out.append(f"{path.name}/{f.name}: {_reason(exc)}")
+            out.append((f.name, _reason(exc)))
     return out
 
 
 def _read_frame(path: Path, columns) -> pd.DataFrame:
     """Read one frame column by column (low peak memory: each Arrow column is converted and
     dropped before the next is read)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path, memory_map=True, pre_buffer=False)
-    names = pf.schema_arrow.names
+    return _frame_of(lambda c: pf.read(columns=[c], use_threads=False).column(0), pf.schema_arrow.names,
+                     pf.metadata.num_rows, columns)
+
+
+def frame_from_arrow(table, columns) -> pd.DataFrame:
+    """Rows the query engine fetched (an Arrow table with stored column names: ``extra.<key>``
+    columns, list columns) as a frame with the contract's columns and dtypes, like load_dataset's.
+    Columns of `columns` absent from `table` are left out."""
+    names = table.column_names
+    wanted = [c for c in columns if c in names or c in JSON_COLUMNS]
+    return _frame_of(lambda c: table.column(c), names, table.num_rows, wanted, locate=False)
+
+
+def _frame_of(read, names, n: int, columns, locate: bool = True) -> pd.DataFrame:
+    """The contract frame from stored columns, `read(name)` giving each as an Arrow array."""
+    import pyarrow as pa
+
     data = {}
     for c in columns:
         if c in JSON_COLUMNS:
-            keys = [n for n in names if n.startswith(EXTRA_PREFIX)]
-            data[c] = pd.Series(_dicts(pf, keys), dtype=object)
+            keys = [k for k in names if k.startswith(EXTRA_PREFIX)]
+            data[c] = pd.Series(_dicts(read, keys, n), dtype=object)
             continue
-        if c not in names and c in ADMIN_COLUMNS:
-            continue  # stored before admin 2-3 existed: located again below
-        col = pf.read(columns=[c], use_threads=False).column(0)
+        if c not in names:
+            continue  # stored before admin 2-3 existed (located again below), or not fetched
+        col = read(c)
         if c in LIST_COLUMNS:
             data[c] = pd.Series(_tuples(col), dtype=object)
         elif c in ("date_start", "date_end"):
@@ -335,18 +364,18 @@ def _read_frame(path: Path, columns) -> pd.DataFrame:
         elif c == "precision":
             data[c] = pd.Series(col.to_pandas(), dtype="Int64")
         elif c in ("lat", "lon", "radius_km", "fatalities_best"):
-            data[c] = pd.Series(col.to_numpy(), dtype="float64")
+            data[c] = pd.Series(col.to_numpy(zero_copy_only=False), dtype="float64")
         elif c == "n_claims":
-            data[c] = pd.Series(col.to_numpy(), dtype="int64")
+            data[c] = pd.Series(col.to_numpy(zero_copy_only=False), dtype="int64")
         elif c == "status_derived" and pa.types.is_boolean(col.type):
             data[c] = _legacy_status_derived(col, data.get("status"))
         else:
-            data[c] = col.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan)).astype("str")
+            data[c] = col.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan)).fillna("").astype("str")
         del col
-    frame = pd.DataFrame(data, columns=list(columns))
-    if any(c in columns and c not in data for c in ADMIN_COLUMNS):
+    frame = pd.DataFrame(data, columns=[c for c in columns if c in data])
+    if locate and any(c in columns and c not in data for c in ADMIN_COLUMNS):
         # A dataset stored before the admin columns: point-in-polygon now, as an import would.
-        frame = add_admin_columns(frame.drop(columns=[c for c in ADMIN_COLUMNS if c not in data]))[list(columns)]
+        frame = add_admin_columns(frame)[list(columns)]
     return frame
 
 
@@ -360,15 +389,14 @@ def _legacy_status_derived(col, status: Optional[pd.Series]) -> pd.Series:
     return status.where(flags, "").astype("str")
 
 
-def _dicts(pf, keys: list[str]) -> list[dict]:
+def _dicts(read, keys: list[str], n: int) -> list[dict]:
     """The `extra` dicts from their per-key columns; repeated values share one str object."""
-    n = pf.metadata.num_rows
     if not keys:
         return [{} for _ in range(n)]
     names = [k[len(EXTRA_PREFIX):] for k in keys]
     cols = []
     for name in keys:
-        col = pf.read(columns=[name], use_threads=False).column(0)
+        col = read(name)
         codes, uniq = pd.factorize(pd.Series(col.to_numpy(zero_copy_only=False), dtype=object))
         del col
         table = np.empty(len(uniq), dtype=object)
@@ -438,91 +466,95 @@ def load_dataset(path: Path | str) -> Dataset:
         sources={}, **frames,
     )
     # No pandas filter index here: the app filters with the query engine (events.engine), and
-    # apply_filters (the CLI export, the tests) builds its index on first use.
+    # apply_filters (the reference the tests compare the engine with) builds its index on first use.
     return ds
 
 
-class BackgroundDataset(Dataset):
-    """A stored dataset whose events, claims and roles frames are read in a background thread
-    (open_dataset): whoever needs a frame waits for it, while the query engine (events.engine,
-    over the same Parquet files) answers everything else at once. Actors, metadata and problems
-    are read up front. Pickles as a plain Dataset."""
+class FramesNotLoaded(RuntimeError):
+    """A whole frame of a stored import was asked for: the app serves stored imports from the
+    query engine alone (events.engine), never from pandas frames of the whole dataset."""
+
+
+class LazyDataset(Dataset):
+    """A stored import served by its query engine (events.engine.Engine.from_parquet, attached):
+    name, kind, metadata, problems and the (small) actors frame are read up front; the events,
+    claims and roles frames are never built. Asking for one raises FramesNotLoaded, so code that
+    would silently load a million rows fails in the tests instead; `event(id)` and `claims_of(id)`
+    are engine queries, and `load()` reads the whole Dataset when a caller really wants it (the
+    CLI export, tests)."""
 
     def __init__(self, path: Path, meta: dict):
-        import threading
-
+        from .engine import Engine, attach
         from .importers import ImportReport
         from .importers.assemble import skipped_problems
 
-        report = ImportReport.from_dict(meta["report"]) if meta.get("report") else None
+        try:
+            report = ImportReport.from_dict(meta["report"]) if meta.get("report") else None
+            updated = dt.datetime.fromisoformat(meta["updated"]) if meta.get("updated") else None
+        except Exception as exc:  # noqa: BLE001
+            raise Unreadable(path, META, f"nonsense ({_reason(exc)})") from exc
+        self.path = Path(path)
         self.name = str(meta.get("name") or path.name)
         self.kind = meta.get("kind") or "acled"
-        self.updated = dt.datetime.fromisoformat(meta["updated"]) if meta.get("updated") else None
+        self.updated = updated
         self.problems = skipped_problems(report.source, report.skipped) if report else []
         self.sources = {}
         self.records = {}
         self._registry = []
         self._cache = {}
-        self.actors = _read_frame(path / "actors.parquet", FRAMES["actors"])
-        self._loaded: dict = {}
-        self._error: list = []
-        self._done = threading.Event()
+        try:
+            self.actors = _read_frame(path / "actors.parquet", FRAMES["actors"])
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+            raise Unreadable(path, "actors.parquet", _reason(exc)) from exc
+        self.engine = attach(self, Engine.from_parquet(path))
 
-        def read() -> None:
-            try:
-                for f in ("events", "claims", "roles"):
-                    try:
-                        self._loaded[f] = _read_frame(path / f"{f}.parquet", FRAMES[f])
-                    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
-                        raise Unreadable(path, f"{f}.parquet", _reason(exc)) from exc
-            except BaseException as exc:  # noqa: BLE001 - raised again to whoever asks for a frame
-                if isinstance(exc, Unreadable):
-                    log.error("cannot read the imported dataset in %s: %s", path, exc)
-                self._error.append(exc)
-            finally:
-                self._done.set()
-            if not self._error:  # the side panel's and the table's look-ups (Dataset.positions), ready too
-                for frame, column in (("events", "id"), ("claims", "event_id"), ("roles", "event_id")):
-                    self.positions(frame, column, "")
+    def _refuse(self, frame: str):
+        raise FramesNotLoaded(f"{self.path.name}: the whole {frame} frame of a stored import is never loaded "
+                              f"by the app; ask its engine (events.engine) for the rows needed, or load()")
 
-        threading.Thread(target=read, name=f"load-{path.name}", daemon=True).start()
+    events = property(lambda self: self._refuse("events"))
+    claims = property(lambda self: self._refuse("claims"))
+    roles = property(lambda self: self._refuse("roles"))
 
-    def _frame(self, name: str) -> pd.DataFrame:
-        self.wait()
-        return self._loaded[name]
+    def event(self, event_id: str) -> Optional[pd.Series]:
+        return self.engine.event(event_id)
 
-    def wait(self) -> None:
-        """Block until the frames are read; raise what reading them raised (`Unreadable` naming
-        the file for a damaged one)."""
-        self._done.wait()
-        if self._error:
-            raise self._error[0]
+    def claims_of(self, event_id: str) -> pd.DataFrame:
+        return self.engine.claims_of([event_id])
 
-    @property
-    def loaded(self) -> bool:
-        """True once the frames are in memory (asking for one before waits for them)."""
-        return self._done.is_set() and not self._error
+    def load(self) -> Dataset:
+        """The whole Dataset in memory (load_dataset)."""
+        return load_dataset(self.path)
 
-    events = property(lambda self: self._frame("events"), lambda self, v: self._loaded.__setitem__("events", v))
-    claims = property(lambda self: self._frame("claims"), lambda self, v: self._loaded.__setitem__("claims", v))
-    roles = property(lambda self: self._frame("roles"), lambda self, v: self._loaded.__setitem__("roles", v))
-
-    def __reduce__(self):
-        plain = {f.name: getattr(self, f.name) for f in dataclasses.fields(Dataset)}
-        plain["_cache"] = {}
-        return (_plain_dataset, (plain,))
+    def __reduce__(self):  # a copy opens the same folder (its own engine)
+        return (open_dataset, (self.path,))
 
 
-def _plain_dataset(fields: dict) -> Dataset:
-    return Dataset(**fields)
+def _legacy(path: Path) -> bool:
+    """Stored before a contract column existed (admin 2-3): those are computed at load, so the
+    folder is read whole (load_dataset) rather than served from the Parquet as it is."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = set(pq.read_schema(path / "events.parquet").names)
+    except Exception as exc:  # noqa: BLE001
+        raise Unreadable(path, "events.parquet", _reason(exc)) from exc
+    return any(c not in names for c in EVENT_COLUMNS if c not in JSON_COLUMNS)
 
 
 def open_dataset(path: Path | str) -> Dataset:
-    """A stored dataset folder as a Dataset whose large frames load in the background (see
-    BackgroundDataset); load_dataset reads everything before returning."""
+    """A stored dataset folder as a LazyDataset served by its query engine (the app's way); a
+    folder stored before the admin 2-3 columns is read whole instead. Raises Unreadable naming
+    the file when the metadata, actors or events footer cannot be read; damage inside the data
+    pages surfaces (as Unreadable) when a query reads them, or up front with check_dataset(deep=True)."""
     use_system_allocator()
     path = Path(path)
-    return BackgroundDataset(path, read_meta(path))
+    meta = read_meta(path)
+    _stored(path, meta)
+    if _legacy(path):
+        log.info("dataset in %s was stored before the admin 2-3 columns: read whole to locate them", path)
+        return load_dataset(path)
+    return LazyDataset(path, meta)
 
 
 def load_report(path: Path | str):

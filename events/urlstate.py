@@ -83,19 +83,16 @@ def area_name(pcode: str) -> Optional[str]:
 
 
 def _known_types(ds) -> set[str]:
-    known = set(vocab.EVENT_TYPES)
-    try:
-        known |= set(ds.events["event_type"].unique().tolist())
-    except Exception:  # a dataset without events frame: the vocabulary alone
-        pass
-    return known
+    # Asked of the dataset's query engine (a stored import has no events frame in memory).
+    from .engine import engine_of
+
+    return set(vocab.EVENT_TYPES) | set(engine_of(ds).values("event_type"))
 
 
-def _event_ids(ds) -> set[str]:
-    try:
-        return set(ds.events["id"].tolist())
-    except Exception:
-        return set()
+def _has_event(ds, event_id: str) -> bool:
+    from .engine import engine_of
+
+    return engine_of(ds).contains_id(event_id)
 
 
 def parse_query(params: Mapping[str, Any], ds, *, silent_keys: Iterable[str] = SILENT_KEYS
@@ -199,7 +196,7 @@ def parse_query(params: Mapping[str, Any], ds, *, silent_keys: Iterable[str] = S
     event_id = single("event")
     if event_id is not None:
         event_id = event_id.strip()
-        if event_id not in _event_ids(ds):
+        if not _has_event(ds, event_id):
             notices.append(f"Event {_show(event_id)} is not in this dataset.")
             event_id = None
 

@@ -38,8 +38,8 @@ page = c_page.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages,
 first = (page - 1) * tableview.PAGE_SIZE
 c_info.caption(f"Rows {min(first + 1, total):,}–{min(first + tableview.PAGE_SIZE, total):,} of {total:,}")
 
-rows = tableview.page_rows(view.ds, engine, f, sort=sort_col, descending=descending, page=page - 1)
-frame = tableview.table_frame(view.ds, rows, view.actor_names, f.actors)
+rows = tableview.page_rows(engine, f, sort=sort_col, descending=descending, page=page - 1)
+frame = tableview.table_frame(engine, rows, view.actor_names, f.actors)
 colour_of = {vocab.STATUS_LABELS[s]: c for s, c in vocab.STATUS_COLOURS.items()}
 text_on = {vocab.STATUS_LABELS[s]: ("#1F2328" if s == "disputed" else "#FFFFFF") for s in vocab.STATUSES}
 styled = frame.style.map(

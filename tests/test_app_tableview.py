@@ -31,6 +31,13 @@ def big():
     return ds
 
 
+@pytest.fixture(scope="module")
+def big_engine(big):
+    from events.engine import Engine
+
+    return Engine.from_dataset(big)
+
+
 def _reference(ds, eid, names, actors):
     """The per-event scan the table used to do (ds.claims_of / a roles scan for each row)."""
     claimants = ds.claims_of(eid)["claimant"].drop_duplicates().tolist()
@@ -44,13 +51,13 @@ def _reference(ds, eid, names, actors):
     return ", ".join(names.get(a, a) for a in claimants), match
 
 
-def test_rows_match_a_per_event_scan(big):
+def test_rows_match_a_per_event_scan(big, big_engine):
     names = dict(zip(big.actors["id"], big.actors["name"]))
     counts = big.roles["actor_id"].value_counts()
     actors = ("sohr", counts.index[0], counts.index[1])  # often both participant and claimant
     shown = apply_filters(big, Filters(actors=actors)).events.reset_index(drop=True)
     assert 500 < len(shown) < 3000
-    frame = tableview.table_frame(big, shown, names, actors)
+    frame = tableview.table_frame(big_engine, shown, names, actors)
     assert list(frame["id"]) == list(shown["id"])
     assert list(frame.columns) == tableview.COLUMNS
     assert (frame["Actor match"] != "").all()  # every shown event matched one of the actors
@@ -65,17 +72,17 @@ def test_rows_match_a_per_event_scan(big):
     assert (by_id["Claims"] == n.loc[by_id.index]).all()
 
 
-def test_no_actor_filter_no_actor_match_column(big):
+def test_no_actor_filter_no_actor_match_column(big, big_engine):
     names = dict(zip(big.actors["id"], big.actors["name"]))
-    frame = tableview.table_frame(big, big.events, names)
+    frame = tableview.table_frame(big_engine, big.events, names)
     assert len(frame) == 3000 and "Actor match" not in frame.columns
     sample = frame.iloc[::150]
     for eid, claimants in zip(sample["id"], sample["Claimants"]):
         assert claimants == _reference(big, eid, names, ())[0]
 
 
-def test_empty_subset(big):
-    frame = tableview.table_frame(big, big.events.iloc[:0], {}, ("sohr",))
+def test_empty_subset(big, big_engine):
+    frame = tableview.table_frame(big_engine, big.events.iloc[:0], {}, ("sohr",))
     assert list(frame.columns) == tableview.COLUMNS and frame.empty
 
 
@@ -118,7 +125,9 @@ def test_table_pages_and_sorts_in_the_engine(monkeypatch, ged_folder):
     at = make_app(monkeypatch, {"dataset": "ged-sample"}).run()
     at.switch_page("pages/table.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    ds = at.session_state["_view"].ds
+    lazy = at.session_state["_view"].ds
+    assert isinstance(lazy, store.LazyDataset)  # served by the engine: no frame in memory
+    ds = lazy.load()
     by_date = ds.events.assign(_pos=range(len(ds.events))).sort_values(["date_start", "_pos"], kind="stable")
     df = at.dataframe[0].value
     assert len(df) == tableview.PAGE_SIZE  # only one page is sent
@@ -152,12 +161,12 @@ def test_table_opens_the_page_of_the_selected_event(monkeypatch, ged_folder):
     assert target in df["id"].tolist() and df["id"].tolist().index(target) == 55
 
 
-def test_a_page_of_rows_looks_claims_and_roles_up_per_event(big):
-    """A table page (100 events) takes the per-event look-up path, a long list the scan: same rows."""
+def test_a_page_of_rows_looks_claims_and_roles_up_per_event(big, big_engine):
+    """A table page (100 events): its claims and roles asked of the engine for those events only."""
     names = dict(zip(big.actors["id"], big.actors["name"]))
     actors = ("sohr", big.roles["actor_id"].value_counts().index[0])
     page = big.events.iloc[1200:1300]
-    frame = tableview.table_frame(big, page, names, actors)
+    frame = tableview.table_frame(big_engine, page, names, actors)
     assert list(frame["id"]) == list(page["id"])
     for _, row in frame.iterrows():
         claimants, match = _reference(big, row["id"], names, actors)

@@ -169,11 +169,50 @@ def test_histogram_counts_the_dated_kept_events(ged):
     assert all(ts.day == 1 for ts in pd.to_datetime(month["bucket"]))
 
 
-def test_batches_give_every_kept_row_once(ged):
+def test_batches_give_every_kept_row_once_with_all_its_columns(ged):
     ds, engine, _ = ged
+    memory = Engine.from_dataset(ds)  # (the fixture's is over the frames before they were stored)
     f = Filters(q="killed")
-    rows = [r for chunk in engine.batches(f, size=37) for r in chunk.tolist()]
-    assert ds.events.iloc[rows]["id"].tolist() == apply_filters(ds, f).events["id"].tolist()
+    expect = apply_filters(ds, f).events.reset_index(drop=True)
+    for eng in (engine, memory):
+        chunks = list(eng.batches(f, size=37))
+        assert len(chunks) == -(-len(expect) // 37) and all(len(c) <= 37 for c in chunks)
+        pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), expect)
+
+
+def test_rows_leave_the_engine_as_the_contract_frames(ged):
+    """What the pages read instead of the Dataset's frames: the same values and dtypes as
+    load_dataset's frames (tuples, `extra` dicts, dates, Int64), from the Parquet and from memory."""
+    from events.dataset import CLAIM_COLUMNS, EVENT_COLUMNS
+
+    ds, engine, _ = ged
+    memory = Engine.from_dataset(ds)
+    some = ds.events["id"].iloc[[3, 500, 77]].tolist()
+    want = ds.events[ds.events["id"].isin(some)].reset_index(drop=True)
+    for eng in (engine, memory):
+        pd.testing.assert_frame_equal(eng.event_rows(some), want)
+        row = eng.event(some[1])
+        assert row is not None and row["id"] == some[1] and isinstance(row["extra"], dict) and row["extra"]
+        pd.testing.assert_series_equal(row, ds.event(some[1]), check_names=False)
+        assert eng.event("no-such-id") is None
+        # Single-event look-ups are kept (the panel asks on every rerun): equal answers, never shared objects.
+        first = eng.claims_of([some[0]])
+        first.loc[:, "claimant"] = "altered by a caller"
+        pd.testing.assert_frame_equal(eng.claims_of([some[0]]), ds.claims_of(some[0]).reset_index(drop=True))
+        pd.testing.assert_series_equal(eng.event(some[1]), ds.event(some[1]), check_names=False)
+        claims = eng.claims_of(some)
+        pd.testing.assert_frame_equal(claims, ds.claims[ds.claims["event_id"].isin(some)].reset_index(drop=True))
+        assert list(claims.columns) == list(CLAIM_COLUMNS) and len(claims) >= 3
+        roles = eng.roles_of(some)
+        pd.testing.assert_frame_equal(roles, ds.roles[ds.roles["event_id"].isin(some)].reset_index(drop=True))
+        assert eng.claims_of([]).empty and list(eng.claims_of([]).columns) == list(CLAIM_COLUMNS)
+        f = Filters(types=(ds.events["event_type"].mode()[0],))
+        kept = eng.kept(f, EVENT_COLUMNS)
+        assert len(kept) > 20
+        pd.testing.assert_frame_equal(kept, apply_filters(ds, f).events.reset_index(drop=True))
+        sub = eng.subset(ds, kept.head(20))
+        assert sub.events["id"].tolist() == kept["id"].head(20).tolist()
+        assert set(sub.claims["event_id"]) == set(sub.events["id"]) and len(sub.roles) >= 20
 
 
 def test_bounds_from_leaflet():

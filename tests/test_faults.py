@@ -429,11 +429,12 @@ def test_server_log_escapes_visitor_text_and_names_unreadable_files(folder):
 
 
 def test_a_damaged_file_of_a_large_dataset_read_in_the_background_is_named_by_the_page(folder, monkeypatch):
-    """Above WAIT_FOR_FRAMES_BELOW events the frames load in the background (store.open_dataset):
-    a damaged one surfaces when a page first needs it, named by the shell, never a traceback."""
+    """Above CHECK_DEEP_BELOW events a stored dataset is not read through when opened (the engine
+    queries its Parquet files): a damaged file surfaces when a page's query first reads it, named
+    by the shell, never a traceback."""
     from pages.ui import datasets
 
-    monkeypatch.setattr(datasets, "WAIT_FOR_FRAMES_BELOW", 0)
+    monkeypatch.setattr(datasets, "CHECK_DEEP_BELOW", 0)
     f = folder / "ged" / "claims.parquet"
     data = bytearray(f.read_bytes())
     mid = len(data) // 2
@@ -441,4 +442,4 @@ def test_a_damaged_file_of_a_large_dataset_read_in_the_background_is_named_by_th
     f.write_bytes(bytes(data))
     at = make_app(monkeypatch, query={"dataset": "ged"}, data_dir=CURATED).run()
     no_exceptions(at)
-    assert any("ged/claims.parquet" in plain(e.value) for e in at.error)
+    assert any("ged/claims.parquet" in plain(e.value) for e in at.error), [e.value for e in at.error]

@@ -234,30 +234,40 @@ def test_cli_import_with_no_loadable_row_exits_1_lists_the_reasons_and_writes_no
     assert not out.exists()
 
 
-def test_open_dataset_reads_the_frames_in_the_background(tmp_path):
+def test_open_dataset_is_served_by_the_engine_and_never_builds_the_frames(tmp_path):
+    """The app's way to open a stored import (events.store.open_dataset): a LazyDataset whose
+    whole events / claims / roles frames are never built. Asking for one fails loudly (a page
+    that still did would load a million rows); one event and its claims come from the engine."""
     import pickle
 
-    from events.dataset import Dataset
+    from events.engine import engine_of
 
     ds, report = import_csv(GED_SAMPLE, name="GED")
     path = store.save_dataset(ds, tmp_path, report=report, slug="ged")
     full = store.load_dataset(path)
     opened = store.open_dataset(path)
-    assert opened.name == full.name and opened.kind == full.kind and len(opened.actors) == len(full.actors)
-    for frame in ("events", "claims", "roles", "actors"):  # asking for a frame waits for it
-        pd.testing.assert_frame_equal(getattr(opened, frame), getattr(full, frame))
-    assert opened.loaded
+    assert isinstance(opened, store.LazyDataset)
+    assert opened.name == full.name and opened.kind == full.kind
+    pd.testing.assert_frame_equal(opened.actors, full.actors)
+    for frame in ("events", "claims", "roles"):
+        with pytest.raises(store.FramesNotLoaded, match=frame):
+            getattr(opened, frame)
+    with pytest.raises(store.FramesNotLoaded):
+        opened.positions("events", "id", "x")
+    assert engine_of(opened) is opened.engine and opened.engine.n_events == len(full.events)
     eid = full.events["id"].iloc[7]
-    assert opened.event(eid)["id"] == eid and len(opened.claims_of(eid)) == len(full.claims_of(eid))
+    pd.testing.assert_series_equal(opened.event(eid), full.event(eid), check_names=False)
+    pd.testing.assert_frame_equal(opened.claims_of(eid), full.claims_of(eid).reset_index(drop=True))
+    pd.testing.assert_frame_equal(opened.load().events, full.events)
     copy = pickle.loads(pickle.dumps(opened))
-    assert type(copy) is Dataset
-    pd.testing.assert_frame_equal(copy.events, full.events)
-    # A frame that cannot be read: the error reaches whoever asks for it.
+    assert isinstance(copy, store.LazyDataset) and copy.engine is not opened.engine
+    assert copy.event(eid)["id"] == eid
+    # A damaged file is named (store.Unreadable): at opening when its footer is gone, by the deep check.
     (path / "claims.parquet").write_bytes(b"not parquet")
-    broken = store.open_dataset(path)
-    with pytest.raises(Exception):
-        broken.claims
-    assert not broken.loaded
+    with pytest.raises(store.Unreadable, match="claims.parquet"):
+        store.open_dataset(path)
+    with pytest.raises(store.Unreadable, match="claims.parquet"):
+        store.require_readable(path)
 
 
 def test_a_dataset_stored_before_the_admin_columns_still_loads_with_them(tmp_path):
@@ -275,6 +285,11 @@ def test_a_dataset_stored_before_the_admin_columns_still_loads_with_them(tmp_pat
     pq.write_table(old, path)
     back = store.load_dataset(folder)
     assert list(back.events.columns) == list(ds.events.columns)
+    # The app's way: not refused by the checks, read whole (served from memory) to locate them.
+    assert store.check_dataset(folder, deep=True) == []
+    opened = store.open_dataset(folder)
+    assert not isinstance(opened, store.LazyDataset)
+    pd.testing.assert_frame_equal(opened.events, back.events)
     codes = dict(zip(ds.events["id"], ds.events["admin2_pcode"]))  # stored sorted by date: compare by id
     assert dict(zip(back.events["id"], back.events["admin2_pcode"])) == codes
     assert sum(1 for c in codes.values() if c) > 100

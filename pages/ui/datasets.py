@@ -8,7 +8,8 @@ are shown as a notice naming the files; the valid events still load.
 
 The sidebar's dataset picker (every page) offers: the curated events, each imported dataset in
 the data folder (events.store: ``$CONFLICT_MAP_DATA`` or events/data/imported/, written by
-``python -m events import``), and "Upload a file…": an ACLED or UCDP GED export the user uploads
+``python -m events import``; opened as an ``events.store.LazyDataset``, served by its query engine
+alone, never as pandas frames of the whole dataset), and "Upload a file…": an ACLED or UCDP GED export the user uploads
 in the browser (or TimeMap JSON), through the same importer and summary as
 ``python -m events import``. An upload is imported in this session only: the Dataset is kept in
 ``st.session_state`` (keyed by the file's hash, so re-running never re-imports it), never written
@@ -27,7 +28,7 @@ import streamlit as st
 
 from events import store
 from events.dataset import Dataset
-from events.engine import Engine, attach, engine_of
+from events.engine import engine_of
 from events.load import load_curated
 
 from .html_safe import md
@@ -142,19 +143,19 @@ def show_broken(broken: list[store.BrokenDataset]) -> None:
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=3)
 def load_stored_cached(path: str, stamp: tuple = ()) -> Dataset:
     # `stamp` (no leading underscore: part of the cache key) changes when a file of the folder is replaced.
-    # One per process, shared read-only by every session; its engine queries the Parquet files
-    # at once, while the pandas frames (side panel, table rows, exports) load in the background.
+    # One per process, shared read-only by every session: a LazyDataset (events.store) served by
+    # its query engine over the Parquet files; no pandas frame of the whole dataset is built.
+    if _events_stored(path) <= CHECK_DEEP_BELOW:
+        # Small enough to read through at once: a damaged file is then reported here, by the
+        # picker, with the curated events shown instead. Above it a damaged page surfaces when a
+        # query reads it (events.store.Unreadable, named by the shell).
+        store.require_readable(path, deep=True)
     ds = store.open_dataset(path)
-    if _events_stored(path) <= WAIT_FOR_FRAMES_BELOW:
-        # Small enough to read at once: a damaged file is then reported here, by the picker, with
-        # the curated events shown instead. Above it the frames load in the background and a damaged
-        # one is reported by the shell when a page first needs it.
-        ds.wait()
-    attach(ds, Engine.from_parquet(path))
+    engine_of(ds)  # (attached by open_dataset; built from the frames for a folder read whole)
     return ds
 
 
-WAIT_FOR_FRAMES_BELOW = 200_000
+CHECK_DEEP_BELOW = 50_000
 
 
 def _events_stored(path: str) -> int:

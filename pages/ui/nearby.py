@@ -56,7 +56,7 @@ def _link(slug: str, event_id: str) -> str:
 def source_text(ds_other, event_id: str) -> str:
     """The record's first verbatim excerpt (its claims' source text), '' when it has none."""
     try:
-        claims = ds_other.claims_of(event_id)
+        claims = engine_of(ds_other).claims_of([event_id], ["event_id", "excerpts"])
     except Exception:  # noqa: BLE001 - a frame that could not be read: the summary stands in
         return ""
     for ex in claims.get("excerpts", pd.Series(dtype=object)).tolist():

@@ -169,7 +169,7 @@ def claim_card_html(view: state.View, claim: dict, event_row: dict) -> str:
 def status_why(view: state.View, event_id: str) -> str:
     """Why the claims give the event its status, in words ("corroborated by Stratfor; denied by
     Russian Defence Ministry"); "" when a stance is unknown (an import's own code)."""
-    claims = view.ds.claims_of(event_id)
+    claims = view.claims_of(event_id)
     try:
         return ev_status.explain((view.actor(a), s) for a, s in zip(claims["claimant"], claims["stance"]))
     except ValueError:
@@ -236,7 +236,7 @@ def render_event(view: state.View, event_id: str | None, *, key: str = "panel", 
         st.info("Select an event — click a marker on the map, a row of the table or a bar of the timeline — "
                 "to see its claims and excerpts here.", icon=":material/touch_app:")
         return
-    row_s = view.ds.event(event_id)
+    row_s = view.event(event_id)
     if row_s is None:
         st.warning(f"Event {md(event_id)} is not in this dataset.")
         return
@@ -245,7 +245,7 @@ def render_event(view: state.View, event_id: str | None, *, key: str = "panel", 
         st.caption("This event is hidden by the current filters.")
     st.html(event_header_html(view, row))
 
-    claims = view.ds.claims_of(event_id)
+    claims = view.claims_of(event_id)
     st.markdown(f"**Claims ({len(claims)})**")
     records = claims.to_dict("records")
     per_row = 2 if len(records) > 1 else 1
@@ -280,7 +280,7 @@ def render_event(view: state.View, event_id: str | None, *, key: str = "panel", 
 
 
 def claims_frame(view: state.View, event_id: str) -> pd.DataFrame:
-    return view.ds.claims_of(event_id)
+    return view.claims_of(event_id)
 
 
 __all__ = ["render_event", "inject_css", "status_badge", "claim_card_html", "event_header_html", "vocab"]

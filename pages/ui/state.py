@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from events import vocab
-from events.dataset import Dataset
+from events.dataset import EVENT_COLUMNS, Dataset
 from events.engine import Engine, engine_of
 from events.filters import Filters
 from events.urlstate import KEYS, SILENT_KEYS, area_name, parse_query, to_query
@@ -81,20 +81,40 @@ class View:
     actor_names: dict[str, str] = field(default_factory=dict)
     _shown: pd.DataFrame | None = field(default=None, repr=False)
     _roles: dict | None = field(default=None, repr=False)
+    _rows: dict = field(default_factory=dict, repr=False)  # this rerun's answers for one event
+
+    @property
+    def eng(self) -> Engine:
+        """The engine every question goes to (the dataset's, shared by all sessions)."""
+        if self.engine is None:
+            self.engine = engine_of(self.ds)
+        return self.engine
 
     @property
     def total(self) -> int:
-        return self.engine.n_events if self.engine is not None else len(self.ds.events)
+        return self.eng.n_events
 
     @property
     def shown(self) -> pd.DataFrame:
-        """The kept rows of ds.events, in the dataset's order (fetched on first use)."""
+        """The kept events, every column, in the dataset's order (fetched from the engine on first
+        use): for small sets only (the timeline's bars, the curated sources page)."""
         if self._shown is None:
-            if not self.filters.active:
-                self._shown = self.ds.events
-            else:
-                self._shown = self.ds.events.iloc[self.engine.rows(self.filters).to_numpy()]
+            self._shown = self.eng.kept(self.filters, EVENT_COLUMNS)
         return self._shown
+
+    def event(self, event_id: str) -> pd.Series | None:
+        """One event's whole row (an engine query, kept for this rerun)."""
+        key = ("event", event_id)
+        if key not in self._rows:
+            self._rows[key] = self.eng.event(event_id)
+        return self._rows[key]
+
+    def claims_of(self, event_id: str) -> pd.DataFrame:
+        """One event's claims (an engine query, kept for this rerun)."""
+        key = ("claims", event_id)
+        if key not in self._rows:
+            self._rows[key] = self.eng.claims_of([event_id])
+        return self._rows[key]
 
     @property
     def matched_roles(self) -> dict[str, frozenset[str]]:
@@ -577,8 +597,8 @@ def roles_text(view: View, event_id: str) -> str:
     """'Russian Ministry of Defence — claimant; Islamic State — participant' for the actor filter."""
     if not view.filters.actors:
         return ""
-    roles = view.ds.roles
-    rows = roles[(roles["event_id"] == event_id) & roles["actor_id"].isin(list(view.filters.actors))]
+    rows = view.eng.roles_of([event_id])
+    rows = rows[rows["actor_id"].isin(list(view.filters.actors))]
     parts: dict[str, list[str]] = {}
     for a, r in zip(rows["actor_id"], rows["role"]):
         parts.setdefault(a, [])

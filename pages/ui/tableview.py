@@ -1,8 +1,9 @@
 """The Table page's rows (no Streamlit import): one row per event, with its claimants and, under an
 actor filter, which role the chosen actors play.
 
-Claims and roles are grouped by event once per call (not scanned once per row), so a table of
-tens of thousands of events costs one pass over each frame.
+Everything comes from the dataset's query engine (events.engine), the same way for the curated
+table and a stored import of a million events: one sorted page of events, the claims and roles
+of those events only, and downloads of the whole filtered set a bounded chunk at a time.
 """
 from __future__ import annotations
 
@@ -25,22 +26,9 @@ def _present(v) -> bool:
     return isinstance(v, str) and v != ""
 
 
-def _rows_for(ds: Dataset, frame_name: str, event_ids: list[str]) -> pd.DataFrame:
-    """The rows of ds.claims or ds.roles for these events: a look-up per event (Dataset.positions,
-    a kept hash index) for a page of events, one scan for many."""
-    frame = getattr(ds, frame_name)
-    if len(event_ids) > 1000:
-        return frame[frame["event_id"].isin(event_ids)]
-    pos = sorted(p for eid in dict.fromkeys(event_ids) for p in ds.positions(frame_name, "event_id", eid))
-    return frame.iloc[pos]
-
-
-def claimants_by_event(ds: Dataset, event_ids: Iterable[str]) -> dict[str, list[str]]:
+def claimants_by_event(engine, event_ids: Iterable[str]) -> dict[str, list[str]]:
     """event id -> its claimants' actor ids, each once, in claim order (events without claims absent)."""
-    claims = ds.claims
-    if not len(claims):
-        return {}
-    rows = _rows_for(ds, "claims", list(event_ids))[["event_id", "claimant"]].drop_duplicates()
+    rows = engine.claims_of(list(event_ids), ["event_id", "claimant"]).drop_duplicates()
     out: dict[str, list[str]] = {}
     for eid, who in zip(rows["event_id"], rows["claimant"]):
         if _present(who):
@@ -48,15 +36,14 @@ def claimants_by_event(ds: Dataset, event_ids: Iterable[str]) -> dict[str, list[
     return out
 
 
-def roles_by_event(ds: Dataset, event_ids: Iterable[str], actors: Iterable[str],
+def roles_by_event(engine, event_ids: Iterable[str], actors: Iterable[str],
                    actor_names: Mapping[str, str]) -> dict[str, str]:
     """event id -> 'Russian Ministry of Defence — claimant; Islamic State — participant and claimant'
     for the chosen actors (events where none of them has a role absent)."""
     actors = list(actors)
-    roles = ds.roles
-    if not actors or not len(roles):
+    if not actors:
         return {}
-    rows = _rows_for(ds, "roles", list(event_ids))
+    rows = engine.roles_of(list(event_ids))
     rows = rows[rows["actor_id"].isin(actors)]
     parts: dict[str, dict[str, list[str]]] = {}
     for eid, a, r in zip(rows["event_id"], rows["actor_id"], rows["role"]):
@@ -67,15 +54,15 @@ def roles_by_event(ds: Dataset, event_ids: Iterable[str], actors: Iterable[str],
             for eid, by_actor in parts.items()}
 
 
-def table_frame(ds: Dataset, df: pd.DataFrame, actor_names: Mapping[str, str],
+def table_frame(engine, df: pd.DataFrame, actor_names: Mapping[str, str],
                 actors: Iterable[str] = ()) -> pd.DataFrame:
-    """The table's rows for the events in ``df`` (a subset of ``ds.events``), in its order.
+    """The table's rows for the events in ``df`` (rows of the engine's dataset), in its order.
 
     "Actor match" is there only when ``actors`` (the actor filter) is not empty."""
     actors = tuple(actors)
     ids = df["id"].tolist() if len(df) else []
-    claimants = claimants_by_event(ds, ids)
-    matches = roles_by_event(ds, ids, actors, actor_names)
+    claimants = claimants_by_event(engine, ids)
+    matches = roles_by_event(engine, ids, actors, actor_names)
     rows = []
     for r in df[[c for c in _USED if c in df.columns]].to_dict("records"):
         eid = r["id"]
@@ -124,12 +111,11 @@ def page_count(total: int, size: int = PAGE_SIZE) -> int:
     return max(1, -(-int(total) // size))
 
 
-def page_rows(ds: Dataset, engine, filters, *, sort: str, descending: bool, page: int,
+def page_rows(engine, filters, *, sort: str, descending: bool, page: int,
               size: int = PAGE_SIZE) -> pd.DataFrame:
-    """The ds.events rows of one table page (0-based `page`), sorted by the engine (only these
-    rows leave it): the full rows come from the shared Dataset by position."""
-    found = engine.page(filters, ["_row"], sort=sort, descending=descending, offset=page * size, limit=size)
-    return ds.events.iloc[found["_row"].to_numpy()]
+    """The events of one table page (0-based `page`), sorted by the engine: only these rows, and
+    only the columns a row shows, leave it."""
+    return engine.page(filters, list(_USED), sort=sort, descending=descending, offset=page * size, limit=size)
 
 
 # --------------------------------------------------------------------------- downloads
@@ -138,19 +124,20 @@ EXPORT_CHUNK = 50_000
 
 
 def csv_chunks(ds: Dataset, engine, filters, chunk: int = EXPORT_CHUNK) -> Iterator[str]:
-    """The filtered set as CSV (events.export.to_csv), one chunk of events at a time: the header
-    once, then each chunk's rows. Memory stays bounded by a chunk, whatever the set's size."""
+    """The filtered set as CSV (events.export.to_csv), one chunk of events at a time (each a small
+    Dataset from Engine.subset, with its claims and roles): the header once, then each chunk's
+    rows. Memory stays bounded by a chunk, whatever the set's size."""
     from events import export
 
     first = True
     for rows in engine.batches(filters, chunk):
-        text = export.to_csv(ds, ds.events.iloc[rows.to_numpy()])
+        text = export.to_csv(engine.subset(ds, rows))
         if not first:
             text = text.split("\n", 1)[1] if "\n" in text else ""
         first = False
         yield text
     if first:  # nothing kept: the header alone
-        yield export.to_csv(ds, ds.events.iloc[:0])
+        yield export.to_csv(engine.subset(ds, engine.event_rows([])))
 
 
 def geojson_chunks(ds: Dataset, engine, filters, chunk: int = EXPORT_CHUNK) -> Iterator[str]:
@@ -163,7 +150,7 @@ def geojson_chunks(ds: Dataset, engine, filters, chunk: int = EXPORT_CHUNK) -> I
     yield '{"type": "FeatureCollection", "features": ['
     sep = "\n"
     for rows in engine.batches(filters, chunk):
-        for feature in export.to_geojson(ds, ds.events.iloc[rows.to_numpy()])["features"]:
+        for feature in export.to_geojson(engine.subset(ds, rows))["features"]:
             yield sep + json.dumps(feature, ensure_ascii=False)
             sep = ",\n"
     yield "\n]}\n"

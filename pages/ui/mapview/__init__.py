@@ -29,7 +29,7 @@ from typing import Mapping
 import folium
 import pandas as pd
 
-from events.engine import Bounds, Engine
+from events.engine import LIGHT_COLUMNS, Bounds, Engine
 from events.filters import Filters
 
 from . import geometry, layers
@@ -166,13 +166,13 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
         res.note = "No event kept by the filters has coordinates." if kept else "No event matches the filters."
         return res
     if located <= LARGE:
-        rows = ds.events.iloc[engine.rows(f).to_numpy()]
-        rows = layers.located(rows)
+        rows = layers.located(engine.kept(f, LIGHT_COLUMNS))
         res.mode, res.in_view, res.drawn = "all", located, len(rows)
         layers.add_uncertainty_circles(rows, fg, dim, types)
-        places = claim_places(rows, ds.claims)
+        claims = engine.claims_of(rows["id"].tolist())
+        places = claim_places(rows, claims)
         if places:
-            layers.add_claim_places(places, ds.claims, actor_names, fg)
+            layers.add_claim_places(places, claims, actor_names, fg)
         layers.event_cluster(rows, dim, types).add_to(fg)
         res.note = f"{located:,} event{'s' if located != 1 else ''} on the map"
         layers.ModeMark("all", res.drawn).add_to(fg)
@@ -185,8 +185,7 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
     # them per cell would never end, so the first VIEW_EVENTS (by date) are drawn and the note says so.
     deepest = zoom is not None and zoom >= MAX_ZOOM - 1
     if in_view <= VIEW_EVENTS or deepest:
-        found = engine.in_view(f, view, ["_row"], VIEW_EVENTS)
-        rows = ds.events.iloc[found["_row"].to_numpy()]
+        rows = engine.in_view(f, view, LIGHT_COLUMNS, VIEW_EVENTS)
         res.mode, res.drawn = "events", len(rows)
         if len(rows) <= CIRCLES_IN_VIEW:
             layers.add_uncertainty_circles(rows, fg, dim, types)
