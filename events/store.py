@@ -98,10 +98,16 @@ def _arrow_table(df: pd.DataFrame, columns):
 
     arrays, names = [], []
     for c in columns:
-        s = df[c]
+        s = df[c] if c in df else None
         if c in LIST_COLUMNS:
             arr = pa.array([list(v) if isinstance(v, (tuple, list)) else [] for v in s.tolist()],
                            type=pa.list_(pa.string()))
+        elif c in JSON_COLUMNS and c not in df:  # a streamed chunk: already "extra.<key>" columns
+            for k in df.columns:
+                if str(k).startswith(EXTRA_PREFIX):
+                    arrays.append(_str_array(df[k]))
+                    names.append(k)
+            continue
         elif c in JSON_COLUMNS:
             # One string column per key ("extra.<key>", "" where absent): dictionary-encoded by
             # Parquet, so repeated values (event types, regions...) cost almost nothing.
@@ -122,10 +128,21 @@ def _arrow_table(df: pd.DataFrame, columns):
         elif c == "n_claims":
             arr = pa.array(s.to_numpy(dtype="int64"), type=pa.int64())
         else:
-            arr = pa.array(s.fillna("").astype(str).to_numpy(dtype=object), type=pa.string())
+            arr = _str_array(s)
         arrays.append(arr)
         names.append(c)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def _str_array(s: pd.Series):
+    """A text column as Arrow strings ("" for missing); Arrow-backed columns without a copy per value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        arr = pa.chunked_array(pa.array(s.array)).cast(pa.string())
+        return pc.fill_null(arr, "") if arr.null_count else arr
+    return pa.array(s.fillna("").astype(str).to_numpy(dtype=object), type=pa.string())
 
 
 def sorted_by_date(events: pd.DataFrame) -> pd.DataFrame:
@@ -143,45 +160,154 @@ def sorted_by_date(events: pd.DataFrame) -> pd.DataFrame:
 def save_dataset(ds: Dataset, folder: Optional[Path | str] = None, report=None,
                  source_file: Optional[str] = None, slug: Optional[str] = None) -> Path:
     """Write `ds` as <folder>/<slug>/ (replacing an earlier import of the same slug)."""
-    import pyarrow.parquet as pq
+    writer = DatasetWriter(folder, slug or slugify(ds.name))
+    writer.add(ds)
+    writer.actors = ds.actors
+    return writer.finish(ds.name, ds.kind, report=report, source_file=source_file, updated=ds.updated)
 
-    folder = Path(folder) if folder is not None else data_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    slug = slug or slugify(ds.name)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=folder))
-    try:
-        for frame, cols in FRAMES.items():
-            df = getattr(ds, frame)
-            if frame == "events":
-                df = sorted_by_date(df)
-            pq.write_table(_arrow_table(df, cols), tmp / f"{frame}.parquet", compression="zstd",
+
+class WriteFailed(OSError):
+    """Writing a dataset failed (full disk, read-only folder): the OSError, with its errno, raised
+    by a caller that must tell it apart from failing to read its input."""
+
+    def __init__(self, exc: OSError):
+        super().__init__(exc.errno, exc.strerror or str(exc))
+        self.__cause__ = exc
+
+
+class DatasetWriter:
+    """An imported dataset written a chunk at a time (``add(dataset)`` per chunk of a streamed
+    import, or once), then ``finish()``: everything goes to a hidden temporary folder
+    (``.<slug>-*``, never listed) that is renamed into place at the end, so a half-written
+    dataset is never listed; on any error (a full disk) the temporary folder is removed.
+
+    Each chunk is written as Parquet parts (``NNNNN.events.parquet``, its events sorted by
+    date, and its claims and roles); ``finish`` makes the dataset's files from them: one part is
+    renamed, several are combined by DuckDB (``COPY ... ORDER BY date_start``, which spills to
+    disk past ``DUCKDB_MEMORY``), the events sorted by start date (ties in the file's order) in
+    ROW_GROUP-row groups, claims and roles in the file's order."""
+
+    def __init__(self, folder: Optional[Path | str] = None, slug: str = "dataset"):
+        self.folder = Path(folder) if folder is not None else data_folder()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.slug = slug
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=self.folder))
+        self.parts = 0
+        self.counts = {"events": 0, "claims": 0, "roles": 0}
+        self.extra_keys: dict[str, None] = {}  # "extra.<key>" in order of first appearance
+        self.actors: Optional[pd.DataFrame] = None
+
+    def _part(self, i: int, frame: str) -> Path:
+        return self.tmp / f"{i:05d}.{frame}.parquet"
+
+    def add(self, ds: Dataset) -> None:
+        import pyarrow.parquet as pq
+
+        try:
+            for frame in ("events", "claims", "roles"):
+                df = getattr(ds, frame)
+                if frame == "events":
+                    df = sorted_by_date(df)
+                table = _arrow_table(df, FRAMES[frame])
+                if frame == "events":
+                    self.extra_keys.update((n, None) for n in table.column_names if n.startswith(EXTRA_PREFIX))
+                pq.write_table(table, self._part(self.parts, frame), compression="zstd",
+                               row_group_size=ROW_GROUP, write_statistics=True)
+                self.counts[frame] += len(df)
+                del table
+            self.parts += 1
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def finish(self, name: str, kind: str, report=None, source_file: Optional[str] = None,
+               updated: Optional[dt.datetime] = None) -> Path:
+        import pyarrow.parquet as pq
+
+        try:
+            if self.parts == 1:
+                for frame in ("events", "claims", "roles"):
+                    self._part(0, frame).rename(self.tmp / f"{frame}.parquet")
+            else:
+                self._combine()
+            actors = self.actors if self.actors is not None else pd.DataFrame({c: [] for c in ACTOR_COLUMNS})
+            pq.write_table(_arrow_table(actors, FRAMES["actors"]), self.tmp / "actors.parquet", compression="zstd",
                            row_group_size=ROW_GROUP, write_statistics=True)
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "events_sorted_by": "date_start",
-            "name": ds.name,
-            "kind": ds.kind,
-            "source_file": source_file or (report.source if report is not None else ""),
-            "imported_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-            "updated": ds.updated.isoformat() if ds.updated else None,
-            "counts": {"events": int(len(ds.events)), "claims": int(len(ds.claims)),
-                       "actors": int(len(ds.actors)), "roles": int(len(ds.roles))},
-            "report": report.to_dict() if report is not None else None,
-        }
-        (tmp / META).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
-        final = folder / slug
-        if final.exists():
-            old = folder / f".{slug}-old-{os.getpid()}"
-            final.rename(old)
-            tmp.rename(final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(final)
-        log.info("dataset %r imported: %d events written to %s", ds.name, len(ds.events), final)
-        return final
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            meta = {
+                "format_version": FORMAT_VERSION,
+                "events_sorted_by": "date_start",
+                "name": name,
+                "kind": kind,
+                "source_file": source_file or (report.source if report is not None else ""),
+                "imported_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+                "updated": updated.isoformat() if updated else None,
+                "counts": {"events": self.counts["events"], "claims": self.counts["claims"],
+                           "actors": int(len(actors)), "roles": self.counts["roles"]},
+                "report": report.to_dict() if report is not None else None,
+            }
+            (self.tmp / META).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+            final = self.folder / self.slug
+            if final.exists():
+                old = self.folder / f".{self.slug}-old-{os.getpid()}"
+                final.rename(old)
+                self.tmp.rename(final)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                self.tmp.rename(final)
+            log.info("dataset %r imported: %d events written to %s", name, self.counts["events"], final)
+            return final
+        except BaseException:
+            self.abort()
+            raise
+
+    def _combine(self) -> None:
+        """The parts -> events.parquet (sorted by date), claims.parquet, roles.parquet."""
+        import duckdb
+
+        def files(frame: str) -> str:
+            return "[" + ", ".join(_sql_text(str(self._part(i, frame))) for i in range(self.parts)) + "]"
+        spill = self.tmp / "spill"
+        con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": str(spill),
+                                     "preserve_insertion_order": True})
+        try:
+            self._copy(con, files)
+        except duckdb.IOException as exc:  # a full disk while writing or spilling: an OSError like pyarrow's
+            import errno
+
+            full = "space left" in str(exc).lower()
+            raise OSError(errno.ENOSPC if full else errno.EIO, f"DuckDB: {_reason(exc)}") from exc
+        finally:
+            con.close()
+        for i in range(self.parts):
+            for frame in ("events", "claims", "roles"):
+                self._part(i, frame).unlink(missing_ok=True)
+        shutil.rmtree(spill, ignore_errors=True)
+
+    def _copy(self, con, files) -> None:
+        cols = [_sql_name(c) for c in EVENT_COLUMNS if c not in JSON_COLUMNS]
+        cols += [f"COALESCE({_sql_name(k)}, '') AS {_sql_name(k)}" for k in self.extra_keys]
+        opts = f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
+        con.execute(
+            f"COPY (SELECT {', '.join(cols)} FROM read_parquet({files('events')}, union_by_name = true, "
+            f"filename = true, file_row_number = true) ORDER BY date_start NULLS LAST, filename, file_row_number) "
+            f"TO {_sql_text(str(self.tmp / 'events.parquet'))} {opts}")
+        for frame in ("claims", "roles"):
+            con.execute(f"COPY (SELECT * FROM read_parquet({files(frame)})) "
+                        f"TO {_sql_text(str(self.tmp / f'{frame}.parquet'))} {opts}")
+
+
+DUCKDB_MEMORY = "1GB"  # DuckDB's memory while it sorts a streamed import's events (spills past it)
+
+
+def _sql_text(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _sql_name(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
 
 
 # --------------------------------------------------------------------------- reading

@@ -74,17 +74,19 @@ def sniff_format(data: bytes) -> Optional[str]:
     return detect_format(header_of(data))
 
 
+def unknown_format_message(filename: str) -> str:
+    return (f"{filename}: cannot tell the format from the header: an ACLED export has event_id_cnty, "
+            "event_date and geo_precision; a UCDP GED export has where_prec, date_prec and side_a; "
+            "a TimeMap export is JSON. Choose the format explicitly if the columns were renamed.")
+
+
 def import_file(data: bytes, filename: str, *, format: Optional[str] = None, name: Optional[str] = None,
                 progress: Optional[Progress] = None, registry=None, date_order: Optional[str] = None):
     """Import an export's bytes; ``filename`` names it in messages (see the module docstring)."""
     if format is None:
         format = sniff_format(data)
         if format is None:
-            raise ImportFailed(
-                f"{filename}: cannot tell the format from the header: an ACLED export has event_id_cnty, "
-                "event_date and geo_precision; a UCDP GED export has where_prec, date_prec and side_a; "
-                "a TimeMap export is JSON. Choose the format explicitly if the columns were renamed."
-            )
+            raise ImportFailed(unknown_format_message(filename))
     format = format.lower()
     if format in ("ged", "ucdp-ged", "ucdp_ged"):
         format = "ucdp"

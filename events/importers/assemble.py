@@ -76,6 +76,17 @@ def extra_records(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return pd.Series(out, index=frame.index, dtype=object)
 
 
+def extra_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The unmodelled columns as the store writes them ("extra.<column>", "" where empty), for a
+    chunk of a streamed import: no dict per row. A column empty in every row is left out, as
+    the dicts of extra_records would leave its key out."""
+    keep = [c for c in columns if (frame[c] != "").any()]
+    return pd.DataFrame({EXTRA_PREFIX + c: frame[c].reset_index(drop=True) for c in keep}, index=pd.RangeIndex(len(frame)))
+
+
+EXTRA_PREFIX = "extra."
+
+
 def assemble(
     *, kind: str, name: str, ev: dict, participants: pd.Series, claimants: pd.Series,
     excerpts: pd.Series, claim_note: str, book: ActorBook, problems: list, updated=None,
@@ -102,6 +113,10 @@ def assemble(
     if "radius_km" in ev:  # the importer's own radius where it knows better than the code's default
         own = S(ev["radius_km"]).astype(float)
         radius = own.where(own.notna(), radius)
+    extra = ev["extra"]
+    extra_cols = None
+    if isinstance(extra, pd.DataFrame):  # a streamed chunk: extra.<column> string columns (extra_columns)
+        extra_cols, extra = extra, pd.Series([None] * n, index=idx, dtype=object)
     events = pd.DataFrame({
         "id": S(ev["id"], "str"),
         "title": S(ev["title"], "str"),
@@ -130,8 +145,10 @@ def assemble(
         "fatalities_best": S(ev["fatalities_best"]).astype(float),
         "n_claims": pd.Series(np.ones(n, dtype=np.int64), index=idx),
         "search_text": S(ev["search_text"], "str"),
-        "extra": S(ev["extra"]).astype(object),
+        "extra": S(extra).astype(object),
     })
+    if extra_cols is not None:
+        events = pd.concat([events.drop(columns="extra"), extra_cols.set_axis(idx)], axis=1)
     events = add_admin_columns(events)  # geodata: admin 1-3 + P-codes by point-in-polygon
     claimant0 = S(claimants).map(lambda t: t[0])
     claims = pd.DataFrame({
