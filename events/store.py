@@ -181,8 +181,8 @@ class DatasetWriter:
     (``.<slug>-*``, never listed) that is renamed into place at the end, so a half-written
     dataset is never listed; on any error (a full disk) the temporary folder is removed.
 
-    Each chunk is written as Parquet parts (``NNNNN.events.parquet``, its events sorted by
-    date, and its claims and roles); ``finish`` makes the dataset's files from them: one part is
+    Each chunk is written as Parquet parts (``NNNNN.events.parquet``, ``.claims``, ``.roles``);
+    ``finish`` makes the dataset's files from them: one part is sorted by Arrow (the events) or
     renamed, several are combined by DuckDB (``COPY ... ORDER BY date_start``, which spills to
     disk past ``DUCKDB_MEMORY``), the events sorted by start date (ties in the file's order) in
     ROW_GROUP-row groups, claims and roles in the file's order."""
@@ -206,8 +206,6 @@ class DatasetWriter:
         try:
             for frame in ("events", "claims", "roles"):
                 df = getattr(ds, frame)
-                if frame == "events":
-                    df = sorted_by_date(df)
                 table = _arrow_table(df, FRAMES[frame])
                 if frame == "events":
                     self.extra_keys.update((n, None) for n in table.column_names if n.startswith(EXTRA_PREFIX))
@@ -229,7 +227,8 @@ class DatasetWriter:
 
         try:
             if self.parts == 1:
-                for frame in ("events", "claims", "roles"):
+                self._sort_one()
+                for frame in ("claims", "roles"):
                     self._part(0, frame).rename(self.tmp / f"{frame}.parquet")
             else:
                 self._combine()
@@ -262,6 +261,20 @@ class DatasetWriter:
         except BaseException:
             self.abort()
             raise
+
+    def _sort_one(self) -> None:
+        """One part (a dataset written whole): its events sorted by date with Arrow's stable sort."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        part = self._part(0, "events")
+        table = pq.read_table(part)
+        if len(table):
+            order = pc.sort_indices(table, sort_keys=[("date_start", "ascending", "at_end")])
+            table = table.take(order)
+        pq.write_table(table, self.tmp / "events.parquet", compression="zstd", row_group_size=ROW_GROUP,
+                       write_statistics=True)
+        part.unlink()
 
     def _combine(self) -> None:
         """The parts -> events.parquet (sorted by date), claims.parquet, roles.parquet."""

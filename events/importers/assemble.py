@@ -217,20 +217,38 @@ def lower_join(*parts: pd.Series) -> pd.Series:
 
     from ..sources import _SPACE, _TABLE
 
-    out = parts[0].fillna("").astype("str")
-    for p in parts[1:]:
-        out = out + " " + p.fillna("").astype("str")
-    arr = pa.array(out.to_numpy(dtype=object), type=pa.string()) if len(out) else pa.array([], type=pa.string())
+    cols = [_arrow_text(p) for p in parts]
+    arr = pc.binary_join_element_wise(*cols, " ") if len(cols) > 1 else cols[0]
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     needs = pc.invert(pc.string_is_ascii(arr))
+    ascii_only = True
     if len(arr) and pc.any(needs).as_py():
+        ascii_only = False
         idx = np.flatnonzero(needs.to_numpy(zero_copy_only=False))
-        vals = arr.to_numpy(zero_copy_only=False).astype(object)
-        for i in idx:
-            vals[i] = _SPACE.sub(" ", unicodedata.normalize("NFC", vals[i]).translate(_TABLE))
-        arr = pa.array(vals, type=pa.string())
-    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
-    arr = pc.utf8_lower(arr)
+        vals = arr.take(pa.array(idx)).to_pylist()
+        fixed = [_SPACE.sub(" ", unicodedata.normalize("NFC", v).translate(_TABLE)) for v in vals]
+        arr = pc.replace_with_mask(arr, needs, pa.array(fixed, type=pa.string()))
+    # Runs of white space -> one space: the regex only where there is such a run (few rows).
+    runs = pc.match_substring_regex(arr, r"[\t\n\f\r\v]|  ")
+    if len(arr) and pc.any(runs).as_py():
+        fixed = pc.replace_substring_regex(arr.filter(runs), r"\s+", " ")
+        arr = pc.replace_with_mask(arr, runs, fixed)
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.ascii_lower(arr) if ascii_only else pc.utf8_lower(arr)
     return _str_series(pa.chunked_array([arr]))
+
+
+def _arrow_text(s: pd.Series):
+    """A text Series as an Arrow string array ("" where missing), without a copy per value when
+    the Series is Arrow-backed already."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        arr = pa.chunked_array(pa.array(s.array)).cast(pa.string())
+    else:
+        arr = pa.chunked_array([pa.array(s.fillna("").astype("str").to_numpy(dtype=object), type=pa.string())])
+    return pc.fill_null(arr, "") if arr.null_count else arr
 
 
 def skipped_problems(name: str, skipped: list[SkippedRow]) -> list:

@@ -111,6 +111,19 @@ def blank(s: pd.Series) -> np.ndarray:
     return (s.str.strip() == "").to_numpy(dtype=bool)
 
 
+def per_distinct(parse):
+    """A parser of a text Series run once per distinct value (imports repeat coordinates, counts
+    and codes: 100,000 rows hold a few thousand distinct values)."""
+    def run(s: pd.Series) -> pd.Series:
+        codes_, uniq = pd.factorize(s, use_na_sentinel=False)
+        got = parse(pd.Series(uniq, dtype=s.dtype) if len(uniq) else s.iloc[:0])
+        out = got.to_numpy(dtype=float, na_value=np.nan)[codes_] if len(uniq) else np.zeros(0)
+        return pd.Series(out, index=s.index, dtype=float)
+    run.__doc__ = parse.__doc__
+    return run
+
+
+@per_distinct
 def to_number(s: pd.Series) -> pd.Series:
     """Coordinates: a number, with a decimal point or a decimal comma ('36,18'); NaN if not one."""
     return pd.to_numeric(s.str.strip().str.replace(",", ".", regex=False).where(s.str.strip() != ""), errors="coerce")
@@ -120,6 +133,7 @@ _THOUSANDS = r"^\d{1,3}(?:,\d{3})+(?:\.0+)?$"  # 1,000 / 12,345,678 (/ 1,000.0)
 _AMBIGUOUS_COUNT = r"^\d{1,3}(?:\.\d{3})+$"  # 1.000: one, or a thousand with a dot separator?
 
 
+@per_distinct
 def to_count(s: pd.Series) -> pd.Series:
     """Counts (fatalities, best, low, high): a plain number ('12', '12.0'), or thousands
     separated by commas ('1,000', '12,345,678'). No decimal comma: '1,000' is a thousand, never
