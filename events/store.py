@@ -100,8 +100,7 @@ def _arrow_table(df: pd.DataFrame, columns):
     for c in columns:
         s = df[c] if c in df else None
         if c in LIST_COLUMNS:
-            arr = pa.array([list(v) if isinstance(v, (tuple, list)) else [] for v in s.tolist()],
-                           type=pa.list_(pa.string()))
+            arr = _list_array(s)
         elif c in JSON_COLUMNS and c not in df:  # a streamed chunk: already "extra.<key>" columns
             for k in df.columns:
                 if str(k).startswith(EXTRA_PREFIX):
@@ -132,6 +131,22 @@ def _arrow_table(df: pd.DataFrame, columns):
         arrays.append(arr)
         names.append(c)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def _list_array(s: pd.Series):
+    """Tuples of strings (or an Arrow list column already) as Arrow list<string>: the offsets and
+    the flat values, not a list per row."""
+    import pyarrow as pa
+
+    if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_list(s.dtype.pyarrow_dtype):
+        arr = pa.chunked_array(pa.array(s.array))
+        return arr.cast(pa.list_(pa.string())) if arr.type != pa.list_(pa.string()) else arr
+    vals = [v if isinstance(v, (tuple, list)) else () for v in s.tolist()]
+    lens = np.fromiter(map(len, vals), dtype=np.int64, count=len(vals))
+    offsets = np.zeros(len(vals) + 1, dtype=np.int32)
+    np.cumsum(lens, out=offsets[1:])
+    flat = pa.array([x for v in vals for x in v], type=pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), flat)
 
 
 def _str_array(s: pd.Series):
@@ -181,9 +196,9 @@ class DatasetWriter:
     (``.<slug>-*``, never listed) that is renamed into place at the end, so a half-written
     dataset is never listed; on any error (a full disk) the temporary folder is removed.
 
-    Each chunk is written as Parquet parts (``NNNNN.events.parquet``, ``.claims``, ``.roles``);
-    ``finish`` makes the dataset's files from them: one part is sorted by Arrow (the events) or
-    renamed, several are combined by DuckDB (``COPY ... ORDER BY date_start``, which spills to
+    A lone chunk is written by ``finish`` as the dataset's files (events sorted by Arrow); with
+    several, each is written as Parquet parts (``NNNNN.events.parquet``, ``.claims``, ``.roles``)
+    that ``finish`` combines with DuckDB (``COPY ... ORDER BY date_start``, which spills to
     disk past ``DUCKDB_MEMORY``), the events sorted by start date (ties in the file's order) in
     ROW_GROUP-row groups, claims and roles in the file's order."""
 
@@ -196,29 +211,56 @@ class DatasetWriter:
         self.counts = {"events": 0, "claims": 0, "roles": 0}
         self.extra_keys: dict[str, None] = {}  # "extra.<key>" in order of first appearance
         self.actors: Optional[pd.DataFrame] = None
+        self._held: Optional[dict] = None
 
     def _part(self, i: int, frame: str) -> Path:
         return self.tmp / f"{i:05d}.{frame}.parquet"
 
     def add(self, ds: Dataset) -> None:
-        import pyarrow.parquet as pq
-
+        """One chunk. The first is held in memory (as Arrow tables): if it stays the only one,
+        finish() writes it sorted as the dataset's files; a second chunk writes both as parts,
+        unsorted (DuckDB sorts them all at the end)."""
         try:
+            tables = {}
             for frame in ("events", "claims", "roles"):
-                df = getattr(ds, frame)
-                table = _arrow_table(df, FRAMES[frame])
-                if frame == "events":
-                    self.extra_keys.update((n, None) for n in table.column_names if n.startswith(EXTRA_PREFIX))
-                pq.write_table(table, self._part(self.parts, frame), compression="zstd",
-                               row_group_size=ROW_GROUP, write_statistics=True)
-                self.counts[frame] += len(df)
-                del table
+                tables[frame] = _arrow_table(getattr(ds, frame), FRAMES[frame])
+                self.counts[frame] += len(tables[frame])
+            self.extra_keys.update((n, None) for n in tables["events"].column_names if n.startswith(EXTRA_PREFIX))
+            if self.parts == 0:
+                self._held = tables
+            else:
+                if self._held is not None:
+                    self._write_part(0, self._held)
+                    self._held = None
+                self._write_part(self.parts, tables)
             self.parts += 1
         except BaseException:
             self.abort()
             raise
 
+    def _write_part(self, i: int, tables: dict) -> None:
+        import pyarrow.parquet as pq
+
+        for frame, table in tables.items():
+            # zstd's fastest level: a part is read once more, by DuckDB
+            pq.write_table(table, self._part(i, frame), compression="zstd", compression_level=1,
+                           row_group_size=ROW_GROUP, write_statistics=True)
+
+    def _write_one(self, tables: dict) -> None:
+        """The only chunk: its events sorted by date (Arrow's sort is stable: ties keep the file's
+        order), each frame written as the dataset's file."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        events = tables["events"]
+        if len(events):
+            events = events.take(pc.sort_indices(events, sort_keys=[("date_start", "ascending", "at_end")]))
+        for frame, table in (("events", events), ("claims", tables["claims"]), ("roles", tables["roles"])):
+            pq.write_table(table, self.tmp / f"{frame}.parquet", compression="zstd", row_group_size=ROW_GROUP,
+                           write_statistics=True)
+
     def abort(self) -> None:
+        self._held = None
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def finish(self, name: str, kind: str, report=None, source_file: Optional[str] = None,
@@ -226,10 +268,11 @@ class DatasetWriter:
         import pyarrow.parquet as pq
 
         try:
-            if self.parts == 1:
-                self._sort_one()
-                for frame in ("claims", "roles"):
-                    self._part(0, frame).rename(self.tmp / f"{frame}.parquet")
+            if self._held is not None:
+                self._write_one(self._held)
+                self._held = None
+            elif self.parts == 0:
+                raise ValueError("DatasetWriter.finish: no chunk was added")
             else:
                 self._combine()
             actors = self.actors if self.actors is not None else pd.DataFrame({c: [] for c in ACTOR_COLUMNS})
@@ -261,20 +304,6 @@ class DatasetWriter:
         except BaseException:
             self.abort()
             raise
-
-    def _sort_one(self) -> None:
-        """One part (a dataset written whole): its events sorted by date with Arrow's stable sort."""
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-
-        part = self._part(0, "events")
-        table = pq.read_table(part)
-        if len(table):
-            order = pc.sort_indices(table, sort_keys=[("date_start", "ascending", "at_end")])
-            table = table.take(order)
-        pq.write_table(table, self.tmp / "events.parquet", compression="zstd", row_group_size=ROW_GROUP,
-                       write_statistics=True)
-        part.unlink()
 
     def _combine(self) -> None:
         """The parts -> events.parquet (sorted by date), claims.parquet, roles.parquet."""

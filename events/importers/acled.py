@@ -72,7 +72,7 @@ import pandas as pd
 from .. import vocab
 from .actors import ActorBook, outlet_claimants, split_names
 from .assemble import assemble, country_codes, extra_records, lower_join, skipped_problems
-from .assemble import extra_columns
+from .assemble import extra_columns, one_item_lists
 from .checks import Checks, SeenIds, blank, codes, coordinates, fast_map, distinct_ids, start_import, value_reasons, whole_counts
 from .dates import date_rules, parse_dates
 from .places import geocode_missing
@@ -253,15 +253,14 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
         book.resolve(nm, kd)
     ids_of = book.ids
 
+    cache: dict[tuple, tuple] = {}  # once per distinct combination of the four actor fields
+
     def part(row):
-        x1, t1, x2, t2 = row
-        seen: list[str] = []
-        for nm in (x1, *t1, x2, *t2):
-            if nm:
-                aid = ids_of[nm]
-                if aid not in seen:
-                    seen.append(aid)
-        return tuple(seen)
+        got = cache.get(row)
+        if got is None:
+            x1, t1, x2, t2 = row
+            got = cache[row] = tuple(dict.fromkeys(ids_of[nm] for nm in (x1, *t1, x2, *t2) if nm))
+        return got
     participants = pd.Series([part(r) for r in zip(a1.tolist(), as1.tolist(), a2.tolist(), as2.tolist())], dtype=object)
 
     src = k(split_names(get("source"), ";"))
@@ -276,7 +275,10 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
     title = what + " in " + location.where(location != "", admin1.where(admin1 != "", "an unnamed place"))
     place_text = location.where(admin1 == "", location + ", " + admin1).str.strip(", ")
     summary = notes.where(notes.str.strip() != "", title)
-    excerpts = pd.Series([(x,) if x.strip() else () for x in notes.tolist()], dtype=object)
+    if carry.extra_as_columns:  # a streamed chunk: Arrow lists straight to the store
+        excerpts = one_item_lists(notes)
+    else:
+        excerpts = pd.Series([(x,) if x.strip() else () for x in notes.tolist()], dtype=object)
     fat_k = k(fat)
     fat_text = k(fat_raw.str.strip())
 

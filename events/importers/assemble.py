@@ -76,6 +76,30 @@ def extra_records(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return pd.Series(out, index=frame.index, dtype=object)
 
 
+def const_str(value: str, index: pd.Index) -> pd.Series:
+    """A text column holding one value (built by Arrow, not from a Python list per row)."""
+    import pyarrow as pa
+
+    return pd.Series(_str_series(pa.chunked_array([pa.repeat(pa.scalar(value, pa.string()), len(index))])).array,
+                     index=index)
+
+
+def one_item_lists(s: pd.Series) -> pd.Series:
+    """Per row (x,) where x is not blank, else (): as an Arrow list<string> column (what the store
+    writes) for a streamed chunk, instead of a tuple per row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .assemble import _arrow_text
+
+    arr = _arrow_text(s).combine_chunks()
+    filled = pc.invert(pc.equal(pc.utf8_trim_whitespace(arr), ""))
+    counts = filled.to_numpy(zero_copy_only=False).astype(np.int32)
+    offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int32)]).astype(np.int32)
+    lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), arr.filter(filled))
+    return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=pd.RangeIndex(len(s)))
+
+
 def extra_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The unmodelled columns as the store writes them ("extra.<column>", "" where empty), for a
     chunk of a streamed import: no dict per row. A column empty in every row is left out, as
@@ -122,18 +146,18 @@ def assemble(
         "title": S(ev["title"], "str"),
         "summary": S(ev["summary"], "str"),
         "event_type": S(ev["event_type"], "str"),
-        "status": pd.Series([vocab.DEFAULT_STATUS] * n, index=idx, dtype="str"),
+        "status": const_str(vocab.DEFAULT_STATUS, idx),
         # an import has no stances: its status is the derived one, and never overridden
-        "status_derived": pd.Series([vocab.DEFAULT_STATUS] * n, index=idx, dtype="str"),
+        "status_derived": const_str(vocab.DEFAULT_STATUS, idx),
         "status_reason": S(ev.get("status_reason", [""] * n), "str"),
         "date_start": S(ev["date_start"]).astype("datetime64[us]"),
         "date_end": S(ev["date_end"]).astype("datetime64[us]"),
         "date_precision": S(ev["date_precision"], "str"),
-        "date_basis": pd.Series(["stated"] * n, index=idx, dtype="str"),
+        "date_basis": const_str("stated", idx),
         "date_note": S(ev["date_note"], "str"),
         "place_text": S(ev["place_text"], "str"),
         "place_name": S(ev["place_name"], "str"),
-        "gazetteer_id": pd.Series([""] * n, index=idx, dtype="str"),
+        "gazetteer_id": const_str("", idx),
         "lat": S(ev["lat"]).astype(float),
         "lon": S(ev["lon"]).astype(float),
         "precision": precision,
@@ -153,18 +177,18 @@ def assemble(
     claimant0 = S(claimants).map(lambda t: t[0])
     claims = pd.DataFrame({
         "event_id": events["id"],
-        "claim_id": pd.Series(["source"] * n, index=idx, dtype="str"),
+        "claim_id": const_str("source", idx),
         "claimant": claimant0.astype("str"),
-        "stance": pd.Series(["asserts"] * n, index=idx, dtype="str"),
-        "source_id": pd.Series([""] * n, index=idx, dtype="str"),
+        "stance": const_str("asserts", idx),
+        "source_id": const_str("", idx),
         "via": pd.Series([()] * n, index=idx, dtype=object),
-        "excerpts": S(excerpts).astype(object),
+        "excerpts": S(excerpts) if isinstance(excerpts.dtype, pd.ArrowDtype) else S(excerpts).astype(object),
         "place_text": events["place_text"],
         "lat": events["lat"], "lon": events["lon"], "precision": events["precision"],
         "radius_km": events["radius_km"], "admin1": events["admin1"],
         "date_start": events["date_start"], "date_end": events["date_end"],
         "date_precision": events["date_precision"], "fatalities_text": events["fatalities_text"],
-        "note": pd.Series([claim_note] * n, index=idx, dtype="str"),
+        "note": const_str(claim_note, idx),
     })
     if claim_rows is not None:
         pos = np.asarray(claim_rows["event"], dtype=np.int64)
