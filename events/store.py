@@ -141,12 +141,13 @@ def _list_array(s: pd.Series):
     if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_list(s.dtype.pyarrow_dtype):
         arr = pa.chunked_array(pa.array(s.array))
         return arr.cast(pa.list_(pa.string())) if arr.type != pa.list_(pa.string()) else arr
-    vals = [v if isinstance(v, (tuple, list)) else () for v in s.tolist()]
-    lens = np.fromiter(map(len, vals), dtype=np.int64, count=len(vals))
+    from .importers.assemble import flatten_tuples
+
+    vals = pd.Series([tuple(v) if isinstance(v, (tuple, list)) else () for v in s.tolist()], dtype=object)
+    lens, flat = flatten_tuples(vals)
     offsets = np.zeros(len(vals) + 1, dtype=np.int32)
     np.cumsum(lens, out=offsets[1:])
-    flat = pa.array([x for v in vals for x in v], type=pa.string())
-    return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), flat)
+    return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), pa.array(flat, type=pa.string()))
 
 
 def _str_array(s: pd.Series):

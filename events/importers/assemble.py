@@ -219,15 +219,34 @@ def assemble(
     )
 
 
+def flatten_tuples(tuples: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(length of each row's tuple, every element in row order), computed once per distinct
+    tuple: an import repeats the same few actor combinations over 100,000 rows."""
+    n = len(tuples)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.empty(0, dtype=object)
+    codes_, uniq = pd.factorize(pd.Series(tuples.to_numpy(dtype=object), dtype=object), use_na_sentinel=False)
+    uniq = [u if isinstance(u, tuple) else () for u in uniq]
+    ulen = np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq))
+    uoff = np.zeros(len(uniq), dtype=np.int64)
+    np.cumsum(ulen[:-1], out=uoff[1:])
+    uflat = np.empty(int(ulen.sum()), dtype=object)
+    uflat[:] = [x for u in uniq for x in u]
+    lens = ulen[codes_]
+    total = int(lens.sum())
+    row_start = np.repeat(np.cumsum(lens) - lens, lens)  # where each element's row starts in the output
+    idx = np.repeat(uoff[codes_], lens) + (np.arange(total, dtype=np.int64) - row_start)
+    return lens, uflat[idx]
+
+
 def _explode_roles(ids: pd.Series, tuples: pd.Series, role: str) -> pd.DataFrame:
     # int64 even when there are no rows (an empty object Series maps to object dtype, which
     # np.repeat refuses): a file none of whose rows loads still gives an empty Dataset.
-    lens = np.fromiter((len(t) for t in tuples), dtype=np.int64, count=len(tuples))
-    flat = [a for t in tuples for a in t]
+    lens, flat = flatten_tuples(tuples)
     out = pd.DataFrame({
         "event_id": pd.array(np.repeat(ids.to_numpy(dtype=object), lens), dtype="str"),
         "actor_id": pd.array(flat, dtype="str"),
-        "role": pd.array([role] * len(flat), dtype="str"),
+        "role": const_str(role, pd.RangeIndex(len(flat))).array,
     })
     return out.drop_duplicates(ignore_index=True)
 
