@@ -10,13 +10,15 @@
 Tuple columns (participants, via, excerpts, aliases) are Arrow list<string> columns; `extra`
 (a dict per event) is one string column per key ("extra.<key>"). `status_derived` is a string
 column (datasets stored when it was a boolean load with the status string in its place).
-`save_dataset` writes to a temporary folder and renames it into place, so a half-written
-dataset is never listed. The events are written sorted by start date (undated last, ties in the
+`save_dataset` (and `DatasetWriter`, which a streamed import feeds a chunk at a time) writes to
+a temporary folder and renames it into place, so a half-written dataset is never listed. The events are written sorted by start date (undated last, ties in the
 dataset's order) in row groups of ROW_GROUP rows, each with min/max statistics: the query
 engine (events.engine, DuckDB) then skips whole row groups outside a date filter.
 
 - `data_folder() -> Path`: $CONFLICT_MAP_DATA if set, else events/data/imported/.
 - `save_dataset(ds, folder=None, report=None, source_file=None, slug=None) -> Path`.
+- `DatasetWriter(folder, slug)`: `add(chunk)` per chunk, then `finish(name, kind, report, source_file)`
+  or `abort()` (see the class).
 - `list_datasets(folder=None) -> list[StoredDataset]` (sorted by name; broken folders left out).
 - `scan_datasets(folder=None) -> (list[StoredDataset], list[BrokenDataset])`: the same, plus every
   folder that cannot be listed and why (missing file, nonsense dataset.json), so the app and
