@@ -160,3 +160,13 @@ def test_nothing_loadable_writes_nothing(tmp_path):
     whole, _ = assert_same(src, tmp_path, 2)
     assert whole.rows_loaded == 0
     assert [p.name for p in (tmp_path / "streamed").iterdir()] == []
+
+
+def test_rows_without_coordinates_are_geocoded_in_any_chunk(tmp_path):
+    header, body = acled_rows()
+    for i in (1, 6):
+        body[i][header.index("latitude")] = body[i][header.index("longitude")] = ""
+    src = write(tmp_path / "nocoords.csv", [header] + body)
+    whole, ds = assert_same(src, tmp_path, 2)
+    assert whole.geocoded == 2
+    assert sorted(n.row for n in whole.notes if "placed by the gazetteer" in n.reason) == [3, 8]

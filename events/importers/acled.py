@@ -179,9 +179,12 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
     location_all, admin1_all = get("location").str.strip(), get("admin1").str.strip()
     if no_coords.any():
         progress(0.65, f"Geocoding {int(no_coords.sum()):,} places without coordinates")
-        cand = pd.Series([tuple(dict.fromkeys(x for x in t if x)) for t in zip(
-            location_all.tolist(), get("admin3").str.strip().tolist(), get("admin2").str.strip().tolist(),
-            admin1_all.tolist())], index=f.index, dtype=object)
+        # place texts of the rows without coordinates only (a few in a large export)
+        rows_ = np.flatnonzero(no_coords)
+        cand = pd.Series([()] * len(f), index=f.index, dtype=object)
+        cand.iloc[rows_] = pd.Series([tuple(dict.fromkeys(x for x in t if x)) for t in zip(
+            location_all.iloc[rows_].tolist(), get("admin3").iloc[rows_].str.strip().tolist(),
+            get("admin2").iloc[rows_].str.strip().tolist(), admin1_all.iloc[rows_].tolist())], dtype=object).to_numpy()
         geo = geocode_missing(cand, country, no_coords & ~checks.bad, checks, cols["latitude"])
         got = ~np.isnan(geo["lat"])
         lat, lon = np.where(got, geo["lat"], lat), np.where(got, geo["lon"], lon)
