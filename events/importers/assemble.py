@@ -90,8 +90,6 @@ def one_item_lists(s: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .assemble import _arrow_text
-
     arr = _arrow_text(s).combine_chunks()
     filled = pc.invert(pc.equal(pc.utf8_trim_whitespace(arr), ""))
     counts = filled.to_numpy(zero_copy_only=False).astype(np.int32)
