@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Literal, Optional, get_args
 
+import numpy as np
 import pandas as pd
 
 from . import vocab
@@ -221,9 +222,16 @@ def add_admin_columns(events: pd.DataFrame) -> pd.DataFrame:
     out = events.copy()
     n = len(out)
     prec = out["precision"] if "precision" in out else pd.Series([1] * n, index=out.index)
-    found = admin.locate_many(out["lat"].to_numpy(dtype=float, na_value=float("nan")),
-                              out["lon"].to_numpy(dtype=float, na_value=float("nan")),
-                              [None if pd.isna(p) else int(p) for p in prec])
+    # Each distinct (point, precision) is located once: imports repeat places (ACLED codes an
+    # event at its town's coordinates), so 100,000 events have a few thousand points.
+    lat = out["lat"].to_numpy(dtype=float, na_value=float("nan"))
+    lon = out["lon"].to_numpy(dtype=float, na_value=float("nan"))
+    pcode = pd.to_numeric(prec, errors="coerce").to_numpy(dtype=float, na_value=float("nan"))
+    key = pd.DataFrame({"lat": lat, "lon": lon, "p": pcode})
+    group = key.groupby(["lat", "lon", "p"], dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1] if n else np.zeros(0, dtype=np.int64)
+    found = admin.locate_many(lat[first], lon[first], [None if p != p else int(p) for p in pcode[first]])
+    found = found.iloc[group].reset_index(drop=True)
     found.index = out.index
     own = out["admin1"] if "admin1" in out else pd.Series([""] * n, index=out.index)
     for c in ADMIN_COLUMNS:

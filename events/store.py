@@ -10,13 +10,15 @@
 Tuple columns (participants, via, excerpts, aliases) are Arrow list<string> columns; `extra`
 (a dict per event) is one string column per key ("extra.<key>"). `status_derived` is a string
 column (datasets stored when it was a boolean load with the status string in its place).
-`save_dataset` writes to a temporary folder and renames it into place, so a half-written
-dataset is never listed. The events are written sorted by start date (undated last, ties in the
+`save_dataset` (and `DatasetWriter`, which a streamed import feeds a chunk at a time) writes to
+a temporary folder and renames it into place, so a half-written dataset is never listed. The events are written sorted by start date (undated last, ties in the
 dataset's order) in row groups of ROW_GROUP rows, each with min/max statistics: the query
 engine (events.engine, DuckDB) then skips whole row groups outside a date filter.
 
 - `data_folder() -> Path`: $CONFLICT_MAP_DATA if set, else events/data/imported/.
 - `save_dataset(ds, folder=None, report=None, source_file=None, slug=None) -> Path`.
+- `DatasetWriter(folder, slug)`: `add(chunk)` per chunk, then `finish(name, kind, report, source_file)`
+  or `abort()` (see the class).
 - `list_datasets(folder=None) -> list[StoredDataset]` (sorted by name; broken folders left out).
 - `scan_datasets(folder=None) -> (list[StoredDataset], list[BrokenDataset])`: the same, plus every
   folder that cannot be listed and why (missing file, nonsense dataset.json), so the app and
@@ -99,10 +101,15 @@ def _arrow_table(df: pd.DataFrame, columns):
 
     arrays, names = [], []
     for c in columns:
-        s = df[c]
+        s = df[c] if c in df else None
         if c in LIST_COLUMNS:
-            arr = pa.array([list(v) if isinstance(v, (tuple, list)) else [] for v in s.tolist()],
-                           type=pa.list_(pa.string()))
+            arr = _list_array(s)
+        elif c in JSON_COLUMNS and c not in df:  # a streamed chunk: already "extra.<key>" columns
+            for k in df.columns:
+                if str(k).startswith(EXTRA_PREFIX):
+                    arrays.append(_str_array(df[k]))
+                    names.append(k)
+            continue
         elif c in JSON_COLUMNS:
             # One string column per key ("extra.<key>", "" where absent): dictionary-encoded by
             # Parquet, so repeated values (event types, regions...) cost almost nothing.
@@ -123,10 +130,38 @@ def _arrow_table(df: pd.DataFrame, columns):
         elif c == "n_claims":
             arr = pa.array(s.to_numpy(dtype="int64"), type=pa.int64())
         else:
-            arr = pa.array(s.fillna("").astype(str).to_numpy(dtype=object), type=pa.string())
+            arr = _str_array(s)
         arrays.append(arr)
         names.append(c)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def _list_array(s: pd.Series):
+    """Tuples of strings (or an Arrow list column already) as Arrow list<string>: the offsets and
+    the flat values, not a list per row."""
+    import pyarrow as pa
+
+    if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_list(s.dtype.pyarrow_dtype):
+        arr = pa.chunked_array(pa.array(s.array))
+        return arr.cast(pa.list_(pa.string())) if arr.type != pa.list_(pa.string()) else arr
+    from .importers.assemble import flatten_tuples
+
+    vals = pd.Series([tuple(v) if isinstance(v, (tuple, list)) else () for v in s.tolist()], dtype=object)
+    lens, flat = flatten_tuples(vals)
+    offsets = np.zeros(len(vals) + 1, dtype=np.int32)
+    np.cumsum(lens, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), pa.array(flat, type=pa.string()))
+
+
+def _str_array(s: pd.Series):
+    """A text column as Arrow strings ("" for missing); Arrow-backed columns without a copy per value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        arr = pa.chunked_array(pa.array(s.array)).cast(pa.string())
+        return pc.fill_null(arr, "") if arr.null_count else arr
+    return pa.array(s.fillna("").astype(str).to_numpy(dtype=object), type=pa.string())
 
 
 def sorted_by_date(events: pd.DataFrame) -> pd.DataFrame:
@@ -144,45 +179,182 @@ def sorted_by_date(events: pd.DataFrame) -> pd.DataFrame:
 def save_dataset(ds: Dataset, folder: Optional[Path | str] = None, report=None,
                  source_file: Optional[str] = None, slug: Optional[str] = None) -> Path:
     """Write `ds` as <folder>/<slug>/ (replacing an earlier import of the same slug)."""
-    import pyarrow.parquet as pq
+    writer = DatasetWriter(folder, slug or slugify(ds.name))
+    writer.add(ds)
+    writer.actors = ds.actors
+    return writer.finish(ds.name, ds.kind, report=report, source_file=source_file, updated=ds.updated)
 
-    folder = Path(folder) if folder is not None else data_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    slug = slug or slugify(ds.name)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=folder))
-    try:
-        for frame, cols in FRAMES.items():
-            df = getattr(ds, frame)
-            if frame == "events":
-                df = sorted_by_date(df)
-            pq.write_table(_arrow_table(df, cols), tmp / f"{frame}.parquet", compression="zstd",
+
+class WriteFailed(OSError):
+    """Writing a dataset failed (full disk, read-only folder): the OSError, with its errno, raised
+    by a caller that must tell it apart from failing to read its input."""
+
+    def __init__(self, exc: OSError):
+        super().__init__(exc.errno, exc.strerror or str(exc))
+        self.__cause__ = exc
+
+
+class DatasetWriter:
+    """An imported dataset written a chunk at a time (``add(dataset)`` per chunk of a streamed
+    import, or once), then ``finish()``: everything goes to a hidden temporary folder
+    (``.<slug>-*``, never listed) that is renamed into place at the end, so a half-written
+    dataset is never listed; on any error (a full disk) the temporary folder is removed.
+
+    A lone chunk is written by ``finish`` as the dataset's files (events sorted by Arrow); with
+    several, each is written as Parquet parts (``NNNNN.events.parquet``, ``.claims``, ``.roles``)
+    that ``finish`` combines with DuckDB (``COPY ... ORDER BY date_start``, which spills to
+    disk past ``DUCKDB_MEMORY``), the events sorted by start date (ties in the file's order) in
+    ROW_GROUP-row groups, claims and roles in the file's order."""
+
+    def __init__(self, folder: Optional[Path | str] = None, slug: str = "dataset"):
+        self.folder = Path(folder) if folder is not None else data_folder()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.slug = slug
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=self.folder))
+        self.parts = 0
+        self.counts = {"events": 0, "claims": 0, "roles": 0}
+        self.extra_keys: dict[str, None] = {}  # "extra.<key>" in order of first appearance
+        self.actors: Optional[pd.DataFrame] = None
+        self._held: Optional[dict] = None
+
+    def _part(self, i: int, frame: str) -> Path:
+        return self.tmp / f"{i:05d}.{frame}.parquet"
+
+    def add(self, ds: Dataset) -> None:
+        """One chunk. The first is held in memory (as Arrow tables): if it stays the only one,
+        finish() writes it sorted as the dataset's files; a second chunk writes both as parts,
+        unsorted (DuckDB sorts them all at the end)."""
+        try:
+            tables = {}
+            for frame in ("events", "claims", "roles"):
+                tables[frame] = _arrow_table(getattr(ds, frame), FRAMES[frame])
+                self.counts[frame] += len(tables[frame])
+            self.extra_keys.update((n, None) for n in tables["events"].column_names if n.startswith(EXTRA_PREFIX))
+            if self.parts == 0:
+                self._held = tables
+            else:
+                if self._held is not None:
+                    self._write_part(0, self._held)
+                    self._held = None
+                self._write_part(self.parts, tables)
+            self.parts += 1
+        except BaseException:
+            self.abort()
+            raise
+
+    def _write_part(self, i: int, tables: dict) -> None:
+        import pyarrow.parquet as pq
+
+        for frame, table in tables.items():
+            # zstd's fastest level: a part is read once more, by DuckDB
+            pq.write_table(table, self._part(i, frame), compression="zstd", compression_level=1,
                            row_group_size=ROW_GROUP, write_statistics=True)
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "events_sorted_by": "date_start",
-            "name": ds.name,
-            "kind": ds.kind,
-            "source_file": source_file or (report.source if report is not None else ""),
-            "imported_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-            "updated": ds.updated.isoformat() if ds.updated else None,
-            "counts": {"events": int(len(ds.events)), "claims": int(len(ds.claims)),
-                       "actors": int(len(ds.actors)), "roles": int(len(ds.roles))},
-            "report": report.to_dict() if report is not None else None,
-        }
-        (tmp / META).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
-        final = folder / slug
-        if final.exists():
-            old = folder / f".{slug}-old-{os.getpid()}"
-            final.rename(old)
-            tmp.rename(final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(final)
-        log.info("dataset %r imported: %d events written to %s", ds.name, len(ds.events), final)
-        return final
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    def _write_one(self, tables: dict) -> None:
+        """The only chunk: its events sorted by date (Arrow's sort is stable: ties keep the file's
+        order), each frame written as the dataset's file."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        events = tables["events"]
+        if len(events):
+            events = events.take(pc.sort_indices(events, sort_keys=[("date_start", "ascending", "at_end")]))
+        for frame, table in (("events", events), ("claims", tables["claims"]), ("roles", tables["roles"])):
+            pq.write_table(table, self.tmp / f"{frame}.parquet", compression="zstd", row_group_size=ROW_GROUP,
+                           write_statistics=True)
+
+    def abort(self) -> None:
+        self._held = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def finish(self, name: str, kind: str, report=None, source_file: Optional[str] = None,
+               updated: Optional[dt.datetime] = None) -> Path:
+        import pyarrow.parquet as pq
+
+        try:
+            if self._held is not None:
+                self._write_one(self._held)
+                self._held = None
+            elif self.parts == 0:
+                raise ValueError("DatasetWriter.finish: no chunk was added")
+            else:
+                self._combine()
+            actors = self.actors if self.actors is not None else pd.DataFrame({c: [] for c in ACTOR_COLUMNS})
+            pq.write_table(_arrow_table(actors, FRAMES["actors"]), self.tmp / "actors.parquet", compression="zstd",
+                           row_group_size=ROW_GROUP, write_statistics=True)
+            meta = {
+                "format_version": FORMAT_VERSION,
+                "events_sorted_by": "date_start",
+                "name": name,
+                "kind": kind,
+                "source_file": source_file or (report.source if report is not None else ""),
+                "imported_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+                "updated": updated.isoformat() if updated else None,
+                "counts": {"events": self.counts["events"], "claims": self.counts["claims"],
+                           "actors": int(len(actors)), "roles": self.counts["roles"]},
+                "report": report.to_dict() if report is not None else None,
+            }
+            (self.tmp / META).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+            final = self.folder / self.slug
+            if final.exists():
+                old = self.folder / f".{self.slug}-old-{os.getpid()}"
+                final.rename(old)
+                self.tmp.rename(final)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                self.tmp.rename(final)
+            log.info("dataset %r imported: %d events written to %s", name, self.counts["events"], final)
+            return final
+        except BaseException:
+            self.abort()
+            raise
+
+    def _combine(self) -> None:
+        """The parts -> events.parquet (sorted by date), claims.parquet, roles.parquet."""
+        import duckdb
+
+        def files(frame: str) -> str:
+            return "[" + ", ".join(_sql_text(str(self._part(i, frame))) for i in range(self.parts)) + "]"
+        spill = self.tmp / "spill"
+        con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": str(spill),
+                                     "preserve_insertion_order": True})
+        try:
+            self._copy(con, files)
+        except duckdb.IOException as exc:  # a full disk while writing or spilling: an OSError like pyarrow's
+            import errno
+
+            full = "space left" in str(exc).lower()
+            raise OSError(errno.ENOSPC if full else errno.EIO, f"DuckDB: {_reason(exc)}") from exc
+        finally:
+            con.close()
+        for i in range(self.parts):
+            for frame in ("events", "claims", "roles"):
+                self._part(i, frame).unlink(missing_ok=True)
+        shutil.rmtree(spill, ignore_errors=True)
+
+    def _copy(self, con, files) -> None:
+        cols = [_sql_name(c) for c in EVENT_COLUMNS if c not in JSON_COLUMNS]
+        cols += [f"COALESCE({_sql_name(k)}, '') AS {_sql_name(k)}" for k in self.extra_keys]
+        opts = f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
+        con.execute(
+            f"COPY (SELECT {', '.join(cols)} FROM read_parquet({files('events')}, union_by_name = true, "
+            f"filename = true, file_row_number = true) ORDER BY date_start NULLS LAST, filename, file_row_number) "
+            f"TO {_sql_text(str(self.tmp / 'events.parquet'))} {opts}")
+        for frame in ("claims", "roles"):
+            con.execute(f"COPY (SELECT * FROM read_parquet({files(frame)})) "
+                        f"TO {_sql_text(str(self.tmp / f'{frame}.parquet'))} {opts}")
+
+
+DUCKDB_MEMORY = "700MB"  # DuckDB's memory while it sorts a streamed import's events (spills past it): with
+# the importer's own ~600 MB, a 1,000,000-row import stays well under 2 GB
+
+
+def _sql_text(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _sql_name(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
 
 
 # --------------------------------------------------------------------------- reading

@@ -216,6 +216,47 @@ def test_import_killed_halfway_keeps_the_previous_version(folder, monkeypatch, w
     assert [d.name for d in store.list_datasets(folder)] == ["ACLED", "GED again"]
 
 
+STREAM_KILLER = textwrap.dedent("""
+    import os, signal, sys
+    import pyarrow.parquet as pq
+    from events import store
+    from events.cli import main
+    from events.importers import reading
+
+    folder, when, src = sys.argv[1], sys.argv[2], sys.argv[3]
+    reading.STREAM_CHUNK_ROWS = 4  # several chunks, so several parts and DuckDB's sort
+    if when == "parts":  # killed while the second chunk's parts are written
+        real = pq.write_table
+        def write_table(table, where, **kw):
+            if str(where).endswith("00001.events.parquet"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(table, where, **kw)
+        pq.write_table = write_table
+    else:  # killed while DuckDB sorts the parts into the dataset's files
+        def copy(self, con, files):
+            os.kill(os.getpid(), signal.SIGKILL)
+        store.DatasetWriter._copy = copy
+    main(["import", src, "--out", os.path.join(folder, "ged"), "--quiet"])
+""")
+
+
+@pytest.mark.parametrize("when", ["parts", "sorting"])
+def test_streamed_import_killed_halfway_lists_nothing_new(folder, when):
+    """`python -m events import` streams the file chunk by chunk: killed at any point, the
+    half-written dataset stays in a hidden temporary folder, never listed."""
+    before = store.load_dataset(folder / "ged")
+    proc = subprocess.run([sys.executable, "-c", STREAM_KILLER, str(folder), when, str(ACLED)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    good, broken = store.scan_datasets(folder)
+    assert not broken
+    assert [(d.slug, d.name) for d in good] == [("acled", "ACLED"), ("ged", "GED")]
+    assert list(store.load_dataset(folder / "ged").events["id"]) == list(before.events["id"])
+    assert any(p.name.startswith(".ged-") for p in folder.iterdir())  # the hidden leftover, never listed
+    rc = cli_main(["import", str(ACLED), "--out", str(folder / "ged"), "--name", "GED again", "--quiet"])
+    assert rc == 0 and [d.name for d in store.list_datasets(folder)] == ["ACLED", "GED again"]
+
+
 def test_full_disk_during_import_gives_a_clear_message_and_writes_nothing(folder, monkeypatch, capsys):
     import pyarrow.parquet as pq
 

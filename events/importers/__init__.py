@@ -11,8 +11,10 @@
 - `import_csv(src, ...)`: the same for a path, bytes or file-like (Streamlit's UploadedFile works).
 - `detect_format(header) -> "acled" | "ucdp" | None` for a CSV header; `sniff_format(data)`
   adds "timemap" for JSON.
-- Each format module also has `import_table(table, fname, ...)`, which imports rows already read
-  (`reading.read_table`): a caller streaming a large file imports it chunk by chunk with it.
+- Each CSV format module also has `import_table(table, fname, ..., carry=None)`, which imports rows
+  already read (`reading.read_table`), and `prepare(whole_table, ...)`, which makes the decisions only
+  the whole file settles (date order, repeated ids, the actor book). `stream.import_stream(path,
+  writer, ...)` imports a large file chunk by chunk with them, never holding it whole (the CLI's way).
 - `ImportReport`: rows_read, rows_loaded, rows_skipped, `skipped: list[SkippedRow(row, column,
   reason)]` (row numbers as a spreadsheet shows them: header = row 1), `notes` (loaded rows with
   a substituted value or a remark, same shape), `other_types` (unmapped types kept as `other`,
@@ -22,7 +24,8 @@
   missing required columns: the message names them). Malformed rows never raise.
 
 Modules by concern: `report` (the report and errors), `reading` (bytes -> a table of strings:
-encoding, delimiter, spreadsheet leftovers), `checks` (per-row checks and value parsers),
+encoding, delimiter, spreadsheet leftovers; `CsvStream` for a file read in chunks), `stream` (the
+streamed import), `checks` (per-row checks and value parsers),
 `dates`, `actors`, `places` (offline geocoding of rows without coordinates), `assemble` (the
 Dataset frames), and one module per format: `acled`, `ucdp`, `timemap`.
 """
@@ -74,17 +77,19 @@ def sniff_format(data: bytes) -> Optional[str]:
     return detect_format(header_of(data))
 
 
+def unknown_format_message(filename: str) -> str:
+    return (f"{filename}: cannot tell the format from the header: an ACLED export has event_id_cnty, "
+            "event_date and geo_precision; a UCDP GED export has where_prec, date_prec and side_a; "
+            "a TimeMap export is JSON. Choose the format explicitly if the columns were renamed.")
+
+
 def import_file(data: bytes, filename: str, *, format: Optional[str] = None, name: Optional[str] = None,
                 progress: Optional[Progress] = None, registry=None, date_order: Optional[str] = None):
     """Import an export's bytes; ``filename`` names it in messages (see the module docstring)."""
     if format is None:
         format = sniff_format(data)
         if format is None:
-            raise ImportFailed(
-                f"{filename}: cannot tell the format from the header: an ACLED export has event_id_cnty, "
-                "event_date and geo_precision; a UCDP GED export has where_prec, date_prec and side_a; "
-                "a TimeMap export is JSON. Choose the format explicitly if the columns were renamed."
-            )
+            raise ImportFailed(unknown_format_message(filename))
     format = format.lower()
     if format in ("ged", "ucdp-ged", "ucdp_ged"):
         format = "ucdp"

@@ -72,11 +72,13 @@ import pandas as pd
 from .. import vocab
 from .actors import ActorBook, outlet_claimants, split_names
 from .assemble import assemble, country_codes, extra_records, lower_join, skipped_problems
-from .checks import Checks, blank, codes, coordinates, fast_map, distinct_ids, start_import, value_reasons, whole_counts
-from .dates import parse_dates
+from .assemble import extra_columns, one_item_lists
+from .checks import Checks, SeenIds, blank, codes, coordinates, fast_map, distinct_ids, start_import, value_reasons, whole_counts
+from .dates import date_rules, parse_dates
 from .places import geocode_missing
-from .reading import Table, read_table
+from .reading import Table, column_map, read_table
 from .report import Progress, no_progress
+from .stream import Carry
 
 FORMAT = "acled"
 REQUIRED = ("event_id_cnty", "event_date", "time_precision", "event_type", "latitude", "longitude", "geo_precision")
@@ -91,6 +93,10 @@ KNOWN = (
 # Columns whose content the model carries in full (everything else goes to `extra`).
 MODELLED = ("event_date", "time_precision", "latitude", "longitude", "geo_precision", "location",
             "admin1", "notes", "fatalities")
+
+# The columns whose whole content decides something for every row (prepare): the first pass of
+# a streamed import reads only these.
+WHOLE_FILE = ("event_id_cnty", "event_date", "year")
 
 # ACLED geo_precision 1 gives the named town's coordinates: the event is somewhere in that town.
 # Code 1's default 1 km radius would draw a falsely exact pin (DESIGN.md: never one); 5 km covers
@@ -123,11 +129,29 @@ def import_acled(src, name: Optional[str] = None, progress: Progress = no_progre
     return import_table(table, fname, name=name, progress=progress, registry=registry, date_order=date_order)
 
 
+def prepare(table: Table, date_order: Optional[str] = None, registry=None, extra_as_columns: bool = False) -> Carry:
+    """What the whole file decides for every row (``table``: at least the WHOLE_FILE columns of
+    every record): the order of numeric dates, the ids (repeats across chunks), the actor book."""
+    cols = column_map(table)
+    f = table.frame
+
+    def get(key: str) -> pd.Series:
+        return f[cols[key]] if key in cols else pd.Series([""] * len(f), index=f.index, dtype="str")
+    rules, warnings = date_rules(get("event_date"), cols["event_date"], year=get("year") if "year" in cols else None,
+                                 year_col=cols.get("year"), order=date_order)
+    return Carry(dates={"event_date": rules}, ids=SeenIds(get("event_id_cnty").str.strip().str.lower()),
+                 book=ActorBook(registry), warnings=warnings, extra_as_columns=extra_as_columns)
+
+
 def import_table(table: Table, fname: str, name: Optional[str] = None, progress: Progress = no_progress,
-                 registry=None, date_order: Optional[str] = None):
-    """Import rows already read (a whole file, or one chunk of it: ``table.rows`` numbers them).
+                 registry=None, date_order: Optional[str] = None, carry: Optional[Carry] = None):
+    """Import rows already read (a whole file, or one chunk of it: ``table.rows`` numbers them;
+    ``carry``, from ``prepare`` over the whole file, holds what the other chunks decide).
     Returns (Dataset, ImportReport)."""
     table, fname, cols, report, get, checks = start_import(table, fname, FORMAT, "ACLED", REQUIRED, KNOWN)
+    if carry is None:  # the table is the whole file
+        carry = prepare(table, date_order, registry)
+        report.warnings.extend(carry.warnings)
     f = table.frame
     progress(0.6, "Checking values")
 
@@ -135,7 +159,7 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
     checks.flag(blank(ids), cols["event_id_cnty"], "event_id_cnty is empty")
     day = parse_dates(get("event_date"), cols["event_date"], checks, report.warnings,
                       year=get("year") if "year" in cols else None, year_col=cols.get("year"),
-                      order=date_order)
+                      rules=carry.dates["event_date"])
     lat, lon, no_coords = coordinates(f, cols["latitude"], cols["longitude"], checks, allow_missing=True)
     tprec = codes(f, cols["time_precision"], vocab.ACLED_TIME_PRECISION, checks, "time_precision")
     gprec = codes(f, cols["geo_precision"], vocab.ACLED_GEO_PRECISION, checks, "geo_precision", empty_ok=no_coords)
@@ -150,14 +174,17 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
     fat = whole_counts(fat_raw, cols.get("fatalities"), checks, "fatalities")
     # Repeated ids among otherwise good rows: both rows kept, the later one suffixed. Compared as
     # stored (lower case), so 'SYR1' and 'syr1' never become two events sharing 'acled-syr1'.
-    ids = distinct_ids(ids, checks, cols["event_id_cnty"], "event_id_cnty", key=ids.str.lower())
+    ids = distinct_ids(ids, checks, cols["event_id_cnty"], "event_id_cnty", key=ids.str.lower(), seen=carry.ids)
     country = country_codes(get("country"), get("iso") if "iso" in cols else None)
     location_all, admin1_all = get("location").str.strip(), get("admin1").str.strip()
     if no_coords.any():
         progress(0.65, f"Geocoding {int(no_coords.sum()):,} places without coordinates")
-        cand = pd.Series([tuple(dict.fromkeys(x for x in t if x)) for t in zip(
-            location_all.tolist(), get("admin3").str.strip().tolist(), get("admin2").str.strip().tolist(),
-            admin1_all.tolist())], index=f.index, dtype=object)
+        # place texts of the rows without coordinates only (a few in a large export)
+        rows_ = np.flatnonzero(no_coords)
+        cand = pd.Series([()] * len(f), index=f.index, dtype=object)
+        cand.iloc[rows_] = pd.Series([tuple(dict.fromkeys(x for x in t if x)) for t in zip(
+            location_all.iloc[rows_].tolist(), get("admin3").iloc[rows_].str.strip().tolist(),
+            get("admin2").iloc[rows_].str.strip().tolist(), admin1_all.iloc[rows_].tolist())], dtype=object).to_numpy()
         geo = geocode_missing(cand, country, no_coords & ~checks.bad, checks, cols["latitude"])
         got = ~np.isnan(geo["lat"])
         lat, lon = np.where(got, geo["lat"], lat), np.where(got, geo["lon"], lon)
@@ -209,7 +236,7 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
             tp = tp.where(~pd.Series(use), own_p)
 
     # Actors.
-    book = ActorBook(registry)
+    book = carry.book
     kinds1 = fast_map(get("inter1"), lambda v: vocab.ACLED_INTER_KINDS.get(v.strip().lower(), "other"))
     kinds2 = fast_map(get("inter2"), lambda v: vocab.ACLED_INTER_KINDS.get(v.strip().lower(), "other"))
     a1, a2 = k(get("actor1").str.strip()), k(get("actor2").str.strip())
@@ -229,15 +256,14 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
         book.resolve(nm, kd)
     ids_of = book.ids
 
+    cache: dict[tuple, tuple] = {}  # once per distinct combination of the four actor fields
+
     def part(row):
-        x1, t1, x2, t2 = row
-        seen: list[str] = []
-        for nm in (x1, *t1, x2, *t2):
-            if nm:
-                aid = ids_of[nm]
-                if aid not in seen:
-                    seen.append(aid)
-        return tuple(seen)
+        got = cache.get(row)
+        if got is None:
+            x1, t1, x2, t2 = row
+            got = cache[row] = tuple(dict.fromkeys(ids_of[nm] for nm in (x1, *t1, x2, *t2) if nm))
+        return got
     participants = pd.Series([part(r) for r in zip(a1.tolist(), as1.tolist(), a2.tolist(), as2.tolist())], dtype=object)
 
     src = k(split_names(get("source"), ";"))
@@ -252,12 +278,15 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
     title = what + " in " + location.where(location != "", admin1.where(admin1 != "", "an unnamed place"))
     place_text = location.where(admin1 == "", location + ", " + admin1).str.strip(", ")
     summary = notes.where(notes.str.strip() != "", title)
-    excerpts = pd.Series([(x,) if x.strip() else () for x in notes.tolist()], dtype=object)
+    if carry.extra_as_columns:  # a streamed chunk: Arrow lists straight to the store
+        excerpts = one_item_lists(notes)
+    else:
+        excerpts = pd.Series([(x,) if x.strip() else () for x in notes.tolist()], dtype=object)
     fat_k = k(fat)
     fat_text = k(fat_raw.str.strip())
 
     extra_cols = [h for kk, h in zip(table.keys, table.header) if kk not in MODELLED]
-    extra = extra_records(f[keep].reset_index(drop=True), extra_cols)
+    extra = (extra_columns if carry.extra_as_columns else extra_records)(f[keep].reset_index(drop=True), extra_cols)
     progress(0.9, "Building tables")
     ev = {
         "id": "acled-" + k(ids.str.lower()),

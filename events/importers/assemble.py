@@ -76,6 +76,39 @@ def extra_records(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return pd.Series(out, index=frame.index, dtype=object)
 
 
+def const_str(value: str, index: pd.Index) -> pd.Series:
+    """A text column holding one value (built by Arrow, not from a Python list per row)."""
+    import pyarrow as pa
+
+    return pd.Series(_str_series(pa.chunked_array([pa.repeat(pa.scalar(value, pa.string()), len(index))])).array,
+                     index=index)
+
+
+def one_item_lists(s: pd.Series) -> pd.Series:
+    """Per row (x,) where x is not blank, else (): as an Arrow list<string> column (what the store
+    writes) for a streamed chunk, instead of a tuple per row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = _arrow_text(s).combine_chunks()
+    filled = pc.invert(pc.equal(pc.utf8_trim_whitespace(arr), ""))
+    counts = filled.to_numpy(zero_copy_only=False).astype(np.int32)
+    offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int32)]).astype(np.int32)
+    lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), arr.filter(filled))
+    return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=pd.RangeIndex(len(s)))
+
+
+def extra_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The unmodelled columns as the store writes them ("extra.<column>", "" where empty), for a
+    chunk of a streamed import: no dict per row. A column empty in every row is left out, as
+    the dicts of extra_records would leave its key out."""
+    keep = [c for c in columns if (frame[c] != "").any()]
+    return pd.DataFrame({EXTRA_PREFIX + c: frame[c].reset_index(drop=True) for c in keep}, index=pd.RangeIndex(len(frame)))
+
+
+EXTRA_PREFIX = "extra."
+
+
 def assemble(
     *, kind: str, name: str, ev: dict, participants: pd.Series, claimants: pd.Series,
     excerpts: pd.Series, claim_note: str, book: ActorBook, problems: list, updated=None,
@@ -102,23 +135,27 @@ def assemble(
     if "radius_km" in ev:  # the importer's own radius where it knows better than the code's default
         own = S(ev["radius_km"]).astype(float)
         radius = own.where(own.notna(), radius)
+    extra = ev["extra"]
+    extra_cols = None
+    if isinstance(extra, pd.DataFrame):  # a streamed chunk: extra.<column> string columns (extra_columns)
+        extra_cols, extra = extra, pd.Series([None] * n, index=idx, dtype=object)
     events = pd.DataFrame({
         "id": S(ev["id"], "str"),
         "title": S(ev["title"], "str"),
         "summary": S(ev["summary"], "str"),
         "event_type": S(ev["event_type"], "str"),
-        "status": pd.Series([vocab.DEFAULT_STATUS] * n, index=idx, dtype="str"),
+        "status": const_str(vocab.DEFAULT_STATUS, idx),
         # an import has no stances: its status is the derived one, and never overridden
-        "status_derived": pd.Series([vocab.DEFAULT_STATUS] * n, index=idx, dtype="str"),
+        "status_derived": const_str(vocab.DEFAULT_STATUS, idx),
         "status_reason": S(ev.get("status_reason", [""] * n), "str"),
         "date_start": S(ev["date_start"]).astype("datetime64[us]"),
         "date_end": S(ev["date_end"]).astype("datetime64[us]"),
         "date_precision": S(ev["date_precision"], "str"),
-        "date_basis": pd.Series(["stated"] * n, index=idx, dtype="str"),
+        "date_basis": const_str("stated", idx),
         "date_note": S(ev["date_note"], "str"),
         "place_text": S(ev["place_text"], "str"),
         "place_name": S(ev["place_name"], "str"),
-        "gazetteer_id": pd.Series([""] * n, index=idx, dtype="str"),
+        "gazetteer_id": const_str("", idx),
         "lat": S(ev["lat"]).astype(float),
         "lon": S(ev["lon"]).astype(float),
         "precision": precision,
@@ -130,24 +167,26 @@ def assemble(
         "fatalities_best": S(ev["fatalities_best"]).astype(float),
         "n_claims": pd.Series(np.ones(n, dtype=np.int64), index=idx),
         "search_text": S(ev["search_text"], "str"),
-        "extra": S(ev["extra"]).astype(object),
+        "extra": S(extra).astype(object),
     })
+    if extra_cols is not None:
+        events = pd.concat([events.drop(columns="extra"), extra_cols.set_axis(idx)], axis=1)
     events = add_admin_columns(events)  # geodata: admin 1-3 + P-codes by point-in-polygon
     claimant0 = S(claimants).map(lambda t: t[0])
     claims = pd.DataFrame({
         "event_id": events["id"],
-        "claim_id": pd.Series(["source"] * n, index=idx, dtype="str"),
+        "claim_id": const_str("source", idx),
         "claimant": claimant0.astype("str"),
-        "stance": pd.Series(["asserts"] * n, index=idx, dtype="str"),
-        "source_id": pd.Series([""] * n, index=idx, dtype="str"),
+        "stance": const_str("asserts", idx),
+        "source_id": const_str("", idx),
         "via": pd.Series([()] * n, index=idx, dtype=object),
-        "excerpts": S(excerpts).astype(object),
+        "excerpts": S(excerpts) if isinstance(excerpts.dtype, pd.ArrowDtype) else S(excerpts).astype(object),
         "place_text": events["place_text"],
         "lat": events["lat"], "lon": events["lon"], "precision": events["precision"],
         "radius_km": events["radius_km"], "admin1": events["admin1"],
         "date_start": events["date_start"], "date_end": events["date_end"],
         "date_precision": events["date_precision"], "fatalities_text": events["fatalities_text"],
-        "note": pd.Series([claim_note] * n, index=idx, dtype="str"),
+        "note": const_str(claim_note, idx),
     })
     if claim_rows is not None:
         pos = np.asarray(claim_rows["event"], dtype=np.int64)
@@ -178,15 +217,34 @@ def assemble(
     )
 
 
+def flatten_tuples(tuples: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(length of each row's tuple, every element in row order), computed once per distinct
+    tuple: an import repeats the same few actor combinations over 100,000 rows."""
+    n = len(tuples)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.empty(0, dtype=object)
+    codes_, uniq = pd.factorize(pd.Series(tuples.to_numpy(dtype=object), dtype=object), use_na_sentinel=False)
+    uniq = [u if isinstance(u, tuple) else () for u in uniq]
+    ulen = np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq))
+    uoff = np.zeros(len(uniq), dtype=np.int64)
+    np.cumsum(ulen[:-1], out=uoff[1:])
+    uflat = np.empty(int(ulen.sum()), dtype=object)
+    uflat[:] = [x for u in uniq for x in u]
+    lens = ulen[codes_]
+    total = int(lens.sum())
+    row_start = np.repeat(np.cumsum(lens) - lens, lens)  # where each element's row starts in the output
+    idx = np.repeat(uoff[codes_], lens) + (np.arange(total, dtype=np.int64) - row_start)
+    return lens, uflat[idx]
+
+
 def _explode_roles(ids: pd.Series, tuples: pd.Series, role: str) -> pd.DataFrame:
     # int64 even when there are no rows (an empty object Series maps to object dtype, which
     # np.repeat refuses): a file none of whose rows loads still gives an empty Dataset.
-    lens = np.fromiter((len(t) for t in tuples), dtype=np.int64, count=len(tuples))
-    flat = [a for t in tuples for a in t]
+    lens, flat = flatten_tuples(tuples)
     out = pd.DataFrame({
         "event_id": pd.array(np.repeat(ids.to_numpy(dtype=object), lens), dtype="str"),
         "actor_id": pd.array(flat, dtype="str"),
-        "role": pd.array([role] * len(flat), dtype="str"),
+        "role": const_str(role, pd.RangeIndex(len(flat))).array,
     })
     return out.drop_duplicates(ignore_index=True)
 
@@ -200,20 +258,38 @@ def lower_join(*parts: pd.Series) -> pd.Series:
 
     from ..sources import _SPACE, _TABLE
 
-    out = parts[0].fillna("").astype("str")
-    for p in parts[1:]:
-        out = out + " " + p.fillna("").astype("str")
-    arr = pa.array(out.to_numpy(dtype=object), type=pa.string()) if len(out) else pa.array([], type=pa.string())
+    cols = [_arrow_text(p) for p in parts]
+    arr = pc.binary_join_element_wise(*cols, " ") if len(cols) > 1 else cols[0]
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     needs = pc.invert(pc.string_is_ascii(arr))
+    ascii_only = True
     if len(arr) and pc.any(needs).as_py():
+        ascii_only = False
         idx = np.flatnonzero(needs.to_numpy(zero_copy_only=False))
-        vals = arr.to_numpy(zero_copy_only=False).astype(object)
-        for i in idx:
-            vals[i] = _SPACE.sub(" ", unicodedata.normalize("NFC", vals[i]).translate(_TABLE))
-        arr = pa.array(vals, type=pa.string())
-    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
-    arr = pc.utf8_lower(arr)
+        vals = arr.take(pa.array(idx)).to_pylist()
+        fixed = [_SPACE.sub(" ", unicodedata.normalize("NFC", v).translate(_TABLE)) for v in vals]
+        arr = pc.replace_with_mask(arr, needs, pa.array(fixed, type=pa.string()))
+    # Runs of white space -> one space: the regex only where there is such a run (few rows).
+    runs = pc.match_substring_regex(arr, r"[\t\n\f\r\v]|  ")
+    if len(arr) and pc.any(runs).as_py():
+        fixed = pc.replace_substring_regex(arr.filter(runs), r"\s+", " ")
+        arr = pc.replace_with_mask(arr, runs, fixed)
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.ascii_lower(arr) if ascii_only else pc.utf8_lower(arr)
     return _str_series(pa.chunked_array([arr]))
+
+
+def _arrow_text(s: pd.Series):
+    """A text Series as an Arrow string array ("" where missing), without a copy per value when
+    the Series is Arrow-backed already."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        arr = pa.chunked_array(pa.array(s.array)).cast(pa.string())
+    else:
+        arr = pa.chunked_array([pa.array(s.fillna("").astype("str").to_numpy(dtype=object), type=pa.string())])
+    return pc.fill_null(arr, "") if arr.null_count else arr
 
 
 def skipped_problems(name: str, skipped: list[SkippedRow]) -> list:

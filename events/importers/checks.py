@@ -53,6 +53,15 @@ class Checks:
         self.problems: list[tuple[np.ndarray, str, object]] = []
         self.remarks: list[tuple[np.ndarray, str, object]] = []
 
+    @classmethod
+    def scratch(cls, n: int) -> "Checks":
+        """Checks over ``n`` rows numbered 2.. whose findings nobody reads (a decision pass)."""
+        self = cls.__new__(cls)
+        self.rows = np.arange(2, n + 2, dtype=np.int64)
+        self.bad = np.zeros(n, dtype=bool)
+        self.problems, self.remarks = [], []
+        return self
+
     def note(self, mask, column: str, reason) -> None:
         """A remark on rows that load anyway (reported only for rows not skipped)."""
         m = np.asarray(mask, dtype=bool)
@@ -102,6 +111,19 @@ def blank(s: pd.Series) -> np.ndarray:
     return (s.str.strip() == "").to_numpy(dtype=bool)
 
 
+def per_distinct(parse):
+    """A parser of a text Series run once per distinct value (imports repeat coordinates, counts
+    and codes: 100,000 rows hold a few thousand distinct values)."""
+    def run(s: pd.Series) -> pd.Series:
+        codes_, uniq = pd.factorize(s, use_na_sentinel=False)
+        got = parse(pd.Series(uniq, dtype=s.dtype) if len(uniq) else s.iloc[:0])
+        out = got.to_numpy(dtype=float, na_value=np.nan)[codes_] if len(uniq) else np.zeros(0)
+        return pd.Series(out, index=s.index, dtype=float)
+    run.__doc__ = parse.__doc__
+    return run
+
+
+@per_distinct
 def to_number(s: pd.Series) -> pd.Series:
     """Coordinates: a number, with a decimal point or a decimal comma ('36,18'); NaN if not one."""
     return pd.to_numeric(s.str.strip().str.replace(",", ".", regex=False).where(s.str.strip() != ""), errors="coerce")
@@ -111,6 +133,7 @@ _THOUSANDS = r"^\d{1,3}(?:,\d{3})+(?:\.0+)?$"  # 1,000 / 12,345,678 (/ 1,000.0)
 _AMBIGUOUS_COUNT = r"^\d{1,3}(?:\.\d{3})+$"  # 1.000: one, or a thousand with a dot separator?
 
 
+@per_distinct
 def to_count(s: pd.Series) -> pd.Series:
     """Counts (fatalities, best, low, high): a plain number ('12', '12.0'), or thousands
     separated by commas ('1,000', '12,345,678'). No decimal comma: '1,000' is a thousand, never
@@ -181,37 +204,63 @@ def fast_map(s: pd.Series, mapping) -> pd.Series:
 
 
 
+class SeenIds:
+    """The ids of one import, across the chunks of a streamed file (see distinct_ids): every
+    stored id key in the file (from a first pass over the id column), the keys that occur more
+    than once, and the first good row of each such key seen so far."""
+
+    def __init__(self, keys: pd.Series):
+        keys = keys[keys.str.strip() != ""]
+        counts = keys.value_counts()
+        self.repeated: set[str] = set(counts.index[counts.to_numpy() > 1].tolist())
+        self._keys = keys if self.repeated else None
+        self._taken: Optional[set[str]] = None
+        self.first: dict[str, tuple[int, str]] = {}  # repeated key -> (row, raw id) of its first good row
+
+    def taken(self) -> set[str]:
+        """Every id key in the file, and the suffixed ones given so far (built on first need)."""
+        if self._taken is None:
+            self._taken = set(self._keys.tolist()) if self._keys is not None else set()
+        return self._taken
+
+
 def distinct_ids(ids: pd.Series, checks: Checks, column: str, what: str,
-                 key: Optional[pd.Series] = None) -> pd.Series:
+                 key: Optional[pd.Series] = None, seen: Optional[SeenIds] = None) -> pd.Series:
     """Ids made unique without losing a row: a later *good* row whose id repeats an earlier one's
-    is kept under the id with a suffix (``-2``, ``-3``, ... never one already in the file) and a
-    remark naming the first row. Which of two records is right is the analyst's call, not ours:
-    both stay. ``key`` is the id as the dataset will store it (e.g. lower-cased) when that differs
-    from the raw ``ids``: two raw spellings of one stored id repeat each other too."""
+    is kept under the id with a suffix (``-2``, ``-3``, ... never an id found anywhere in the file,
+    even on a skipped row) and a remark naming the first row. Which of two records is right is the
+    analyst's call, not ours: both stay. ``key`` is the id as the dataset will store it (e.g.
+    lower-cased) when that differs from the raw ``ids``: two raw spellings of one stored id repeat
+    each other too. ``seen`` carries the file's ids across the chunks of a streamed import (made
+    from this table's ids when not given, i.e. the table is the whole file)."""
     key = ids if key is None else key
-    good = ~checks.bad & ~blank(ids)
-    gid = key.where(pd.Series(good, index=key.index))
-    dup = gid.duplicated(keep="first").to_numpy() & good
-    if not dup.any():
+    if seen is None:
+        seen = SeenIds(key)
+    if not seen.repeated:
         return ids
-    first: dict[str, tuple[int, str]] = {}
-    keep = good & ~dup
-    for v, raw, r in zip(gid[keep], ids[keep], checks.rows[keep]):
-        first[v] = (int(r), raw)
-    taken = set(key[good].tolist())
+    good = ~checks.bad & ~blank(ids)
+    cand = good & key.isin(seen.repeated).to_numpy(dtype=bool)
+    if not cand.any():
+        return ids
     out = ids.copy()
+    dup = np.zeros(len(ids), dtype=bool)
     text: dict[int, str] = {}
-    for i in np.flatnonzero(dup):
-        raw, k = ids.iloc[i], key.iloc[i]
+    key_v, raw_v, rows = key.to_numpy(dtype=object), ids.to_numpy(dtype=object), checks.rows
+    for i in np.flatnonzero(cand):
+        k, raw = key_v[i], raw_v[i]
+        got = seen.first.get(k)
+        if got is None:
+            seen.first[k] = (int(rows[i]), raw)
+            continue
+        taken = seen.taken()
         n = 2
         while f"{k}-{n}" in taken:
             n += 1
         taken.add(f"{k}-{n}")
         out.iloc[i] = f"{raw}-{n}"
-        row, first_raw = first.get(k, ("?", raw))
+        dup[i] = True
+        row, first_raw = got
         same = "" if first_raw == raw else f" as {first_raw!r}; ids are compared as stored, {k!r}"
         text[i] = f"{what} {raw!r} repeats row {row}'s{same}: both kept, this one as {raw}-{n}"
     checks.note(dup, column, lambda idx: [text[i] for i in idx])
     return out
-
-

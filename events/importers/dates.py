@@ -21,11 +21,18 @@ Numeric day/month order is decided for the whole column, and the report says how
 otherwise each date that fits both readings is reported as ambiguous and its row skipped.
 A column mixing both orders has its unambiguous dates read and the rest reported.
 
+These whole-column decisions (the order, two-digit year/month/day) are a ``DateRules``:
+``date_rules`` makes them over a whole column and says how (the warnings), and ``parse_dates``
+with ``rules=`` applies them to any part of it, silently. A streamed import decides on the
+whole column in a first pass and applies the rules chunk by chunk, so a chunk never decides
+on its own rows what only the whole file settles.
+
 Each distinct spelling is parsed once (a 100,000-row export has a few thousand distinct dates).
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
@@ -71,15 +78,43 @@ def _total_jump(days: np.ndarray) -> float:
     return float(np.abs(np.diff(v)).sum()) if len(v) > 1 else 0.0
 
 
+@dataclass
+class DateRules:
+    """What a whole date column settles: ``order`` of numeric dates ("dmy", "mdy", or
+    "neither": read only what one order can read, report the rest) and ``ymd`` (two-digit
+    numeric dates whose first number is the year column's)."""
+
+    order: Optional[str] = None
+    ymd: bool = False
+
+
+def date_rules(raw: pd.Series, col: str, *, year: Optional[pd.Series] = None, year_col: Optional[str] = None,
+               order: Optional[str] = None, default_order: Optional[str] = None) -> tuple[DateRules, list[str]]:
+    """The rules a whole column settles, and the warnings saying how (see parse_dates)."""
+    warnings: list[str] = []
+    decided = DateRules()
+    parse_dates(raw, col, Checks.scratch(len(raw)), warnings, year=year, year_col=year_col, order=order,
+                default_order=default_order, decided=decided)
+    return decided, warnings
+
+
 def parse_dates(raw: pd.Series, col: str, checks: Checks, warnings: list[str], *,
                 year: Optional[pd.Series] = None, year_col: Optional[str] = None,
-                order: Optional[str] = None, default_order: Optional[str] = None) -> pd.Series:
+                order: Optional[str] = None, default_order: Optional[str] = None,
+                rules: Optional[DateRules] = None, decided: Optional[DateRules] = None) -> pd.Series:
     """The dates of ``raw`` (see the module docstring) as datetime64[us], NaT where unread.
 
     Empty and unreadable dates, and numeric dates whose order cannot be decided, are flagged on
     ``checks`` (their rows are skipped). With ``year`` (the export's year column), two-digit
     years take its century, and a date in another year than the column says is noted on its
-    row (kept: the date is the more precise field, the note lets the user check)."""
+    row (kept: the date is the more precise field, the note lets the user check).
+
+    ``rules`` (from ``date_rules`` over the whole column) replaces the decisions made from
+    ``raw`` alone, and nothing is added to ``warnings`` (date_rules said it); ``decided``, when
+    given, receives the decisions made."""
+    if rules is not None:
+        warnings = []  # the whole column's pass said how it decided
+        order = rules.order
     codes, uniq = pd.factorize(raw.str.strip(), use_na_sentinel=True)
     u = pd.Series(uniq, dtype="str") if len(uniq) else pd.Series([], dtype="str")
     nu = len(u)
@@ -143,17 +178,24 @@ def parse_dates(raw: pd.Series, col: str, checks: Checks, warnings: list[str], *
         fy[idx[ok]] = year_num[first_row.to_numpy()[ok]]
     # Two-digit numeric dates whose FIRST number is the year column's (20/05/09, as East Asian
     # locales write short dates): year/month/day, when no row says otherwise.
-    if fy is not None and order is None and (numeric & two_digit).any():
+    if rules is not None:
+        ymd_wanted = rules.ymd and fy is not None and (numeric & two_digit).any()
+    elif fy is not None and order is None and (numeric & two_digit).any():
         yy2 = numeric & two_digit & ~np.isnan(fy)
         first_is_year = yy2 & (a == np.mod(fy, 100)) & (ny != np.mod(fy, 100))
         last_is_year = yy2 & (ny == np.mod(fy, 100))
-        if first_is_year.any() and not last_is_year.any():
-            ymd = numeric & two_digit
-            a, ny = ny.copy(), a.copy()  # now a = day, ny = two-digit year: (ny, b, a) = y/m/d
-            take(ymd, ny, b, a)
-            numeric = numeric & ~ymd
-            warnings.append(f"Column {col}: dates like {u[np.flatnonzero(ymd)[0]]!r} read as year/month/day: "
-                            "their first number is the year column's.")
+        ymd_wanted = bool(first_is_year.any() and not last_is_year.any())
+    else:
+        ymd_wanted = False
+    if decided is not None:
+        decided.ymd = ymd_wanted
+    if ymd_wanted:
+        ymd = numeric & two_digit
+        a, ny = ny.copy(), a.copy()  # now a = day, ny = two-digit year: (ny, b, a) = y/m/d
+        take(ymd, ny, b, a)
+        numeric = numeric & ~ymd
+        warnings.append(f"Column {col}: dates like {u[np.flatnonzero(ymd)[0]]!r} read as year/month/day: "
+                        "their first number is the year column's.")
     # Two-digit years: the century of the row's year column, else the spreadsheet pivot.
     if two_digit.any():
         yy = np.where(numeric, ny, Y)
@@ -171,9 +213,14 @@ def parse_dates(raw: pd.Series, col: str, checks: Checks, warnings: list[str], *
                         "numbers (days since 1899-12-30, as Excel and LibreOffice count); read as such.")
 
     if numeric.any():
-        decided = _decide_order(raw, codes, numeric, a, b, ny, col, warnings, order, default_order)
-        first, second = (a, b) if decided != "mdy" else (b, a)
-        if decided in ORDERS:
+        if rules is not None:
+            how = rules.order or "neither"
+        else:
+            how = _decide_order(raw, codes, numeric, a, b, ny, col, warnings, order, default_order)
+            if decided is not None:
+                decided.order = how if how in ORDERS else "neither"
+        first, second = (a, b) if how != "mdy" else (b, a)
+        if how in ORDERS:
             take(numeric, ny, second, first)
         else:  # mixed or undecided: read what only one order can read, report the rest
             dmy = numeric & ((a > 12) | (a == b))

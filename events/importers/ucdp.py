@@ -54,10 +54,12 @@ import pandas as pd
 from .. import vocab
 from .actors import ActorBook, outlet_claimants, split_names
 from .assemble import assemble, country_codes, extra_records, lower_join, skipped_problems
-from .checks import blank, codes, coordinates, distinct_ids, start_import, whole_counts
-from .dates import parse_dates
-from .reading import Table, read_table
+from .assemble import extra_columns
+from .checks import SeenIds, blank, codes, coordinates, distinct_ids, start_import, whole_counts
+from .dates import date_rules, parse_dates
+from .reading import Table, column_map, read_table
 from .report import Progress, no_progress
+from .stream import Carry
 
 FORMAT = "ucdp"
 REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "where_prec", "latitude", "longitude",
@@ -75,6 +77,8 @@ KNOWN = (
 # Carried in full by the model; everything else goes to extra.
 MODELLED = ("where_prec", "latitude", "longitude", "date_prec", "date_start", "date_end",
             "where_description", "source_headline", "source_original", "source_article", "best")
+# The columns whose whole content decides something for every row (prepare).
+WHOLE_FILE = ("id", "date_start", "date_end", "year", "number_of_sources")
 SYRIA_ADM1 = {  # GED -> OCHA NAME_EN (../shared/data/syr_admin1_governorates.geojson)
     "aleppo": "Aleppo", "al hasakah": "Al-Hasakeh", "ar raqqah": "Ar-Raqqa", "as suwayda": "As-Sweida",
     "damascus": "Damascus", "daraa": "Dar'a", "dar'a": "Dar'a", "deir ez zor": "Deir-ez-Zor",
@@ -102,19 +106,49 @@ def import_ucdp(src, name: Optional[str] = None, progress: Progress = no_progres
     return import_table(table, fname, name=name, progress=progress, registry=registry, date_order=date_order)
 
 
+def _id_text(raw: pd.Series) -> pd.Series:
+    return raw.str.strip().str.replace(r"\.0+$", "", regex=True)
+
+
+def prepare(table: Table, date_order: Optional[str] = None, registry=None, extra_as_columns: bool = False) -> Carry:
+    """What the whole file decides for every row (``table``: at least the WHOLE_FILE columns of
+    every record): the order of numeric dates, the ids, the actor book, whole-file counts."""
+    cols = column_map(table)
+    f = table.frame
+
+    def get(key: str) -> pd.Series:
+        return f[cols[key]] if key in cols else pd.Series([""] * len(f), index=f.index, dtype="str")
+    year = get("year") if "year" in cols else None
+    start, warnings = date_rules(get("date_start"), cols["date_start"], year=year, year_col=cols.get("year"),
+                                 order=date_order)
+    end, more = date_rules(get("date_end"), cols["date_end"], order=date_order)
+    warnings += more
+    if "number_of_sources" in cols:
+        unrecorded = int((_id_text(get("number_of_sources")) == "-1").sum())
+        if unrecorded:
+            warnings.append(f"number_of_sources is -1 (GED: not recorded) in {unrecorded:,} rows; "
+                            "kept as given in the events' extra fields.")
+    return Carry(dates={"date_start": start, "date_end": end}, ids=SeenIds(_id_text(get("id"))),
+                 book=ActorBook(registry), warnings=warnings, extra_as_columns=extra_as_columns)
+
+
 def import_table(table: Table, fname: str, name: Optional[str] = None, progress: Progress = no_progress,
-                 registry=None, date_order: Optional[str] = None):
-    """Import rows already read (a whole file, or one chunk of it). Returns (Dataset, ImportReport)."""
+                 registry=None, date_order: Optional[str] = None, carry: Optional[Carry] = None):
+    """Import rows already read (a whole file, or one chunk of it with the ``carry`` that
+    ``prepare`` made over the whole file). Returns (Dataset, ImportReport)."""
     table, fname, cols, report, get, checks = start_import(table, fname, FORMAT, "UCDP GED", REQUIRED, KNOWN)
+    if carry is None:  # the table is the whole file
+        carry = prepare(table, date_order, registry)
+        report.warnings.extend(carry.warnings)
     f = table.frame
     progress(0.6, "Checking values")
 
-    ids = get("id").str.strip().str.replace(r"\.0+$", "", regex=True)
+    ids = _id_text(get("id"))
     checks.flag(blank(ids), cols["id"], "id is empty")
     year = get("year") if "year" in cols else None
     start = parse_dates(get("date_start"), cols["date_start"], checks, report.warnings,
-                        year=year, year_col=cols.get("year"), order=date_order)
-    end = parse_dates(get("date_end"), cols["date_end"], checks, report.warnings, order=date_order)
+                        year=year, year_col=cols.get("year"), rules=carry.dates["date_start"])
+    end = parse_dates(get("date_end"), cols["date_end"], checks, report.warnings, rules=carry.dates["date_end"])
     checks.flag((end < start).fillna(False).to_numpy(dtype=bool), cols["date_end"], lambda idx: [
         f"date_end {end.iloc[i].date()} is before date_start {start.iloc[i].date()}" for i in idx])
     dprec = codes(f, cols["date_prec"], vocab.GED_DATE_PREC, checks, "date_prec")
@@ -128,15 +162,10 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
             checks.note(inverted, cols[lo], lambda idx, lo=lo, hi=hi: [
                 f"{lo} {int(deaths[lo].iloc[i])} is above {hi} {int(deaths[hi].iloc[i])}: kept as GED gives them"
                 for i in idx])
-    if "number_of_sources" in cols:
-        unrecorded = int((get("number_of_sources").str.strip().str.replace(r"\.0+$", "", regex=True) == "-1").sum())
-        if unrecorded:
-            report.warnings.append(f"number_of_sources is -1 (GED: not recorded) in {unrecorded:,} rows; "
-                                   "kept as given in the events' extra fields.")
     checks.flag(blank(get("best")), cols["best"], "best is empty")
     for c in ("side_a", "side_b"):
         checks.flag(blank(get(c)), cols[c], f"{c} is empty")
-    ids = distinct_ids(ids, checks, cols["id"], "id")
+    ids = distinct_ids(ids, checks, cols["id"], "id", seen=carry.ids)
 
     report.skipped = sorted(table.skipped + checks.skipped())
     report.notes = checks.noted()
@@ -146,7 +175,7 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
     k = lambda s: s[keep].reset_index(drop=True) if isinstance(s, pd.Series) else s[keep]  # noqa: E731
 
     country = k(country_codes(get("country")))
-    book = ActorBook(registry)
+    book = carry.book
     side_a, side_b = k(split_names(get("side_a"), ",")), k(split_names(get("side_b"), ","))
 
     def kind(nm: str) -> str:
@@ -192,7 +221,7 @@ def import_table(table: Table, fname: str, name: Optional[str] = None, progress:
     date_note = pd.Series(np.where(dp.to_numpy() == "day", "", "UCDP GED date_prec " + k(get("date_prec").str.strip()).to_numpy(dtype=object)), dtype="str")
 
     extra_cols = [h for kk, h in zip(table.keys, table.header) if kk not in MODELLED]
-    extra = extra_records(f[keep].reset_index(drop=True), extra_cols)
+    extra = (extra_columns if carry.extra_as_columns else extra_records)(f[keep].reset_index(drop=True), extra_cols)
     progress(0.9, "Building tables")
     ev = {
         "id": "ged-" + k(ids),
