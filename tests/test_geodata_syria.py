@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / ".." / "shared" / "data" / "gazetteer"
 
 
-def r(text, country="SY"):
-    return geodata.resolve(text, country=country)
+def r(text, country="SY", context=()):
+    return geodata.resolve(text, country=country, context=context)
 
 
 def km(d, lat, lon):
@@ -206,13 +206,28 @@ def test_an_ambiguous_name_says_so_names_the_choice_and_lists_the_others():
     ("Hamra, Idleb governorate", "Idleb", "ocha:C6621"),
     ("Hamra village in rural Aleppo", "Aleppo", None),
     ("Hamra, Hama", "Hama", None),
-    ("Salba, Hamah governorate", "Hama", None),
 ])
 def test_a_governorate_in_the_text_picks_among_namesakes(text, admin1, gid):
     d = r(text)
     assert d["admin1"] == admin1 and d["name"] in ("Hamra", "Salba") and d["precision"] == 1, d
     if gid:
         assert d["gazetteer_id"] == gid
+
+
+def test_namesakes_nothing_tells_apart_are_not_a_coin_toss():
+    # two Salba in Hama governorate, equally attested: no answer rather than a guess, both listed
+    d = r("Salba")
+    assert d["lat"] is None and d["ambiguous"] and "nothing in the data tells them apart" in d["reason"], d
+    assert len(d["alternatives"]) >= 2 and all(a["lat"] is not None and a["admin2"] for a in d["alternatives"])
+    # the governorate does not tell them apart either: the governorate is the answer, said so
+    d = r("Salba, Hamah governorate")
+    assert d["gazetteer_id"] == "admin1:SY05" and d["precision"] == 4 and d["ambiguous"], d
+    assert "places named 'Salba' inside Hama" in d["note"]
+    assert {a["admin2"] for a in d["alternatives"]} >= {"As-Salamiyeh", "As-Suqaylabiyah"}
+    # their districts do
+    a = r("Salba", context=("Salamiyah district", "Hamah governorate"))
+    b = r("Salba", context=("As Suqaylibiyah district", "Hamah governorate"))
+    assert (a["admin2"], b["admin2"]) == ("As-Salamiyeh", "As-Suqaylabiyah") and a["precision"] == b["precision"] == 1
 
 
 def test_a_district_in_the_text_picks_among_namesakes():
