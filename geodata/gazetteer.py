@@ -37,6 +37,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Callable, Iterable, NamedTuple, Optional
 
 from . import governorates as govmod
@@ -176,6 +177,41 @@ class Lookup:
     why: str = ""
     outside: bool = False
     even: bool = False  # ambiguous, and nothing in the data prefers the best one: a coin toss
+
+
+class _LazyMatches(Sequence):
+    """Candidates as :class:`Match` objects, made when first read (candidates abroad are only
+    listed, and most listings are never read). ``rids`` (record ids) are known without making them."""
+
+    def __init__(self, gaz: "Gazetteer", pairs: list) -> None:
+        self._gaz, self._pairs, self._items = gaz, pairs, None
+
+    @property
+    def rids(self) -> list[int]:
+        return [r for r, _ in self._pairs]
+
+    def _get(self) -> list:
+        if self._items is None:
+            self._items = [Match(self._gaz.record(r), t) for r, t in self._pairs]
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __getitem__(self, i):
+        return self._get()[i]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+    def __add__(self, other):
+        return list(self) + list(other)
+
+    def __radd__(self, other):
+        return list(other) + list(self)
 
 
 AMBIGUOUS_KM = 10.0
@@ -401,7 +437,7 @@ class Gazetteer:
             inside = [c for c in cands if C[c[0]] == cidx or (C[c[0]] == 0 and self._kinds[K[c[0]]] == "sea")]
             if not inside:
                 outside = sorted(cands, key=lambda c: (c[1], -P[c[0]], c[0]))[:max_alternatives]
-                return Lookup(None, [Match(self.record(r), t) for r, t in outside], outside=True)
+                return Lookup(None, _LazyMatches(self, outside), outside=True)
             cands = inside
         strict = [c for c in cands if c[1] <= 2]
         if not strict:

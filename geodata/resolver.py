@@ -35,7 +35,7 @@ from . import relative
 from .normalize import key_loose, skeleton
 from .gazetteer import (MATCH_NAMES, PLACE_KINDS, SKELETON_MIN, Gazetteer, Lookup, Match, Record,
                         get_gazetteer)
-from .result import ADMIN_FIELDS, RESULT_KEYS, GeoResult  # noqa: F401 (RESULT_KEYS re-exported)
+from .result import ADMIN_FIELDS, RESULT_KEYS, GeoResult, LazyAlternatives  # noqa: F401 (RESULT_KEYS re-exported)
 from .precision import PRECISION_RADIUS_KM
 
 __all__ = ["Resolver", "RESULT_KEYS", "DEMONYMS"]
@@ -125,6 +125,37 @@ _GRAMMAR = re.compile(rf"(?:^|\s)(?:{_DESC_ALT}|near(?:by)?|close|around|outside
                       rf"surroundings|suburbs|area|between|north|south|east|west|northern|southern|eastern|"
                       rf"western|rural|rif|reef|countryside|border|frontier|and|of|from|the|a|an|[NSEW]{{1,3}})(?:\s|$)"
                       r"|[/&]|محيط|أطراف|اطراف|ضواحي|قرب|ريف", re.I)
+# The same test, faster: _GRAMMAR's word alternatives tried only at the start of each word (its
+# "(?:^|\s)" branch fails elsewhere anyway), without named groups; the rest by substring. A test
+# checks that the two agree.
+# For ASCII text, lower-cased first: then the expression needs no re.I (which costs several
+# times more per character), and ASCII lower-casing is exactly re.I's folding.
+_GRAMMAR_WORD = re.compile(
+    "(?:" + "|".join(f"(?:{v})" for v in _DESCRIPTORS.values()) + r"|near(?:by)?|close|around|outside|outskirts|"
+    r"vicinity|environs|surroundings|suburbs|area|between|north|south|east|west|northern|southern|eastern|western|"
+    r"rural|rif|reef|countryside|border|frontier|and|of|from|the|a|an|[nsew]{1,3})(?:\s|$)")
+_GRAMMAR_ANY = ("/", "&")
+
+
+def _has_grammar(s: str) -> bool:
+    """``bool(_GRAMMAR.search(s))``: whether any word the phrase grammar reads is in ``s``."""
+    if not s.isascii():
+        return bool(_GRAMMAR.search(s))
+    if "/" in s or "&" in s:
+        return True
+    if not s.isprintable():
+        return bool(_GRAMMAR.search(s))  # tabs, line breaks: the general expression
+    t = s.lower()  # printable ASCII: the only white space is " "
+    m = _GRAMMAR_WORD.match
+    if m(t):
+        return True
+    i = t.find(" ")
+    while i >= 0:
+        if m(t, i + 1):
+            return True
+        i = t.find(" ", i + 1)
+    return False
+
 _MARKAZ = re.compile(r"^(?:(?:mintaqat|mintaqa|mantiqat?)\s+)?(?:(?P<centre>markaz|merkez)\s+)?(?P<name>\S.*)$",
                      re.I)
 _GOV_LIST_SUFFIX = re.compile(r"^(?P<list>.+?)\s+(?:provinces?|governorates?|regions)$", re.I)
@@ -244,7 +275,7 @@ class Place:
 
     def to_result(self, query: str) -> GeoResult:
         a = self.admin()
-        return GeoResult(query=query, name=self.name, gazetteer_id=self.gazetteer_id, lat=round(self.lat, 5),
+        return GeoResult.make(query=query, name=self.name, gazetteer_id=self.gazetteer_id, lat=round(self.lat, 5),
                          lon=round(self.lon, 5), precision=int(self.precision),
                          radius_km=round(float(self.radius_km), 1), country=self.country, source=self.source,
                          kind=self.kind, match=self.match, ambiguous=self.ambiguous,
@@ -452,13 +483,13 @@ class Resolver:
             if lk is not None and lk.best is not None:
                 if not lk.even:
                     return Place.from_lookup(lk, country).to_result(text)
-                if not _GRAMMAR.search(s):  # namesakes nothing tells apart, and nothing else to read
+                if not _has_grammar(s):  # namesakes nothing tells apart, and nothing else to read
                     self._local.even = (s, lk)
                     return self._not_found(text, "", country)
-            if lk is not None and lk.outside and self.fallback is None and not _GRAMMAR.search(s):
+            if lk is not None and lk.outside and self.fallback is None and not _has_grammar(s):
                 # the whole text is the name of a place abroad, and no grammar word could make it
                 # Syrian: not found, with that place listed (the full path would end the same way)
-                self._local.outside = list(lk.others)
+                self._local.outside = lk.others
                 return self._not_found(text, f"{s!r} is not in the offline gazetteer inside {country}", country)
         try:
             place = self._phrase(t, country, 0)
@@ -475,18 +506,28 @@ class Resolver:
             # answer (a wrong place is worse than none); they are listed, with their coordinates
             name, lk = even
             alts = [_alt(m, country) for m in [lk.best] + lk.others[:lk.namesakes]]
-            return GeoResult(query=query, alternatives=tuple(alts), ambiguous=True, reason=(
+            return GeoResult.make(query=query, alternatives=tuple(alts), ambiguous=True, reason=(
                 f"{len(alts)} places named {name!r} in {country or 'the gazetteer'} and nothing in the data "
                 f"tells them apart (listed as alternatives): give the governorate or district"))
         outside = getattr(self._local, "outside", None) or []
-        seen, alts = set(), []
-        for m in outside:
-            if m.record.gazetteer_id not in seen:
-                seen.add(m.record.gazetteer_id)
-                alts.append(_alt(m, country))
-        if alts and country:
-            reason += f"; {len(alts)} place(s) of that name outside {country}, listed as alternatives"
-        return GeoResult(query=query, alternatives=tuple(alts[:5]), reason=reason)
+        if not outside:
+            return GeoResult.make(query=query, reason=reason)
+        rids = getattr(outside, "rids", None)
+        if rids is None:
+            rids = [m.record.rid for m in outside]
+        n = len(dict.fromkeys(rids))  # a record id is a gazetteer id
+
+        def alternatives(outside=outside, country=country):
+            seen, alts = set(), []
+            for m in outside:
+                if m.record.gazetteer_id not in seen:
+                    seen.add(m.record.gazetteer_id)
+                    alts.append(_alt(m, country))
+            return alts[:5]
+
+        if country:
+            reason += f"; {n} place(s) of that name outside {country}, listed as alternatives"
+        return GeoResult.make(query=query, alternatives=LazyAlternatives(alternatives), reason=reason)
 
     def _context_areas(self, context: tuple) -> list[Record]:
         """The Syrian admin areas a record's own fields name (a dataset's governorate, district,
@@ -737,7 +778,8 @@ class Resolver:
                 return None  # and no similar spelling either: the name is known, only not told apart
             return Place.from_lookup(lk, country)
         if lk.outside:
-            self._local.outside = (getattr(self._local, "outside", None) or []) + lk.others
+            prev = getattr(self._local, "outside", None)
+            self._local.outside = list(prev) + list(lk.others) if prev else lk.others
         if fuzzy and country in (None, "SY"):
             p = self._similar(name, country, kinds, where)
             if p is not None:
