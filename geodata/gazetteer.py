@@ -281,6 +281,7 @@ class Gazetteer:
         # Filled by :meth:`prefetch` for a batch: name -> (exact, loose) keys, (tier, key) -> rids.
         # Pure functions of their keys, so a lookup that finds them here answers exactly as one
         # that computes them (and threads sharing them cannot disagree).
+        self._fz_by_len: dict[int, tuple[list, range]] = {}  # filled by _fz_keys_of_length
         self._key_memo: dict[str, tuple[str, str]] = {}
         self._rid_memo: dict[tuple[int, str], list[int]] = {}
 
@@ -518,7 +519,7 @@ class Gazetteer:
         ordered = twins + sorted((c for c in rest if c not in twins),
                                  key=lambda c: (0 if C[c[0]] == cidx else 1, *key(c)))
         ordered = ordered[:max(max_alternatives, len(twins))]
-        return Lookup(Match(self.record(best[0]), best[1]), [Match(self.record(r), t) for r, t in ordered],
+        return Lookup(Match(self.record(best[0]), best[1]), _LazyMatches(self, ordered),
                       kind_matched, hinted, bool(twins) and hinted, len(twins), why, even=even)
 
     def _why(self, rid: int) -> str:
@@ -548,8 +549,6 @@ class Gazetteer:
         reach ``cutoff`` are scanned (ratio = 2*matches/(len1+len2))."""
         if not loose:
             return []
-        if self._fz_by_len is None:
-            self._load_fz()
         from rapidfuzz import fuzz, process
 
         n = len(loose)
@@ -564,7 +563,7 @@ class Gazetteer:
             allowed = math.floor((1 - c) * (n + m) + 1e-9)
             if allowed < max(abs(n - m), 2 if n == m else 1):
                 continue
-            ks, ix = self._fz_by_len.get(m, ((), ()))
+            ks, ix = self._fz_keys_of_length(m)
             if ks:
                 hits += [(sc, key, ix[j]) for key, sc, j in process.extract(loose, ks, scorer=fuzz.ratio, limit=limit,
                                                                             score_cutoff=cutoff)]
@@ -575,15 +574,19 @@ class Gazetteer:
             out += [(int(rid), float(sc), key) for rid in rids[off[i]:off[i + 1]]]
         return out
 
-    _fz_by_len: Optional[dict] = None
-
-    def _load_fz(self) -> None:
-        by_len: dict[int, tuple[list, list]] = {}
-        for i, k in enumerate(self._s["fz_key_blob"].decode("utf-8").split("\n")):
-            ks, ix = by_len.setdefault(len(k), ([], []))
-            ks.append(k)
-            ix.append(i)
-        self._fz_by_len = by_len
+    def _fz_keys_of_length(self, m: int) -> tuple[list, range]:
+        """The fuzzy matcher's keys of ``m`` letters and their key numbers, decoded on first use
+        (the blob is sorted by length: one slice per length)."""
+        got = self._fz_by_len.get(m)
+        if got is None:
+            first, at = self._s["fz_len"], self._s["fz_len_byte"]
+            if m < 0 or m + 1 >= len(first) or first[m] == first[m + 1]:
+                got = ([], range(0))
+            else:
+                blob = self._s["fz_key_blob"][at[m]:at[m + 1]].decode("utf-8")
+                got = (blob.rstrip("\n").split("\n"), range(first[m], first[m + 1]))
+            self._fz_by_len[m] = got
+        return got
 
 
 # --------------------------------------------------------------------------- loading with the cache

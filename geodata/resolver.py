@@ -222,24 +222,40 @@ class Place:
     gazetteer_id: Optional[str] = None
     kind: str = ""
     match: str = ""
-    alternatives: list[dict] = field(default_factory=list)
+    alts: Optional[list] = None  # the alternatives (read them as ``alternatives``), or None until
+    alt_make: Optional[Callable[[], list]] = None  # this makes them: most answers' are never read
     notes: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     admin3_pcode: Optional[str] = None
     ids: tuple = ()
     ambiguous: bool = False
 
+    @property
+    def alternatives(self) -> list[dict]:
+        if self.alts is None:
+            self.alts = list(self.alt_make()) if self.alt_make is not None else []
+            self.alt_make = None
+        return self.alts
+
+    @alternatives.setter
+    def alternatives(self, value) -> None:
+        self.alts, self.alt_make = list(value), None
+
     @classmethod
     def of(cls, rec: Record, match: str = "exact", alternatives: Optional[list] = None) -> "Place":
         return cls(name=rec.name, lat=rec.lat, lon=rec.lon, precision=rec.precision, radius_km=rec.radius_km,
                    admin1=rec.admin1, country=rec.country, source=rec.source, gazetteer_id=rec.gazetteer_id,
-                   kind=rec.kind, match=match, alternatives=list(alternatives or []), admin3_pcode=rec.admin3_pcode,
+                   kind=rec.kind, match=match, alts=list(alternatives or []), admin3_pcode=rec.admin3_pcode,
                    ids=tuple(rec.ids.split("|")) if rec.ids else (rec.gazetteer_id,))
 
     @classmethod
     def from_lookup(cls, lk: Lookup, country: Optional[str] = None) -> "Place":
-        """The best match of a lookup, its alternatives, and its ambiguity said in a note."""
-        p = cls.of(lk.best.record, MATCH_NAMES[lk.best.tier], [_alt(m, country) for m in lk.others])
+        """The best match of a lookup, its alternatives (made when read), and its ambiguity said
+        in a note."""
+        p = cls.of(lk.best.record, MATCH_NAMES[lk.best.tier])
+        if lk.others:
+            others = lk.others
+            p.alts, p.alt_make = None, lambda: [_alt(m, country) for m in others]
         if lk.best.tier == 3:
             p.notes.append(f"spelling matched loosely (transliteration): check {p.name!r}")
         if lk.ambiguous:
@@ -253,7 +269,7 @@ class Place:
     def with_geometry(self, g: dict, *, name: str, kind: str, match: str = "derived") -> "Place":
         p = Place(name=name, lat=g["lat"], lon=g["lon"], precision=g["precision"], radius_km=g["radius_km"],
                   admin1=None, country=self.country, source=self.source, gazetteer_id=self.gazetteer_id, kind=kind,
-                  match=match, alternatives=list(self.alternatives), notes=list(self.notes) + list(g.get("notes", [])))
+                  match=match, alts=list(self.alternatives), notes=list(self.notes) + list(g.get("notes", [])))
         p.extra = {k: v for k, v in g.items() if k not in ("lat", "lon", "precision", "radius_km", "notes")}
         p.extra["anchor"] = self.summary()
         return p
@@ -279,7 +295,8 @@ class Place:
                          lon=round(self.lon, 5), precision=int(self.precision),
                          radius_km=round(float(self.radius_km), 1), country=self.country, source=self.source,
                          kind=self.kind, match=self.match, ambiguous=self.ambiguous,
-                         alternatives=tuple(self.alternatives), ids=tuple(self.ids),
+                         alternatives=(LazyAlternatives(self.alt_make) if self.alts is None and self.alt_make
+                                       else tuple(self.alternatives)), ids=tuple(self.ids),
                          note="; ".join(dict.fromkeys(n for n in self.notes if n)), extra=dict(self.extra), **a)
 
     def to_dict(self, query: str) -> dict:
