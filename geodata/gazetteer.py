@@ -214,6 +214,25 @@ class _LazyMatches(Sequence):
         return list(other) + list(self)
 
 
+# Qualifiers that tell two places of one name apart: a transliteration match must not cross them.
+_QUALIFIER_CLASSES = {
+    "east": ("east", "eastern", "sharqi", "sharqiya", "sharqiyah", "sharqiyeh", "sharki", "shargi"),
+    "west": ("west", "western", "gharbi", "gharbiya", "gharbiyah", "gharbiyeh"),
+    "north": ("north", "northern", "shamali", "shamaliya", "shamaliyah", "shmali"),
+    "south": ("south", "southern", "janubi", "janoubi", "junubi", "qibli", "kibli"),
+    "upper": ("upper", "fawqani", "foqani", "fouqani", "faouqani", "fuqani", "ulya", "olya"),
+    "lower": ("lower", "tahtani", "tahtaniya", "tahtani", "sufla", "sfli"),
+    "big": ("big", "great", "greater", "kabir", "kabira", "kabirah", "kebir", "kbir", "kubra", "kobra"),
+    "small": ("small", "little", "lesser", "saghir", "saghira", "saghirah", "sghir", "zghir", "sughra", "soghra"),
+}
+_QUALIFIER_OF = {w: c for c, ws in _QUALIFIER_CLASSES.items() for w in ws}
+
+
+def qualifiers(name: str) -> frozenset:
+    """The qualifier classes a name's words carry ("Tall Shair Sharqi" -> {"east"})."""
+    return frozenset(_QUALIFIER_OF[w] for w in key_exact(name).split() if w in _QUALIFIER_OF)
+
+
 AMBIGUOUS_KM = 10.0
 SKELETON_MIN = 4  # consonants in a transliteration skeleton, unless an area restricts the search
 
@@ -407,17 +426,22 @@ class Gazetteer:
             best_tier[rid] = 1
         for rid in self._rids(2, k2):
             best_tier.setdefault(rid, 2)
-        if fuzzy and not best_tier:  # the skeleton only matters when nothing stricter matched
+        cands = list(best_tier.items())
+        if where is not None and cands:
+            cands = [c for c in cands if where(self.record(c[0]))]
+        if fuzzy and not cands:  # the skeleton only matters when nothing stricter matched (in the area)
             k3 = skeleton(k2)
             # A skeleton of 3 consonants is a weak clue over all of Syria (78 % right on the labelled
             # set of benchmarks/fuzzy_threshold.py; 4 or more: 90 %), a good one inside an area
             # (94 % within the governorate): 3 only when ``where`` restricts the candidates.
             if k3 and (len(k3) >= SKELETON_MIN or where is not None):
-                for rid in self._rids(3, k3):
-                    best_tier.setdefault(rid, 3)
-        cands = list(best_tier.items())
-        if where is not None:
-            cands = [c for c in cands if where(self.record(c[0]))]
+                cands = [(rid, 3) for rid in dict.fromkeys(self._rids(3, k3))]
+                if where is not None:
+                    cands = [c for c in cands if where(self.record(c[0]))]
+                if cands:
+                    # "Western Ghouta" is not "Eastern Ghouta", whatever their consonants
+                    q = qualifiers(name)
+                    cands = [c for c in cands if qualifiers(self.record(c[0]).name) == q]
         if within is not None:
             lat0, lon0, km = within
             la, lo = self._s["lat"], self._s["lon"]

@@ -162,6 +162,8 @@ _GOV_LIST_SUFFIX = re.compile(r"^(?P<list>.+?)\s+(?:provinces?|governorates?|reg
 _GOV_LIST_PREFIX = re.compile(r"^(?:provinces|governorates|regions)\s+of\s+(?P<list>.+)$", re.I)
 _LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", re.I)
 _CONTAINER_COMMA = re.compile(r"^(?P<x>.+?)\s*,\s*(?P<y>[^,]+)$")
+# "Aleppo: Sheikh Ali village", "Deir Ezzor : Salhia", "Aleppo: Bab: Raei village" (the wider place first)
+_CONTAINER_COLON = re.compile(r"^(?P<y>[^:]+?)\s*:\s*(?P<x>[^:\s].*)$")
 _CONTAINER_IN = re.compile(r"^(?P<x>.+)\s+in\s+(?P<y>.+?)$", re.I)
 _SITE_DESC = "|".join(_DESCRIPTORS[k] for k in ("airbase", "airport", "crossing", "base", "hospital",
                                                  "facility", "neighbourhood", "subdistrict", "district"))
@@ -716,11 +718,11 @@ class Resolver:
                 if all(parts) and not any("namesake town" in " ".join(q.notes) for q in parts):
                     return self._combined(parts, " and ".join(p.name for p in parts))
         # 9. containers
-        for rx in (_CONTAINER_OF, _CONTAINER_COMMA, _CONTAINER_IN):
+        for rx in (_CONTAINER_COLON, _CONTAINER_OF, _CONTAINER_COMMA, _CONTAINER_IN):
             m = rx.match(s)
             if m:
                 try:
-                    return self._contained(m["x"], m["y"], country, depth)
+                    return self._contained(m["x"], m["y"], country, depth, where)
                 except NotFound:
                     continue
         # 10. descriptors
@@ -733,6 +735,11 @@ class Resolver:
                 p = self._descriptor(m["name"], group, country, where, word=m.group(group))
                 if p is not None:
                     return p
+            if group in ("district", "subdistrict") and where is None and country in (None, "SY"):
+                # as other datasets name them: "Mintaqat Markaz Homs district" (GADM), "Albu Kamal district"
+                area = self._admin_area(s)
+                if area is not None:
+                    return Place.of(area, "exact")
         # 11. a plain name (fuzzy spelling, then online), unless a name in the phrase was found and
         # only its namesakes not told apart ("Abil town" is not "Blutan" by a loose spelling)
         p = None
@@ -982,12 +989,15 @@ class Resolver:
 
         return rec if fuzz.ratio(key_loose(rec.name), key_loose(town.name)) >= 80 else None
 
-    def _contained(self, x: str, y: str, country: Optional[str], depth: int) -> Place:
+    def _contained(self, x: str, y: str, country: Optional[str], depth: int,
+                   outer: Optional[Callable[[Record], bool]] = None) -> Place:
         """``x`` inside ``y`` ("Al-Quds hospital in Aleppo", "Kafr Nabl, Idlib", "X village in rural
-        Aleppo"); if ``x`` is only a descriptor ("a village in Idlib"), ``y`` itself."""
+        Aleppo"); if ``x`` is only a descriptor ("a village in Idlib"), ``y`` itself. ``outer``: a
+        restriction from around the phrase (a record's own district) that still holds."""
         cy = self._country_of(y)
         if cy:
-            return self._phrase(x, cy, depth + 1)
+            return self._phrase(x, cy, depth + 1, where=outer)
+        both = (lambda w: w) if outer is None else (lambda w: lambda r: outer(r) and w(r))
         bare = _strip_fillers(x)
         only_desc = not bare or bool(_ONLY_DESC.match(bare))
         # A governorate, district or sub-district named as the container: the candidates are those
@@ -996,7 +1006,7 @@ class Resolver:
         area = None if only_desc else self._admin_area(y)
         if area is not None:
             try:
-                inner = self._phrase(x, "SY", depth + 1, where=self._in_admin(area))
+                inner = self._phrase(x, "SY", depth + 1, where=both(self._in_admin(area)))
             except NotFound:
                 inner = None
             if inner is not None:
@@ -1005,17 +1015,19 @@ class Resolver:
             # Just outside it by OCHA's lines (datasets draw boundaries differently): within
             # AREA_MARGIN_KM of the area, said so.
             try:
-                inner = self._phrase(x, "SY", depth + 1, where=self._near_admin(area, AREA_MARGIN_KM))
+                inner = self._phrase(x, "SY", depth + 1, where=both(self._near_admin(area, AREA_MARGIN_KM)))
             except NotFound:
                 inner = None
             if inner is not None:
                 inner.notes.append(f"not inside {area.name} by OCHA's boundaries, but within "
                                    f"{AREA_MARGIN_KM:g} km of it")
                 return inner
+            if outer is not None:  # the restriction from around the phrase is narrower: its caller answers
+                raise NotFound(f"{bare!r} is not in the gazetteer inside {area.name} and the area around")
             # The area is all that is known: answered at its own precision (3 or 4), honestly wide.
             return self._area_only(area, bare, country)
         container = self._phrase(y, country, depth + 1)
-        where = self._within(container)
+        where = both(self._within(container))
         try:
             inner = self._phrase(x, container.country or country, depth + 1, where=where)
         except NotFound:
