@@ -11,6 +11,9 @@ same as :meth:`geodata.gazetteer.Gazetteer.fuzzy_candidates`) searches OCHA's En
 (not WOF's, which would contain the answer). For each threshold it prints the share of queries
 answered and, of those, the share within 10 km of the truth; the threshold in
 ``geodata.resolver.SIMILAR_THRESHOLD`` is the lowest one whose answers are at least 90 % right.
+It also prints the share right by the query's length (``SIMILAR_MIN_LEN_IN_AREA``) and, for the
+transliteration skeleton tier, by the number of consonants, over Syria and within the governorate
+(``geodata.gazetteer.SKELETON_MIN``).
 """
 from __future__ import annotations
 
@@ -87,12 +90,20 @@ def main(argv=None) -> int:
             unique = len(tied) == 1 and len(pts) == 1
             right = min(km(lat, lon, a, b) for a, b in pts) <= 10.0
             results.append((top, right, unique))
+            results[-1] += (len(k),)
         print(f"{label}:\nthreshold  answered  right-of-answered  (unique best only)")
         for t in range(76, 101, 2):
             ans = [r for r in results if r[0] >= t and r[2]]
             ok = sum(r[1] for r in ans)
             print(f"  {t:>3}     {100 * len(ans) / len(queries):5.1f}%   {100 * ok / max(1, len(ans)):5.1f}%  "
                   f"({len(ans)} answered, {len(ans) - ok} wrong)")
+        # by the query's length: a one-letter change in a short name is a different village
+        for lo, hi in ((5, 6), (7, 8), (9, 99)):
+            cells = []
+            for t in (84, 90, 96):
+                ans = [r for r in results if r[0] >= t and r[2] and lo <= r[3] <= hi]
+                cells.append(f"{t}: {100 * sum(r[1] for r in ans) / max(1, len(ans)):5.1f}% of {len(ans)}")
+            print(f"  keys of {lo}-{hi if hi < 99 else ''} letters, right-of-answered at " + ", ".join(cells))
     # The transliteration skeleton tier (geodata.normalize.skeleton), on the same labels.
     from geodata.normalize import skeleton
 
@@ -101,20 +112,31 @@ def main(argv=None) -> int:
         sk = skeleton(k)
         if sk:
             skel[sk] += pts
-    n_ans = n_ok = n_uniq = n_uok = 0
-    for n, k, lat, lon, gov in queries:
-        pts = skel.get(skeleton(k) or "")
-        if not pts:
-            continue
-        n_ans += 1
-        ok = min(km(lat, lon, a, b) for a, b in pts) <= 10.0
-        n_ok += ok
-        if len(pts) == 1:
-            n_uniq += 1
-            n_uok += ok
-    print(f"skeleton tier: {100 * n_ans / len(queries):.1f}% of queries have a skeleton match; of those with one "
-          f"place {100 * n_uok / max(1, n_uniq):.1f}% right ({n_uniq}); any right among several: "
-          f"{100 * n_ok / max(1, n_ans):.1f}%")
+    gskel = defaultdict(lambda: defaultdict(list))
+    for g, kk in gkeys.items():
+        for k, pts in kk.items():
+            sk = skeleton(k)
+            if sk:
+                gskel[g][sk] += pts
+    for label, scope in (("anywhere in Syria", lambda g: skel), ("within the governorate", lambda g: gskel[g])):
+        by_len = defaultdict(lambda: [0, 0, 0, 0])  # answered, right, unique, unique right
+        for n, k, lat, lon, gov in queries:
+            sk = skeleton(k) or ""
+            pts = scope(gov).get(sk)
+            if not pts:
+                continue
+            c = by_len[min(len(sk), 6)]
+            ok = min(km(lat, lon, a, b) for a, b in pts) <= 10.0
+            c[0] += 1
+            c[1] += ok
+            if len(pts) == 1:
+                c[2] += 1
+                c[3] += ok
+        print(f"skeleton tier, {label} (the consonants of a name; geodata.gazetteer.SKELETON_MIN):")
+        for L in sorted(by_len):
+            a, ok, u, uok = by_len[L]
+            print(f"  {L}{'+' if L == 6 else ' '} consonants: {a} queries match; one place: {100 * uok / max(1, u):5.1f}% "
+                  f"right ({u}); any right among several: {100 * ok / max(1, a):5.1f}%")
     return 0
 
 

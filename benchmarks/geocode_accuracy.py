@@ -1,7 +1,7 @@
 """How often the offline geocoder puts a real dataset's place names in the right place.
 
     python benchmarks/geocode_accuracy.py [--csv ../shared/data/ucdp_ged231_sample1000.csv] [--misses]
-                                          [--with-admin]
+                                          [--with-admin] [--prec N] [--field COLUMN]
 
 Reads the Syria rows of a UCDP GED file (names as GED writes them in ``where_coordinates``, with
 GED's own coordinates and ``where_prec``) and resolves each distinct name with ``country="SY"``.
@@ -9,7 +9,11 @@ For the exact places (``where_prec`` 1) it prints: the share resolved within 10 
 (of distinct names, and weighted by events), the wrong places (answered, but more than 10 km
 away), the names not found, and the answers outside Syria. ``--with-admin`` also resolves
 "NAME, GOVERNORATE" with GED's ``adm_1`` (a second figure: a dataset's own governorate breaking
-ties). ``--misses`` lists every name that was not right.
+ties), and with GED's ``adm_2`` and ``adm_1`` passed as the record's context
+(``geodata.resolve(name, context=...)``, what an import does). ``--misses`` lists every name that
+was not right. ``--field where_description`` measures the sources' own words instead (a
+held-out set: other spellings, often with more text around the name); ``--prec 2`` the events
+GED places near a named place (GED gives that place's point).
 
 The names are GED's; none of them was added to the gazetteer (that would measure nothing).
 Prints figures; asserts nothing.
@@ -42,9 +46,15 @@ def evaluate(rows, resolve, with_admin: bool = False) -> dict:
            "not_found": 0, "not_found_events": 0, "outside": 0, "ambiguous": 0, "misses": []}
     for r in rows:
         q = r["name"]
-        if with_admin and r.get("adm_1"):
+        if with_admin == "text" and r.get("adm_1"):
             q = f"{q}, {r['adm_1']}"
-        res = resolve(q)
+            res = resolve(q)
+        elif with_admin:
+            ctx = tuple(x for x in (r.get("adm_2"), r.get("adm_1")) if x)
+            res = resolve(q, ctx)
+            q = f"{q} [{' / '.join(ctx)}]"
+        else:
+            res = resolve(q)
         out["names"] += 1
         out["events"] += r["events"]
         if res.get("ambiguous"):
@@ -74,16 +84,20 @@ def evaluate(rows, resolve, with_admin: bool = False) -> dict:
     return out
 
 
-def ged_rows(path: Path, prec: int = 1) -> list[dict]:
+def ged_rows(path: Path, prec: int = 1, field: str = "where_coordinates") -> list[dict]:
+    """Distinct (name, point) pairs of GED's Syria rows of one where_prec, with the row's adm_1
+    and adm_2 as GED writes them ("Idlib governorate", "Ariha district"): the same fields an
+    import passes to geodata as the record's context."""
     import pandas as pd
 
     d = pd.read_csv(path, low_memory=False)
-    d = d[(d["country"] == "Syria") & (d["where_prec"] == prec)]
+    d = d[(d["country"] == "Syria") & (d["where_prec"] == prec) & d[field].notna()]
     rows = []
-    for name, g in d.groupby("where_coordinates", sort=True):
+    for (name, lat, lon), g in d.groupby([field, "latitude", "longitude"], sort=True):
         adm1 = str(g["adm_1"].iloc[0]).replace(" governorate", "") if g["adm_1"].notna().any() else ""
-        rows.append({"name": name, "lat": float(g["latitude"].iloc[0]), "lon": float(g["longitude"].iloc[0]),
-                     "events": len(g), "adm_1": adm1})
+        adm2 = str(g["adm_2"].iloc[0]) if g["adm_2"].notna().any() else ""
+        rows.append({"name": " ".join(str(name).split()), "lat": float(lat), "lon": float(lon), "events": len(g),
+                     "adm_1": adm1, "adm_2": adm2})
     return rows
 
 
@@ -104,22 +118,28 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--csv", default=str(DEFAULT_CSV))
     ap.add_argument("--misses", action="store_true", help="list every name that was not right")
-    ap.add_argument("--with-admin", action="store_true", help="also resolve 'NAME, GOVERNORATE'")
+    ap.add_argument("--with-admin", action="store_true",
+                    help="also resolve with GED's adm_2 and adm_1 as the record's context (what an import "
+                         "passes), and as the text 'NAME, adm_1'")
+    ap.add_argument("--prec", type=int, default=1, help="GED where_prec of the rows (default 1: exact places; 2: "
+                                                        "events near a named place, whose point GED gives)")
+    ap.add_argument("--field", default="where_coordinates",
+                    help="the name column: where_coordinates (GED's gazetteer name) or where_description "
+                         "(the source's own words: other spellings, often with more text)")
     ns = ap.parse_args(argv)
     import geodata
 
-    rows = ged_rows(Path(ns.csv))
+    rows = ged_rows(Path(ns.csv), ns.prec, ns.field)
     t = time.perf_counter()
-    res = evaluate(rows, lambda q: geodata.resolve(q, "SY"))
-    print(report("UCDP GED Syria, where_prec 1, name as GED writes it", res))
-    if ns.misses:
-        for m in res["misses"]:
-            print("   ", m)
+    label = f"UCDP GED Syria, where_prec {ns.prec}, {ns.field}"
+    runs = [("the name alone", False)]
     if ns.with_admin:
-        res2 = evaluate(rows, lambda q: geodata.resolve(q, "SY"), with_admin=True)
-        print(report("same, as 'NAME, adm_1'", res2))
+        runs += [("with GED's adm_2 and adm_1 as context", True), ("as the text 'NAME, adm_1'", "text")]
+    for what, mode in runs:
+        res = evaluate(rows, lambda q, ctx=(): geodata.resolve(q, "SY", context=ctx), with_admin=mode)
+        print(report(f"{label}, {what}", res))
         if ns.misses:
-            for m in res2["misses"]:
+            for m in res["misses"]:
                 print("   ", m)
     print(f"({time.perf_counter() - t:.1f} s including the index load)")
     return 0

@@ -57,7 +57,7 @@ def get_resolver(online: Optional[bool] = None):
     return r
 
 
-def resolve(text: str, country: Optional[str] = "SY", *, online: Optional[bool] = None):
+def resolve(text: str, country: Optional[str] = "SY", *, context=(), online: Optional[bool] = None):
     """Resolve a place phrase as a news report writes it.
 
     Returns a :class:`geodata.result.GeoResult` (``query, name, gazetteer_id, lat, lon, precision,
@@ -70,13 +70,19 @@ def resolve(text: str, country: Optional[str] = "SY", *, online: Optional[bool] 
     answered with ``ambiguous`` True, the reason in ``note`` and the others in ``alternatives``. ``online`` (default: the ``CONFLICT_MAP_NOMINATIM`` setting) lets Nominatim answer
     names the offline gazetteer lacks. Never raises for bad input; never uses the network unless
     online.
+
+    ``context``: the names of the Syrian admin areas a record's own fields give (a dataset's
+    governorate, district, sub-district: ``("Ariha district", "Idlib governorate")``, any order).
+    The place is looked for inside the narrowest of them first (namesakes elsewhere are not
+    candidates); if it is in none, the narrowest area is the answer, at its own precision.
     """
-    return get_resolver(online).resolve(text, country)
+    return get_resolver(online).resolve(text, country, context)
 
 
-def resolve_many(texts, country: Optional[str] = "SY", *, online: Optional[bool] = None) -> list:
-    """:func:`resolve` of each text: one implementation, the batch shares the single-name cache."""
-    return get_resolver(online).resolve_many(texts, country)
+def resolve_many(texts, country: Optional[str] = "SY", *, contexts=None, online: Optional[bool] = None) -> list:
+    """:func:`resolve` of each text (``contexts``: one ``context`` per text, optional): one
+    implementation, the batch shares the single-name cache."""
+    return get_resolver(online).resolve_many(texts, country, contexts)
 
 
 def reset() -> None:

@@ -146,15 +146,27 @@ class _Builder:
             "adm3": ("H", array.array("H", self.cols["adm3"]).tobytes()),
             "prom": ("B", array.array("B", self.cols["prom"]).tobytes()),
         })
-        fz_keys = sorted(self.fz)
+        # Keys by length, then alphabetically; fz_len[L] is the first key of length >= L and
+        # fz_len_byte[L] where it starts in the blob: a reader decodes only the lengths it needs.
+        fz_keys = sorted(self.fz, key=lambda k: (len(k), k))
         fz_off = array.array("I", [0])
         fz_rid = array.array("I")
         for k in fz_keys:
             fz_rid.extend(sorted(self.fz[k]))
             fz_off.append(len(fz_rid))
+        fz_len, fz_len_byte = array.array("I"), array.array("I")
+        pos = i = 0
+        for L in range(max((len(k) for k in fz_keys), default=0) + 2):
+            while i < len(fz_keys) and len(fz_keys[i]) < L:
+                pos += len(fz_keys[i].encode("utf-8")) + 1
+                i += 1
+            fz_len.append(i)
+            fz_len_byte.append(pos)
         sections["fz_key_blob"] = ("B", "\n".join(fz_keys).encode("utf-8"))
         sections["fz_off"] = ("I", fz_off.tobytes())
         sections["fz_rid"] = ("I", fz_rid.tobytes())
+        sections["fz_len"] = ("I", fz_len.tobytes())
+        sections["fz_len_byte"] = ("I", fz_len_byte.tobytes())
         for col in ("gid", "name", "ids"):
             blob = bytearray()
             offs = array.array("I", [0])

@@ -1,12 +1,13 @@
 """``python -m geodata``: geocode names, build the index, simplify the governorates.
 
-    python -m geodata geocode [--country CC] [--online] [NAME ...]
+    python -m geodata geocode [--country CC] [--in AREA ...] [--online] [NAME ...]
 
 prints one JSON object a line per name (from the arguments, or one a line from standard input)
 with at least ``query, name, lat, lon, precision, radius_km, ambiguous, admin1, admin1_pcode,
 admin2, admin2_pcode, admin3, admin3_pcode, country, source, alternatives`` (each alternative with
 its governorate, district and sub-district). A name it cannot resolve prints ``lat: null`` and a ``reason``; the batch goes
-on and the exit code is 1 at the end.
+on and the exit code is 1 at the end. ``--in`` (repeatable) gives the admin areas every name lies
+in, as a dataset's own fields would (``geodata.resolve(..., context=...)``).
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def cmd_geocode(ns: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     failed = 0
     for name in _names(ns.names, stdin):
         try:
-            d = geodata.resolve(name, country, online=online)
+            d = geodata.resolve(name, country, context=tuple(ns.areas or ()), online=online)
         except Exception as exc:  # a bug must not stop the batch
             d = {"query": name, "lat": None, "reason": f"error: {type(exc).__name__}: {exc}"}
         if d.get("lat") is None:
@@ -102,6 +103,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("names", nargs="*", metavar="NAME")
     g.add_argument("--country", default="SY",
                    help="ISO country code (or name) that breaks ties; default SY; 'none' for no hint")
+    g.add_argument("--in", dest="areas", action="append", metavar="AREA",
+                   help="an admin area (governorate, district, sub-district) every name lies in, as a "
+                        "dataset's own fields give it; repeat for several (e.g. --in 'Ariha district' --in Idlib)")
     g.add_argument("--online", action="store_true",
                    help="ask Nominatim (OpenStreetMap) for names the offline gazetteer lacks "
                         "(also: CONFLICT_MAP_NOMINATIM=1)")

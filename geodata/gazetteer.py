@@ -37,6 +37,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Callable, Iterable, NamedTuple, Optional
 
 from . import governorates as govmod
@@ -175,9 +176,65 @@ class Lookup:
     namesakes: int = 0
     why: str = ""
     outside: bool = False
+    even: bool = False  # ambiguous, and nothing in the data prefers the best one: a coin toss
+
+
+class _LazyMatches(Sequence):
+    """Candidates as :class:`Match` objects, made when first read (candidates abroad are only
+    listed, and most listings are never read). ``rids`` (record ids) are known without making them."""
+
+    def __init__(self, gaz: "Gazetteer", pairs: list) -> None:
+        self._gaz, self._pairs, self._items = gaz, pairs, None
+
+    @property
+    def rids(self) -> list[int]:
+        return [r for r, _ in self._pairs]
+
+    def _get(self) -> list:
+        if self._items is None:
+            self._items = [Match(self._gaz.record(r), t) for r, t in self._pairs]
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __getitem__(self, i):
+        return self._get()[i]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+    def __add__(self, other):
+        return list(self) + list(other)
+
+    def __radd__(self, other):
+        return list(other) + list(self)
+
+
+# Qualifiers that tell two places of one name apart: a transliteration match must not cross them.
+_QUALIFIER_CLASSES = {
+    "east": ("east", "eastern", "sharqi", "sharqiya", "sharqiyah", "sharqiyeh", "sharki", "shargi"),
+    "west": ("west", "western", "gharbi", "gharbiya", "gharbiyah", "gharbiyeh"),
+    "north": ("north", "northern", "shamali", "shamaliya", "shamaliyah", "shmali"),
+    "south": ("south", "southern", "janubi", "janoubi", "junubi", "qibli", "kibli"),
+    "upper": ("upper", "fawqani", "foqani", "fouqani", "faouqani", "fuqani", "ulya", "olya"),
+    "lower": ("lower", "tahtani", "tahtaniya", "tahtani", "sufla", "sfli"),
+    "big": ("big", "great", "greater", "kabir", "kabira", "kabirah", "kebir", "kbir", "kubra", "kobra"),
+    "small": ("small", "little", "lesser", "saghir", "saghira", "saghirah", "sghir", "zghir", "sughra", "soghra"),
+}
+_QUALIFIER_OF = {w: c for c, ws in _QUALIFIER_CLASSES.items() for w in ws}
+
+
+def qualifiers(name: str) -> frozenset:
+    """The qualifier classes a name's words carry ("Tall Shair Sharqi" -> {"east"})."""
+    return frozenset(_QUALIFIER_OF[w] for w in key_exact(name).split() if w in _QUALIFIER_OF)
 
 
 AMBIGUOUS_KM = 10.0
+SKELETON_MIN = 4  # consonants in a transliteration skeleton, unless an area restricts the search
 
 
 def prominence_score(rec_prom: int, pop: float) -> float:
@@ -243,6 +300,7 @@ class Gazetteer:
         # Filled by :meth:`prefetch` for a batch: name -> (exact, loose) keys, (tier, key) -> rids.
         # Pure functions of their keys, so a lookup that finds them here answers exactly as one
         # that computes them (and threads sharing them cannot disagree).
+        self._fz_by_len: dict[int, tuple[list, range]] = {}  # filled by _fz_keys_of_length
         self._key_memo: dict[str, tuple[str, str]] = {}
         self._rid_memo: dict[tuple[int, str], list[int]] = {}
 
@@ -368,13 +426,22 @@ class Gazetteer:
             best_tier[rid] = 1
         for rid in self._rids(2, k2):
             best_tier.setdefault(rid, 2)
-        if fuzzy and not best_tier:  # the skeleton only matters when nothing stricter matched
-            k3 = skeleton(k2)
-            for rid in self._rids(3, k3):
-                best_tier.setdefault(rid, 3)
         cands = list(best_tier.items())
-        if where is not None:
+        if where is not None and cands:
             cands = [c for c in cands if where(self.record(c[0]))]
+        if fuzzy and not cands:  # the skeleton only matters when nothing stricter matched (in the area)
+            k3 = skeleton(k2)
+            # A skeleton of 3 consonants is a weak clue over all of Syria (78 % right on the labelled
+            # set of benchmarks/fuzzy_threshold.py; 4 or more: 90 %), a good one inside an area
+            # (94 % within the governorate): 3 only when ``where`` restricts the candidates.
+            if k3 and (len(k3) >= SKELETON_MIN or where is not None):
+                cands = [(rid, 3) for rid in dict.fromkeys(self._rids(3, k3))]
+                if where is not None:
+                    cands = [c for c in cands if where(self.record(c[0]))]
+                if cands:
+                    # "Western Ghouta" is not "Eastern Ghouta", whatever their consonants
+                    q = qualifiers(name)
+                    cands = [c for c in cands if qualifiers(self.record(c[0]).name) == q]
         if within is not None:
             lat0, lon0, km = within
             la, lo = self._s["lat"], self._s["lon"]
@@ -385,7 +452,7 @@ class Gazetteer:
         cidx = self._country_code.get(country, -1) if country else None
         if len(cands) == 1 and (cidx is None or C[cands[0][0]] == cidx):  # the common case
             rid, tier = cands[0]
-            if tier == 3 and cidx is None and len(k3 or "") < 4:
+            if tier == 3 and cidx is None and where is None and len(k3 or "") < 4:
                 return Lookup(None)
             kind_ok = not kinds or self._kinds[K[rid]] in kinds
             return Lookup(Match(self.record(rid), tier), [], kind_ok, cidx is not None and C[rid] == cidx)
@@ -395,13 +462,13 @@ class Gazetteer:
             inside = [c for c in cands if C[c[0]] == cidx or (C[c[0]] == 0 and self._kinds[K[c[0]]] == "sea")]
             if not inside:
                 outside = sorted(cands, key=lambda c: (c[1], -P[c[0]], c[0]))[:max_alternatives]
-                return Lookup(None, [Match(self.record(r), t) for r, t in outside], outside=True)
+                return Lookup(None, _LazyMatches(self, outside), outside=True)
             cands = inside
         strict = [c for c in cands if c[1] <= 2]
         if not strict:
             # A transliteration skeleton is a weak clue: without a country hint, only skeletons
             # of 4 consonants or more ("hmmm", "drzr").
-            if cidx is None and len(k3 or "") < 4:
+            if cidx is None and where is None and len(k3 or "") < 4:
                 cands = []
             if not cands:
                 return Lookup(None)
@@ -460,9 +527,14 @@ class Gazetteer:
                 kept.append(c)
         twins = kept
         why = ""
+        even = False
         if twins and hinted:
             s0, s1 = score(best[0]), score(twins[0][0])
-            if s0 > s1:
+            even = key(best)[:-1] == key(twins[0])[:-1]  # the whole ranking ties, not only prominence
+            if s0 == s1 and not even:
+                why = (f"{len(twins) + 1} places of this name; chosen as the one whose own name is closest to "
+                       f"the spelling given (the others match only an alternate spelling)")
+            elif s0 > s1:
                 why = (f"{len(twins) + 1} places of this name; chosen as the most prominent "
                        f"({self._why(best[0])}), against {self._why(twins[0][0])} for the next")
             else:
@@ -471,8 +543,8 @@ class Gazetteer:
         ordered = twins + sorted((c for c in rest if c not in twins),
                                  key=lambda c: (0 if C[c[0]] == cidx else 1, *key(c)))
         ordered = ordered[:max(max_alternatives, len(twins))]
-        return Lookup(Match(self.record(best[0]), best[1]), [Match(self.record(r), t) for r, t in ordered],
-                      kind_matched, hinted, bool(twins) and hinted, len(twins), why)
+        return Lookup(Match(self.record(best[0]), best[1]), _LazyMatches(self, ordered),
+                      kind_matched, hinted, bool(twins) and hinted, len(twins), why, even=even)
 
     def _why(self, rid: int) -> str:
         """What made a place prominent, in words (the build's prominence score counts sources,
@@ -501,8 +573,6 @@ class Gazetteer:
         reach ``cutoff`` are scanned (ratio = 2*matches/(len1+len2))."""
         if not loose:
             return []
-        if self._fz_by_len is None:
-            self._load_fz()
         from rapidfuzz import fuzz, process
 
         n = len(loose)
@@ -517,7 +587,7 @@ class Gazetteer:
             allowed = math.floor((1 - c) * (n + m) + 1e-9)
             if allowed < max(abs(n - m), 2 if n == m else 1):
                 continue
-            ks, ix = self._fz_by_len.get(m, ((), ()))
+            ks, ix = self._fz_keys_of_length(m)
             if ks:
                 hits += [(sc, key, ix[j]) for key, sc, j in process.extract(loose, ks, scorer=fuzz.ratio, limit=limit,
                                                                             score_cutoff=cutoff)]
@@ -528,15 +598,19 @@ class Gazetteer:
             out += [(int(rid), float(sc), key) for rid in rids[off[i]:off[i + 1]]]
         return out
 
-    _fz_by_len: Optional[dict] = None
-
-    def _load_fz(self) -> None:
-        by_len: dict[int, tuple[list, list]] = {}
-        for i, k in enumerate(self._s["fz_key_blob"].decode("utf-8").split("\n")):
-            ks, ix = by_len.setdefault(len(k), ([], []))
-            ks.append(k)
-            ix.append(i)
-        self._fz_by_len = by_len
+    def _fz_keys_of_length(self, m: int) -> tuple[list, range]:
+        """The fuzzy matcher's keys of ``m`` letters and their key numbers, decoded on first use
+        (the blob is sorted by length: one slice per length)."""
+        got = self._fz_by_len.get(m)
+        if got is None:
+            first, at = self._s["fz_len"], self._s["fz_len_byte"]
+            if m < 0 or m + 1 >= len(first) or first[m] == first[m + 1]:
+                got = ([], range(0))
+            else:
+                blob = self._s["fz_key_blob"][at[m]:at[m + 1]].decode("utf-8")
+                got = (blob.rstrip("\n").split("\n"), range(first[m], first[m + 1]))
+            self._fz_by_len[m] = got
+        return got
 
 
 # --------------------------------------------------------------------------- loading with the cache

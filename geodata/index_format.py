@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 MAGIC = b"CMGAZ\n"
 KINDS = ("populated_place", "town", "neighbourhood", "airbase", "airport", "hospital", "crossing", "base",
          "site", "admin3", "admin2", "admin1", "region", "border", "country", "sea")

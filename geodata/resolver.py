@@ -32,9 +32,10 @@ from typing import Callable, Optional
 from . import admin
 from . import governorates as govmod
 from . import relative
-from .normalize import key_loose
-from .gazetteer import MATCH_NAMES, PLACE_KINDS, Gazetteer, Lookup, Match, Record, get_gazetteer
-from .result import ADMIN_FIELDS, RESULT_KEYS, GeoResult  # noqa: F401 (RESULT_KEYS re-exported)
+from .normalize import key_loose, skeleton
+from .gazetteer import (MATCH_NAMES, PLACE_KINDS, SKELETON_MIN, Gazetteer, Lookup, Match, Record,
+                        get_gazetteer)
+from .result import ADMIN_FIELDS, RESULT_KEYS, GeoResult, LazyAlternatives  # noqa: F401 (RESULT_KEYS re-exported)
 from .precision import PRECISION_RADIUS_KM
 
 __all__ = ["Resolver", "RESULT_KEYS", "DEMONYMS"]
@@ -124,10 +125,45 @@ _GRAMMAR = re.compile(rf"(?:^|\s)(?:{_DESC_ALT}|near(?:by)?|close|around|outside
                       rf"surroundings|suburbs|area|between|north|south|east|west|northern|southern|eastern|"
                       rf"western|rural|rif|reef|countryside|border|frontier|and|of|from|the|a|an|[NSEW]{{1,3}})(?:\s|$)"
                       r"|[/&]|محيط|أطراف|اطراف|ضواحي|قرب|ريف", re.I)
+# The same test, faster: _GRAMMAR's word alternatives tried only at the start of each word (its
+# "(?:^|\s)" branch fails elsewhere anyway), without named groups; the rest by substring. A test
+# checks that the two agree.
+# For ASCII text, lower-cased first: then the expression needs no re.I (which costs several
+# times more per character), and ASCII lower-casing is exactly re.I's folding.
+_GRAMMAR_WORD = re.compile(
+    "(?:" + "|".join(f"(?:{v})" for v in _DESCRIPTORS.values()) + r"|near(?:by)?|close|around|outside|outskirts|"
+    r"vicinity|environs|surroundings|suburbs|area|between|north|south|east|west|northern|southern|eastern|western|"
+    r"rural|rif|reef|countryside|border|frontier|and|of|from|the|a|an|[nsew]{1,3})(?:\s|$)")
+_GRAMMAR_ANY = ("/", "&")
+
+
+def _has_grammar(s: str) -> bool:
+    """``bool(_GRAMMAR.search(s))``: whether any word the phrase grammar reads is in ``s``."""
+    if not s.isascii():
+        return bool(_GRAMMAR.search(s))
+    if "/" in s or "&" in s:
+        return True
+    if not s.isprintable():
+        return bool(_GRAMMAR.search(s))  # tabs, line breaks: the general expression
+    t = s.lower()  # printable ASCII: the only white space is " "
+    m = _GRAMMAR_WORD.match
+    if m(t):
+        return True
+    i = t.find(" ")
+    while i >= 0:
+        if m(t, i + 1):
+            return True
+        i = t.find(" ", i + 1)
+    return False
+
+_MARKAZ = re.compile(r"^(?:(?:mintaqat|mintaqa|mantiqat?)\s+)?(?:(?P<centre>markaz|merkez)\s+)?(?P<name>\S.*)$",
+                     re.I)
 _GOV_LIST_SUFFIX = re.compile(r"^(?P<list>.+?)\s+(?:provinces?|governorates?|regions)$", re.I)
 _GOV_LIST_PREFIX = re.compile(r"^(?:provinces|governorates|regions)\s+of\s+(?P<list>.+)$", re.I)
 _LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", re.I)
 _CONTAINER_COMMA = re.compile(r"^(?P<x>.+?)\s*,\s*(?P<y>[^,]+)$")
+# "Aleppo: Sheikh Ali village", "Deir Ezzor : Salhia", "Aleppo: Bab: Raei village" (the wider place first)
+_CONTAINER_COLON = re.compile(r"^(?P<y>[^:]+?)\s*:\s*(?P<x>[^:\s].*)$")
 _CONTAINER_IN = re.compile(r"^(?P<x>.+)\s+in\s+(?P<y>.+?)$", re.I)
 _SITE_DESC = "|".join(_DESCRIPTORS[k] for k in ("airbase", "airport", "crossing", "base", "hospital",
                                                  "facility", "neighbourhood", "subdistrict", "district"))
@@ -167,6 +203,9 @@ class NotFound(Exception):
 SIMILAR_THRESHOLD = 96.0
 SIMILAR_THRESHOLD_IN_AREA = 84.0
 SIMILAR_MIN_LEN = 5
+# Inside an area the threshold is lower, and short names are where it fails: keys of 5-6 letters
+# are right 83-86 % of the time at any threshold (7-8 letters: 94 % at 84), so only 7 and up.
+SIMILAR_MIN_LEN_IN_AREA = 7
 # "X, Governorate": a place of that name this close outside the governorate's OCHA boundary still
 # counts (a dataset's boundaries, or its point, may differ from OCHA's by a few km).
 AREA_MARGIN_KM = 10.0
@@ -185,24 +224,40 @@ class Place:
     gazetteer_id: Optional[str] = None
     kind: str = ""
     match: str = ""
-    alternatives: list[dict] = field(default_factory=list)
+    alts: Optional[list] = None  # the alternatives (read them as ``alternatives``), or None until
+    alt_make: Optional[Callable[[], list]] = None  # this makes them: most answers' are never read
     notes: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     admin3_pcode: Optional[str] = None
     ids: tuple = ()
     ambiguous: bool = False
 
+    @property
+    def alternatives(self) -> list[dict]:
+        if self.alts is None:
+            self.alts = list(self.alt_make()) if self.alt_make is not None else []
+            self.alt_make = None
+        return self.alts
+
+    @alternatives.setter
+    def alternatives(self, value) -> None:
+        self.alts, self.alt_make = list(value), None
+
     @classmethod
     def of(cls, rec: Record, match: str = "exact", alternatives: Optional[list] = None) -> "Place":
         return cls(name=rec.name, lat=rec.lat, lon=rec.lon, precision=rec.precision, radius_km=rec.radius_km,
                    admin1=rec.admin1, country=rec.country, source=rec.source, gazetteer_id=rec.gazetteer_id,
-                   kind=rec.kind, match=match, alternatives=list(alternatives or []), admin3_pcode=rec.admin3_pcode,
+                   kind=rec.kind, match=match, alts=list(alternatives or []), admin3_pcode=rec.admin3_pcode,
                    ids=tuple(rec.ids.split("|")) if rec.ids else (rec.gazetteer_id,))
 
     @classmethod
     def from_lookup(cls, lk: Lookup, country: Optional[str] = None) -> "Place":
-        """The best match of a lookup, its alternatives, and its ambiguity said in a note."""
-        p = cls.of(lk.best.record, MATCH_NAMES[lk.best.tier], [_alt(m, country) for m in lk.others])
+        """The best match of a lookup, its alternatives (made when read), and its ambiguity said
+        in a note."""
+        p = cls.of(lk.best.record, MATCH_NAMES[lk.best.tier])
+        if lk.others:
+            others = lk.others
+            p.alts, p.alt_make = None, lambda: [_alt(m, country) for m in others]
         if lk.best.tier == 3:
             p.notes.append(f"spelling matched loosely (transliteration): check {p.name!r}")
         if lk.ambiguous:
@@ -216,7 +271,7 @@ class Place:
     def with_geometry(self, g: dict, *, name: str, kind: str, match: str = "derived") -> "Place":
         p = Place(name=name, lat=g["lat"], lon=g["lon"], precision=g["precision"], radius_km=g["radius_km"],
                   admin1=None, country=self.country, source=self.source, gazetteer_id=self.gazetteer_id, kind=kind,
-                  match=match, alternatives=list(self.alternatives), notes=list(self.notes) + list(g.get("notes", [])))
+                  match=match, alts=list(self.alternatives), notes=list(self.notes) + list(g.get("notes", [])))
         p.extra = {k: v for k, v in g.items() if k not in ("lat", "lon", "precision", "radius_km", "notes")}
         p.extra["anchor"] = self.summary()
         return p
@@ -238,11 +293,12 @@ class Place:
 
     def to_result(self, query: str) -> GeoResult:
         a = self.admin()
-        return GeoResult(query=query, name=self.name, gazetteer_id=self.gazetteer_id, lat=round(self.lat, 5),
+        return GeoResult.make(query=query, name=self.name, gazetteer_id=self.gazetteer_id, lat=round(self.lat, 5),
                          lon=round(self.lon, 5), precision=int(self.precision),
                          radius_km=round(float(self.radius_km), 1), country=self.country, source=self.source,
                          kind=self.kind, match=self.match, ambiguous=self.ambiguous,
-                         alternatives=tuple(self.alternatives), ids=tuple(self.ids),
+                         alternatives=(LazyAlternatives(self.alt_make) if self.alts is None and self.alt_make
+                                       else tuple(self.alternatives)), ids=tuple(self.ids),
                          note="; ".join(dict.fromkeys(n for n in self.notes if n)), extra=dict(self.extra), **a)
 
     def to_dict(self, query: str) -> dict:
@@ -304,6 +360,34 @@ def _alt(m: Match, hinted: Optional[str] = None) -> dict:
 _ALT_MEMO: dict[tuple, dict] = {}
 
 
+_BRACKET = re.compile(r"^(?P<a>[^()]*?)\s*\((?P<b>[^()]*)(?:\)|$)\s*(?P<c>[^()]*)$")
+_ROAD_CODE = re.compile(r"^(?:the\s+)?(?:(?:[MN]\s?-?\d{1,2}|(?:highway|motorway|road|route)\s+\d{1,3})"
+                        r"(?:\s+(?:highway|motorway|road|route))?)?$", re.I)
+
+
+def _unbracket(s: str) -> str:
+    """One bracketed part of a phrase: dropped if it is a road code or empty ("(M4)"), else an
+    alternative name ("A (B) village" -> "A village/B village")."""
+    m = _BRACKET.match(s)
+    if not m:
+        return s
+    a, b, c = m["a"].strip(), m["b"].strip(), m["c"].strip()
+    if _ROAD_CODE.match(b):
+        return " ".join(x for x in (a, c) if x)
+    if not a:
+        return " ".join(x for x in (b, c) if x)
+    return f"{a} {c}/{b} {c}" if c else f"{a}/{b}"
+
+
+def _context_key(context) -> tuple:
+    """A record's area fields as a hashable key: a string is one area; blanks dropped."""
+    if not context:
+        return ()
+    if isinstance(context, str):
+        context = (context,)
+    return tuple(dict.fromkeys(c for c in (_clean(str(x)) for x in context if x is not None) if c))
+
+
 @lru_cache(maxsize=65536)  # a phrase is cleaned at several steps of its reading, and a batch first
 def _clean(text: str) -> str:  # cleans every name to prefetch its keys
     t = " ".join(str(text).split()).strip(_STRIP)
@@ -338,12 +422,12 @@ class Resolver:
 
     # ------------------------------------------------------------------ public
 
-    def resolve(self, text: str, country: Optional[str] = "SY") -> GeoResult:
+    def resolve(self, text: str, country: Optional[str] = "SY", context=()) -> GeoResult:
         """See :func:`geodata.resolve`."""
         if text is None:
             text = ""
         country = self._country_key(country)
-        key = (str(text), country)
+        key = (str(text), country, _context_key(context))
         hit = self._answers.get(key)
         if hit is not None:
             return hit
@@ -356,18 +440,23 @@ class Resolver:
             self._answers[key] = res
         return res
 
-    def resolve_many(self, texts, country: Optional[str] = "SY") -> list[GeoResult]:
+    def resolve_many(self, texts, country: Optional[str] = "SY", contexts=None) -> list[GeoResult]:
         """:meth:`resolve` of each text: the same code path, a loop over the cache. What is the
         same for many names is done once for the batch: the distinct plain names not yet answered
         are normalised together and their exact-key postings fetched in one vectorised pass
         (:meth:`~geodata.gazetteer.Gazetteer.prefetch`); each name then runs :meth:`resolve`, which
         finds them memoised (the answers are those of :meth:`resolve` alone, a test checks)."""
         texts = list(texts)
+        if contexts is not None:
+            contexts = list(contexts)
+            if len(contexts) != len(texts):
+                raise ValueError(f"{len(texts)} texts but {len(contexts)} contexts")
+            return [self.resolve(t, country, c) for t, c in zip(texts, contexts)]
         if len(texts) > 1:
             cc = self._country_key(country)
             plain = []
             for t in dict.fromkeys("" if t is None else str(t) for t in texts):
-                if (t, cc) in self._answers:
+                if (t, cc, ()) in self._answers:
                     continue
                 c = _clean(t)
                 if c and not _NOT_PLAIN.search(c):
@@ -394,23 +483,32 @@ class Resolver:
             return m.best.record.country
         return c.upper()[:2] if len(c) == 2 else None
 
-    def _resolve_uncached(self, text: str, country: Optional[str]) -> GeoResult:
+    def _resolve_uncached(self, text: str, country: Optional[str], context: tuple = ()) -> GeoResult:
         t = _clean(text)
         self._online_error = None
         self._local.outside = []
+        self._local.even = None
         if not t:
             return self._not_found(text, "empty place text")
+        if context and country in (None, "SY"):
+            areas = self._context_areas(context)
+            if areas:
+                return self._in_areas(t, areas).to_result(text)
         if not _NOT_PLAIN.search(t):
             # A plain name (no punctuation, digits or " in "): the whole-name lookup of step 2,
             # without the phrase machinery. Anything else, or a miss, takes the full path.
             s = _strip_fillers(t)
             lk = self.gazetteer.lookup(s, country, fuzzy=False) if s else None
             if lk is not None and lk.best is not None:
-                return Place.from_lookup(lk, country).to_result(text)
-            if lk is not None and lk.outside and self.fallback is None and not _GRAMMAR.search(s):
+                if not lk.even:
+                    return Place.from_lookup(lk, country).to_result(text)
+                if not _has_grammar(s):  # namesakes nothing tells apart, and nothing else to read
+                    self._local.even = (s, lk)
+                    return self._not_found(text, "", country)
+            if lk is not None and lk.outside and self.fallback is None and not _has_grammar(s):
                 # the whole text is the name of a place abroad, and no grammar word could make it
                 # Syrian: not found, with that place listed (the full path would end the same way)
-                self._local.outside = list(lk.others)
+                self._local.outside = lk.others
                 return self._not_found(text, f"{s!r} is not in the offline gazetteer inside {country}", country)
         try:
             place = self._phrase(t, country, 0)
@@ -421,15 +519,88 @@ class Resolver:
     def _not_found(self, query: str, reason: str, country: Optional[str] = None) -> GeoResult:
         """No answer; candidates outside the hinted country (if any matched) are listed without
         coordinates, so that a reader sees what the name may have meant."""
+        even = getattr(self._local, "even", None)
+        if even is not None:
+            # namesakes in the country that nothing in the data tells apart: a coin toss is not an
+            # answer (a wrong place is worse than none); they are listed, with their coordinates
+            name, lk = even
+            alts = [_alt(m, country) for m in [lk.best] + lk.others[:lk.namesakes]]
+            return GeoResult.make(query=query, alternatives=tuple(alts), ambiguous=True, reason=(
+                f"{len(alts)} places named {name!r} in {country or 'the gazetteer'} and nothing in the data "
+                f"tells them apart (listed as alternatives): give the governorate or district"))
         outside = getattr(self._local, "outside", None) or []
-        seen, alts = set(), []
-        for m in outside:
-            if m.record.gazetteer_id not in seen:
-                seen.add(m.record.gazetteer_id)
-                alts.append(_alt(m, country))
-        if alts and country:
-            reason += f"; {len(alts)} place(s) of that name outside {country}, listed as alternatives"
-        return GeoResult(query=query, alternatives=tuple(alts[:5]), reason=reason)
+        if not outside:
+            return GeoResult.make(query=query, reason=reason)
+        rids = getattr(outside, "rids", None)
+        if rids is None:
+            rids = [m.record.rid for m in outside]
+        n = len(dict.fromkeys(rids))  # a record id is a gazetteer id
+
+        def alternatives(outside=outside, country=country):
+            seen, alts = set(), []
+            for m in outside:
+                if m.record.gazetteer_id not in seen:
+                    seen.add(m.record.gazetteer_id)
+                    alts.append(_alt(m, country))
+            return alts[:5]
+
+        if country:
+            reason += f"; {n} place(s) of that name outside {country}, listed as alternatives"
+        return GeoResult.make(query=query, alternatives=LazyAlternatives(alternatives), reason=reason)
+
+    def _context_areas(self, context: tuple) -> list[Record]:
+        """The Syrian admin areas a record's own fields name (a dataset's governorate, district,
+        sub-district), narrowest first; names that are no area are ignored."""
+        found = {}
+        for c in context:
+            a = self._admin_area(c)
+            if a is not None:
+                found[a.gazetteer_id] = a
+        return sorted(found.values(), key=lambda a: -len(a.gazetteer_id))
+
+    def _in_areas(self, t: str, areas: list[Record]) -> Place:
+        """``t`` inside the narrowest of ``areas`` (or within :data:`AREA_MARGIN_KM` of it: a
+        dataset's boundaries are not OCHA's); from a sub-district the search widens to the next
+        area, taking there only a match by spelling that is not ambiguous. Else the narrowest area
+        itself, at its own precision (3 or 4), said so."""
+        for i, area in enumerate(areas):
+            for where, note in ((self._in_admin(area), f"in {area.name} ({area.kind}, from the record's fields)"),
+                                (self._near_admin(area, AREA_MARGIN_KM),
+                                 f"not inside {area.name} by OCHA's boundaries, but within {AREA_MARGIN_KM:g} km "
+                                 f"of it (from the record's fields)")):
+                try:
+                    inner = self._phrase(t, "SY", 1, where=where)
+                except NotFound:
+                    continue
+                if i and (inner.ambiguous or inner.match not in ("exact", "loose", "derived")):
+                    # not in the narrowest area the record names (which came from its own point):
+                    # a namesake elsewhere in a wider one is taken only if it is the only one, by spelling
+                    continue
+                inner.notes.append(note)
+                return inner
+            if area.kind != "admin3":
+                # A record's district comes from its own point: a namesake elsewhere in the governorate
+                # is likelier another place than the one meant (on the GED sample, widening found no
+                # right place and one wrong one). Only a sub-district (perhaps a dataset's district
+                # read as OCHA's smaller sub-district) widens to the next area.
+                break
+        return self._area_only(areas[0], t, "SY", " (from the record's fields)")
+
+    def _area_only(self, area: Record, name: str, country: Optional[str], why: str = "") -> Place:
+        """The area itself, at its own precision (3 or 4), when the place in it is unknown, or
+        known several times over with nothing to tell which (then they are the alternatives)."""
+        p = Place.of(area, "exact")
+        what = "governorate" if area.kind == "admin1" else "district"
+        even = getattr(self._local, "even", None)
+        if even is not None:
+            lk = even[1]
+            p.alternatives = [_alt(m, country) for m in [lk.best] + lk.others[:lk.namesakes]]
+            p.ambiguous = True
+            p.notes.append(f"{len(p.alternatives)} places named {even[0]!r} inside {area.name} and nothing in "
+                           f"the data tells them apart (listed as alternatives): only the {what} is given{why}")
+        else:
+            p.notes.append(f"{name!r} is not in the gazetteer inside {area.name}: only the {what} is given{why}")
+        return p
 
     # ------------------------------------------------------------------ grammar
 
@@ -467,6 +638,12 @@ class Resolver:
         s = _strip_fillers(t)
         if not s:
             raise NotFound(f"no place name in {t!r}")
+        # "Tirwaziya checkpoint (M4)": a road code in brackets says nothing of the place; "Al-Rai
+        # town (Choban Bey)", "Izz ad-Din (Ezzeddin) village": another name, read as "X/Y"
+        if "(" in s:
+            s2 = _unbracket(s)
+            if s2 != s and s2:
+                return self._phrase(s2, country, depth + 1, where)
         # "Tadmur/Palmyra town": alternative names of one place (before any other rule reads the slash)
         if "/" in s and not _DISTANCE.search(s):
             p = self._alternates(s, country, depth, where)
@@ -541,11 +718,11 @@ class Resolver:
                 if all(parts) and not any("namesake town" in " ".join(q.notes) for q in parts):
                     return self._combined(parts, " and ".join(p.name for p in parts))
         # 9. containers
-        for rx in (_CONTAINER_OF, _CONTAINER_COMMA, _CONTAINER_IN):
+        for rx in (_CONTAINER_COLON, _CONTAINER_OF, _CONTAINER_COMMA, _CONTAINER_IN):
             m = rx.match(s)
             if m:
                 try:
-                    return self._contained(m["x"], m["y"], country, depth)
+                    return self._contained(m["x"], m["y"], country, depth, where)
                 except NotFound:
                     continue
         # 10. descriptors
@@ -558,8 +735,16 @@ class Resolver:
                 p = self._descriptor(m["name"], group, country, where, word=m.group(group))
                 if p is not None:
                     return p
-        # 11. a plain name (fuzzy spelling, then online)
-        p = self._name(s, country, where=where, fuzzy=True, online=True, stripped=True)
+            if group in ("district", "subdistrict") and where is None and country in (None, "SY"):
+                # as other datasets name them: "Mintaqat Markaz Homs district" (GADM), "Albu Kamal district"
+                area = self._admin_area(s)
+                if area is not None:
+                    return Place.of(area, "exact")
+        # 11. a plain name (fuzzy spelling, then online), unless a name in the phrase was found and
+        # only its namesakes not told apart ("Abil town" is not "Blutan" by a loose spelling)
+        p = None
+        if getattr(self._local, "even", None) is None:
+            p = self._name(s, country, where=where, fuzzy=True, online=True, stripped=True)
         if p is not None:
             return p
         # 12. "X, Y" or "X/Y" (a list or alternative readings): each part, the most specific answers
@@ -612,9 +797,13 @@ class Resolver:
             return None
         lk = self.gazetteer.lookup(name, country, kinds, fuzzy=fuzzy, where=where)
         if lk.best is not None:
+            if lk.even:
+                self._remember_even(name, lk)
+                return None  # and no similar spelling either: the name is known, only not told apart
             return Place.from_lookup(lk, country)
         if lk.outside:
-            self._local.outside = (getattr(self._local, "outside", None) or []) + lk.others
+            prev = getattr(self._local, "outside", None)
+            self._local.outside = list(prev) + list(lk.others) if prev else lk.others
         if fuzzy and country in (None, "SY"):
             p = self._similar(name, country, kinds, where)
             if p is not None:
@@ -623,12 +812,18 @@ class Resolver:
             return self._online(name, country)
         return None
 
+    def _remember_even(self, name: str, lk: Lookup) -> None:
+        """A name whose namesakes nothing tells apart: if nothing else answers, the not-found
+        answer lists them (the first such name read)."""
+        if getattr(self._local, "even", None) is None:
+            self._local.even = (name, lk)
+
     def _similar(self, name: str, country: Optional[str], kinds, where) -> Optional[Place]:
         """The last resort: the Syrian name most similar to ``name`` (rapidfuzz ratio of loose keys),
         accepted only at or above :data:`SIMILAR_THRESHOLD` (tuned on a labelled set, see
         ``benchmarks/fuzzy_threshold.py``) and only when one place is clearly best."""
         k = key_loose(name)
-        if not k or len(k) < SIMILAR_MIN_LEN:
+        if not k or len(k) < (SIMILAR_MIN_LEN if where is None else SIMILAR_MIN_LEN_IN_AREA):
             return None
         g = self.gazetteer
         cutoff = SIMILAR_THRESHOLD if where is None else SIMILAR_THRESHOLD_IN_AREA
@@ -721,21 +916,27 @@ class Resolver:
         if p is not None:
             return p
         lk = self.gazetteer.lookup(name, country, kinds, where=where)
+        if lk.even:
+            self._remember_even(name, lk)
+            return None
         if lk.best is None:
             p = self._name(name, country, kinds=kinds, where=where)
             if p is None:
                 return None
             if p.kind in kinds or p.match == "online":
                 return p
-            if p.match in ("fuzzy", "similar"):
-                return None  # a loosely spelled namesake of another kind: too weak a clue
+            if p.match == "similar" or (p.match == "fuzzy" and (
+                    where is None or len(skeleton(key_loose(name)) or "") < SKELETON_MIN)):
+                return None  # a loosely spelled namesake of another kind: too weak a clue (as above)
             rec_kind = p.kind
         else:
             p = Place.from_lookup(lk, country)
             if lk.kind_matched:
                 return p
-            if lk.best.tier == 3:
-                return None  # a loosely spelled namesake of another kind: too weak a clue
+            if lk.best.tier == 3 and (where is None or len(skeleton(key_loose(name)) or "") < SKELETON_MIN):
+                # a loosely spelled namesake of another kind: too weak a clue, unless an area narrows
+                # the search and the spelling has 4 consonants or more
+                return None
             rec_kind = p.kind
         # Only a namesake of another kind was found.
         if fallback == "admin1":
@@ -788,12 +989,15 @@ class Resolver:
 
         return rec if fuzz.ratio(key_loose(rec.name), key_loose(town.name)) >= 80 else None
 
-    def _contained(self, x: str, y: str, country: Optional[str], depth: int) -> Place:
+    def _contained(self, x: str, y: str, country: Optional[str], depth: int,
+                   outer: Optional[Callable[[Record], bool]] = None) -> Place:
         """``x`` inside ``y`` ("Al-Quds hospital in Aleppo", "Kafr Nabl, Idlib", "X village in rural
-        Aleppo"); if ``x`` is only a descriptor ("a village in Idlib"), ``y`` itself."""
+        Aleppo"); if ``x`` is only a descriptor ("a village in Idlib"), ``y`` itself. ``outer``: a
+        restriction from around the phrase (a record's own district) that still holds."""
         cy = self._country_of(y)
         if cy:
-            return self._phrase(x, cy, depth + 1)
+            return self._phrase(x, cy, depth + 1, where=outer)
+        both = (lambda w: w) if outer is None else (lambda w: lambda r: outer(r) and w(r))
         bare = _strip_fillers(x)
         only_desc = not bare or bool(_ONLY_DESC.match(bare))
         # A governorate, district or sub-district named as the container: the candidates are those
@@ -802,7 +1006,7 @@ class Resolver:
         area = None if only_desc else self._admin_area(y)
         if area is not None:
             try:
-                inner = self._phrase(x, "SY", depth + 1, where=self._in_admin(area))
+                inner = self._phrase(x, "SY", depth + 1, where=both(self._in_admin(area)))
             except NotFound:
                 inner = None
             if inner is not None:
@@ -811,20 +1015,19 @@ class Resolver:
             # Just outside it by OCHA's lines (datasets draw boundaries differently): within
             # AREA_MARGIN_KM of the area, said so.
             try:
-                inner = self._phrase(x, "SY", depth + 1, where=self._near_admin(area, AREA_MARGIN_KM))
+                inner = self._phrase(x, "SY", depth + 1, where=both(self._near_admin(area, AREA_MARGIN_KM)))
             except NotFound:
                 inner = None
             if inner is not None:
                 inner.notes.append(f"not inside {area.name} by OCHA's boundaries, but within "
                                    f"{AREA_MARGIN_KM:g} km of it")
                 return inner
+            if outer is not None:  # the restriction from around the phrase is narrower: its caller answers
+                raise NotFound(f"{bare!r} is not in the gazetteer inside {area.name} and the area around")
             # The area is all that is known: answered at its own precision (3 or 4), honestly wide.
-            p = Place.of(area, "exact")
-            p.notes.append(f"{bare!r} is not in the gazetteer inside {area.name}: only the "
-                           f"{'governorate' if area.kind == 'admin1' else 'district'} is given")
-            return p
+            return self._area_only(area, bare, country)
         container = self._phrase(y, country, depth + 1)
-        where = self._within(container)
+        where = both(self._within(container))
         try:
             inner = self._phrase(x, container.country or country, depth + 1, where=where)
         except NotFound:
@@ -891,11 +1094,37 @@ class Resolver:
         t = _strip_fillers(t)
         if not t:
             return None
-        for kinds in levels:
-            lk = self.gazetteer.lookup(t, "SY", kinds=set(kinds), fuzzy=True)
-            if lk.best is not None and lk.kind_matched and lk.best.record.kind in kinds:
-                return lk.best.record
+        names = [t]
+        mk = _MARKAZ.match(t)
+        if mk and mk["name"] != t and levels[0] != ("admin3",):
+            # "Markaz Homs", "Mintaqat Markaz Hamah", "Mintaqat Azaz" (GADM's names): the district
+            names.insert(0, mk["name"])
+            if mk["centre"]:
+                levels = [("admin2",)]
+        want_district = ("admin2",) in levels
+        for name in names:
+            for kinds in levels:
+                lk = self.gazetteer.lookup(name, "SY", kinds=set(kinds), fuzzy=True)
+                if lk.best is not None and lk.kind_matched and lk.best.record.kind in kinds:
+                    return self._district_of_centre(lk.best.record) if want_district else lk.best.record
+            # the area only under a looser spelling than a town of that name ("Tall Abyad district"
+            # is OCHA's "Tell Abiad" district; the town also has the spelling "Tall Abyad")
+            for kinds in levels:
+                ms = [m for m in self.gazetteer.matches(name) if m.record.kind in kinds and m.record.country == "SY"]
+                if ms:
+                    tier = min(m.tier for m in ms)
+                    ms = [m for m in ms if m.tier == tier]
+                    if len(ms) == 1:
+                        return self._district_of_centre(ms[0].record) if want_district else ms[0].record
         return None
+
+    def _district_of_centre(self, rec: Record) -> Record:
+        """A district was asked for and a sub-district found: if it is its district's centre (OCHA
+        codes the centre sub-district SYxxxx00 and names it after the district), the district."""
+        pc = rec.gazetteer_id.split(":", 1)[1] if rec.kind == "admin3" else ""
+        if len(pc) == 8 and pc.endswith("00"):
+            return self.gazetteer.by_id(f"ocha:{pc[:6]}") or rec
+        return rec
 
     @classmethod
     def _near_admin(cls, area: Record, km: float) -> Callable[[Record], bool]:

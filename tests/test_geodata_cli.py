@@ -84,3 +84,15 @@ def test_in_process_main_with_unicode():
 def test_help_lists_the_commands():
     out = run("--help")
     assert out.returncode == 0 and "geocode" in out.stdout and "build-index" in out.stdout
+
+
+@pytest.mark.usefixtures("geodata_index")
+def test_in_gives_the_records_own_areas():
+    buf = io.StringIO()
+    assert cli.main(["geocode", "Salba"], out=buf) == 1  # two equally attested Salba: no coin toss
+    (row,) = [json.loads(x) for x in buf.getvalue().splitlines()]
+    assert row["lat"] is None and row["ambiguous"] and len(row["alternatives"]) == 2
+    buf = io.StringIO()
+    assert cli.main(["geocode", "--in", "Salamiyah district", "--in", "Hamah governorate", "Salba"], out=buf) == 0
+    (row,) = [json.loads(x) for x in buf.getvalue().splitlines()]
+    assert row["admin2"] == "As-Salamiyeh" and row["precision"] == 1

@@ -321,3 +321,27 @@ def test_resolve_never_raises(text):
     if d["lat"] is not None:
         assert -90 <= d["lat"] <= 90 and -180 <= d["lon"] <= 180
         assert d["precision"] in range(1, 8) and d["radius_km"] > 0
+
+
+_GRAMMAR_SAMPLES = ["Sevastopol", "San José de las Lajas", "Hmeimim air base", "near Aleppo", "Tadmur/Palmyra",
+                    "ريف إدلب", "Deir ez-Zor", "the Hama province", "N Aleppo", "Newark", "Al-Bab and Manbij",
+                    "Tall Abyad district", "Saraqeb  nahiya", "a\tvillage", "Kafr Nabl\nhospital", "Idlib countryside"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_GRAMMAR_SAMPLES + ["of", "the", "camp", "x", "NW", "area", " ", "-", "/", "قرب"]),
+                min_size=1, max_size=5).map(" ".join) | st.text(max_size=40))
+def test_the_fast_grammar_test_agrees_with_the_regex(text):
+    from geodata import resolver
+
+    assert resolver._has_grammar(text) == bool(resolver._GRAMMAR.search(text))
+
+
+def test_lazy_alternatives_read_pickle_and_compare_as_the_tuple():
+    import pickle
+
+    d = geodata.resolve("Sevastopol")
+    alts = d.alternatives
+    assert d["lat"] is None and len(alts) >= 1 and alts[0]["country"] == "UA" and alts[0]["lat"] is None
+    back = pickle.loads(pickle.dumps(d))
+    assert isinstance(back.alternatives, tuple) and back.alternatives == alts and back.as_dict() == d.as_dict()

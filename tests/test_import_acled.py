@@ -263,3 +263,33 @@ def test_coordinates_still_accept_a_decimal_comma():
     row[h.index("latitude")], row[h.index("longitude")] = "36,1842", "37,1563"
     ds, report = import_csv(_csv([h, row]), format="acled")
     assert not report.skipped and ds.events[["lat", "lon"]].values.tolist() == [[36.1842, 37.1563]]
+
+
+def test_rows_without_coordinates_are_geocoded_inside_their_own_admin_areas():
+    """ACLED's admin1-3 are the context of its location (geodata.resolve(..., context=)): of the two
+    equally attested 'Salba' in Hama governorate the row's district picks one; a location unknown
+    inside its district gives the district (precision 3), never a namesake elsewhere."""
+    rows = _rows(FIX.read_text(encoding="utf-8"))
+    h = rows[0]
+    col = {k: h.index(k) for k in ("event_id_cnty", "admin1", "admin2", "admin3", "location", "latitude",
+                                    "longitude", "geo_precision")}
+    out = [h]
+    for n, (adm2, adm3, loc) in enumerate([("As-Salamiyeh", "", "Salba"), ("As-Suqaylabiyah", "", "Salba"),
+                                           ("Ariha", "", "Nowhere-that-is-a-village")]):
+        row = list(rows[1])
+        row[col["event_id_cnty"]] = f"SYR77{n}"
+        row[col["admin1"]], row[col["admin2"]], row[col["admin3"]] = ("Idleb" if adm2 == "Ariha" else "Hama"), adm2, adm3
+        row[col["location"]], row[col["latitude"]], row[col["longitude"]] = loc, "", ""
+        row[col["geo_precision"]] = ""
+        out.append(row)
+    ds, report = import_csv(_csv(out), format="acled")
+    e = ds.events.set_index("id")
+    a, b, c = e.loc["acled-syr770"], e.loc["acled-syr771"], e.loc["acled-syr772"]
+    assert (a["admin2"], b["admin2"]) == ("As-Salamiyeh", "As-Suqaylabiyah"), (a, b)
+    assert a["precision"] == b["precision"] == 1
+    import geodata
+
+    salbas = geodata.resolve("Salba")["alternatives"]  # not found alone: the namesakes are listed
+    assert {(round(x["lat"], 4), round(x["lon"], 4)) for x in salbas} == {
+        (round(a["lat"], 4), round(a["lon"], 4)), (round(b["lat"], 4), round(b["lon"], 4))}
+    assert c["precision"] == 3 and c["admin2"] == "Ariha" and not c["admin3"], c

@@ -487,9 +487,10 @@ def propose_places(text: str, country: str = "SY", actors: Iterable = ()) -> lis
                 pos += len(part)
                 if prop and prop.query.lower() not in seen:
                     res = geodata.resolve(prop.query, country)
-                    if res.get("lat") is None and country:
+                    if res.get("lat") is None and country and not res.get("ambiguous"):
                         # The hint is a border for geodata; a place abroad got here only after a
-                        # locative preposition (_place_from), so ask again without the hint.
+                        # locative preposition (_place_from), so ask again without the hint. (Not
+                        # for namesakes inside the country that nothing told apart: no coin toss.)
                         res = geodata.resolve(prop.query, None)
                     if res.get("lat") is None:
                         continue

@@ -2,7 +2,9 @@
 public API (``geodata.resolve``), once per distinct place.
 
 A row may offer several place texts, most specific first (ACLED: location, admin3, admin2,
-admin1); the first one the gazetteer knows gives the coordinates, with the precision code and
+admin1); each is looked up with the wider ones as its context (``geodata.resolve(location,
+context=(admin3, admin2, admin1))``: a namesake in another district is not the place, and a place
+unknown inside its district gives the district); the first one found gives the coordinates, with the precision code and
 radius geodata gives for that kind of place (a town: code 1 and the town's radius; a province:
 code 4), never more precise than what was matched. A row none of whose texts is known is
 skipped with the reason, since a map cannot show it.
@@ -45,8 +47,8 @@ def geocode_missing(candidates: pd.Series, country: pd.Series, need: np.ndarray,
         key = (cand[i], ctry[i] or None)
         if key not in cache:
             got, why = None, "no place name to look up"
-            for text in cand[i]:
-                r = geodata.resolve(text, country=key[1])
+            for j, text in enumerate(cand[i]):
+                r = geodata.resolve(text, country=key[1], context=cand[i][j + 1:])
                 if r.get("lat") is not None:
                     got = dict(r, matched=text)
                     break
