@@ -109,6 +109,10 @@ def run_app() -> None:
                      "re-import it with `python -m events import`.", icon=":material/error:")
         if not embed:  # an embed is the map, its legend and the histogram (the map keeps its credits)
             footer.render(ds)  # pages never st.stop(), so every page gets it
+        from . import memory  # noqa: PLC0415
+        from .datasets import dataset_info  # noqa: PLC0415
+
+        memory.settle(ds, shared=dataset_info().get("origin") in ("curated", "stored"))
     finally:
         _local.depth -= 1
 
