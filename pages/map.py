@@ -4,7 +4,11 @@ the selected event beside it.
 The base map depends only on the session's home view, so st_folium keeps its component; the
 events come as ``feature_group_to_add`` layers rebuilt from the filters and the bounds and zoom
 the map sends back (pages/ui/mapview). Above what can be drawn one by one, the engine counts
-events per grid cell, and the caption above the map says so."""
+events per grid cell, and the caption above the map says so.
+
+Readers in the same state (a shared link: same dataset, filters, view and selection) get the map
+rendered once per process (pages/ui/rendercache: the folium objects are built and rendered to
+st_folium's component arguments only on a cache miss)."""
 from __future__ import annotations
 
 import json
