@@ -235,18 +235,28 @@ def show_chart(spec: dict, **kwargs):
 
 # --------------------------------------------------------------------------- small answers
 
-_ANSWERS = _LRU(max_entries=4096, max_bytes=1 << 62)
+_ANSWERS = _LRU(max_entries=4096, max_bytes=32 * 1024 * 1024)
+
+
+def _size_of(value) -> int:
+    """About the bytes a memoised answer holds (a DataFrame's deep memory use; 256 for a scalar)."""
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(deep=True).sum()) + 1024
+    return 256
 
 
 def memo(owner, key: tuple, compute: Callable[[], Any]):
-    """`compute()` once per (owner, key): small answers of a read-only dataset's query engine that
-    every rerun asks again (the count of a filter state, whether an event id exists). `owner` is
-    the engine or dataset answering; `key` names the question and its arguments (hashable)."""
+    """`compute()` once per (owner, key): answers of a read-only dataset's query engine that every
+    rerun asks again (the count of a filter state, whether an event id exists, a page of the
+    table). `owner` is the engine or dataset answering; `key` names the question and its arguments
+    (hashable). A DataFrame answer is shared by every reader: never modify it."""
     owners = (owner,)
     k = _key(owners, key)
     hit = _ANSWERS.get(k, owners)
     if hit is not _MISS:
         return hit
     value = compute()
-    _ANSWERS.put(k, owners, value, 1)
+    _ANSWERS.put(k, owners, value, _size_of(value))
     return value
