@@ -4,6 +4,7 @@
     python benchmarks/load.py --sessions 20 --events 1000000      # an imported synthetic dataset
     python benchmarks/load.py --sessions 20 --events 100000 --keep /tmp/load-100k   (reuses the import)
     python benchmarks/load.py --sessions 20 --replicas 2     # two processes behind nginx (deploy/nginx)
+    python benchmarks/load.py --sessions 50 --vary           # each reader selects another event
 
 Each session is a websocket client speaking Streamlit's own protocol (the protobuf BackMsg /
 ForwardMsg classes Streamlit ships, on /_stcore/stream), as a browser tab does, without a
@@ -275,9 +276,11 @@ class Sampler:
         self.th.join()
 
 
-async def run_sessions(url: str, n: int, rounds: int, ramp: float, query: str, event_id: str, stats: Stats,
+async def run_sessions(url: str, n: int, rounds: int, ramp: float, query: str, event_id, stats: Stats,
                        think: float = 0.0):
-    sessions = [Session(url, query, event_id, WORDS[i % len(WORDS)], stats, think) for i in range(n)]
+    """`event_id`: the event every reader selects, or a list of them (reader i selects the i-th, cycling)."""
+    ids = [event_id] if isinstance(event_id, str) else list(event_id)
+    sessions = [Session(url, query, ids[i % len(ids)], WORDS[i % len(WORDS)], stats, think) for i in range(n)]
 
     async def one(i, s):
         await asyncio.sleep(i * ramp)
@@ -321,6 +324,9 @@ def main(argv=None) -> int:
     ap.add_argument("--settle", type=float, default=60.0, help="seconds to watch memory after the sessions close")
     ap.add_argument("--replicas", type=int, default=1,
                     help="K > 1: K streamlit processes behind Debian's nginx (deploy/nginx), RSS summed")
+    ap.add_argument("--vary", action="store_true",
+                    help="each reader selects a different event (all of the curated table's, 64 spread over an "
+                         "import) instead of all readers of one shared link selecting the same one")
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--keep", help="a work folder kept between runs (the import is reused)")
     args = ap.parse_args(argv)
@@ -333,16 +339,18 @@ def main(argv=None) -> int:
 
         ids = pq.read_table(data / SLUG / "events.parquet", columns=["id"]).column(0)
         event_id, query = str(ids[len(ids) // 2]), f"dataset={SLUG}"
+        spread = [str(ids[int(k * len(ids) / 64)]) for k in range(64)]
     else:
         data = work / "no-imports"
         data.mkdir(exist_ok=True)
         from events.load import load_curated
 
-        event_id, query = str(load_curated().events["id"].iloc[0]), ""
+        every = [str(v) for v in load_curated().events["id"]]
+        event_id, query, spread = every[0], "", every
     app = Replicas(data, work, args.replicas) if args.replicas > 1 else App(data, work / "streamlit.log")
     result: dict = {"dataset": f"{args.events:,} imported events" if args.events else "curated",
                     "sessions": args.sessions, "rounds": args.rounds, "think_s": args.think, "ramp_s": args.ramp,
-                    "replicas": args.replicas}
+                    "replicas": args.replicas, "vary": args.vary}
     try:
         time.sleep(2)
         base = app.rss_mb()
@@ -366,7 +374,8 @@ def main(argv=None) -> int:
         cpu0 = server_cpu_s(app)
         with Sampler(app) as sampler:
             t0 = time.perf_counter()
-            held = asyncio.run(run_sessions(app.url, args.sessions, args.rounds, args.ramp, query, event_id, stats,
+            held = asyncio.run(run_sessions(app.url, args.sessions, args.rounds, args.ramp, query,
+                                            spread if args.vary else event_id, stats,
                                             args.think))
             wall = time.perf_counter() - t0
             cpu = server_cpu_s(app) - cpu0
