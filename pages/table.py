@@ -29,7 +29,8 @@ descending = c_dir.toggle("Descending", key=DESC_KEY)
 # A selection made elsewhere (map, timeline, link): open the page that holds it, once.
 if view.selected_id and ss.get(_SYNCED) != (view.selected_id, f, sort_col, descending):
     ss[_SYNCED] = (view.selected_id, f, sort_col, descending)
-    pos = engine.position(f, view.selected_id, sort=sort_col, descending=descending)
+    pos = rendercache.memo(engine, ("position", f, view.selected_id, sort_col, descending),
+                           lambda: engine.position(f, view.selected_id, sort=sort_col, descending=descending))
     if pos is not None:
         ss[PAGE_KEY] = pos // tableview.PAGE_SIZE + 1
 if not isinstance(ss.get(PAGE_KEY), int) or not 1 <= ss[PAGE_KEY] <= pages:

@@ -16,8 +16,9 @@ once loaded (pages/ui/datasets.py), so the same key always draws the same thing.
 escaped when the entry is built (pages.ui.html_safe, mapview.layers); a hit returns that same
 escaped text.
 
-Bounded: at most MAX_ENTRIES entries and MAX_BYTES of text per cache, least recently used first
-out. `clear()` empties both (tests).
+Bounded, least recently used first out: maps 256 entries / 64 MB of text, charts 512 / 16 MB,
+`memo` answers 4,096 / 32 MB (a DataFrame counted by its deep memory use). `clear()` empties them
+(tests). A DataFrame answer is shared by every reader: callers only read it.
 """
 from __future__ import annotations
 
