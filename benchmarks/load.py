@@ -4,6 +4,7 @@
     python benchmarks/load.py --sessions 20 --events 1000000      # an imported synthetic dataset
     python benchmarks/load.py --sessions 20 --events 100000 --keep /tmp/load-100k   (reuses the import)
     python benchmarks/load.py --sessions 20 --replicas 2     # two processes behind nginx (deploy/nginx)
+    python benchmarks/load.py --sessions 50 --vary           # each reader selects another event
 
 Each session is a websocket client speaking Streamlit's own protocol (the protobuf BackMsg /
 ForwardMsg classes Streamlit ships, on /_stcore/stream), as a browser tab does, without a
@@ -16,9 +17,11 @@ one has finished (sessions held = connected at once at the end).
 
 Measured: every rerun's latency (from the BackMsg to the script_finished message), first-load
 latency, errors (a script exception shown, a failed or early-finished run, a lost connection, a
-selection that did not open its event's panel), and the server's resident memory (streamlit and its
-children) sampled every 0.5 s: before any session (base), the peak during, and 60 s after the last
-session closed. Prints a summary on stderr and one JSON line on stdout.
+selection that did not open its event's panel), the server's CPU time per run, and its resident
+memory (streamlit and its children) sampled every 0.5 s: before any session, after a first page
+load, after one warm-up reader did every step once (the base memory must come back to:
+`rss_loaded_mb`), the peak during, and every 15 s up to --settle s after the last session closed.
+Prints a summary on stderr and one JSON line on stdout.
 
 Synthetic events come from benchmarks/synthetic.py and are imported with `python -m events import`
 as benchmarks/e2e.py does. The machine may be shared: timings then vary; say so with the figures.
@@ -235,6 +238,37 @@ class Replicas:
             a.stop()
 
 
+def server_cpu_s(app) -> float:
+    """CPU seconds (user + system) used so far by the server process(es) and their children."""
+    import psutil
+
+    total = 0.0
+    for a in getattr(app, "apps", [app]):
+        try:
+            procs = [a.ps] + a.ps.children(recursive=True)
+        except psutil.NoSuchProcess:
+            continue
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+    return total
+
+
+def wait_quiet(app, limit_s: float = 240.0) -> float:
+    """Seconds until the server used under 5 % of a core for 3 s in a row (at most limit_s)."""
+    t0 = time.monotonic()
+    quiet, last = 0, server_cpu_s(app)
+    while time.monotonic() - t0 < limit_s and quiet < 3:
+        time.sleep(1.0)
+        now = server_cpu_s(app)
+        quiet = quiet + 1 if now - last < 0.05 else 0
+        last = now
+    return round(time.monotonic() - t0, 1)
+
+
 class Sampler:
     def __init__(self, app):
         self.app, self.samples, self._stop = app, [], threading.Event()
@@ -254,9 +288,11 @@ class Sampler:
         self.th.join()
 
 
-async def run_sessions(url: str, n: int, rounds: int, ramp: float, query: str, event_id: str, stats: Stats,
+async def run_sessions(url: str, n: int, rounds: int, ramp: float, query: str, event_id, stats: Stats,
                        think: float = 0.0):
-    sessions = [Session(url, query, event_id, WORDS[i % len(WORDS)], stats, think) for i in range(n)]
+    """`event_id`: the event every reader selects, or a list of them (reader i selects the i-th, cycling)."""
+    ids = [event_id] if isinstance(event_id, str) else list(event_id)
+    sessions = [Session(url, query, ids[i % len(ids)], WORDS[i % len(WORDS)], stats, think) for i in range(n)]
 
     async def one(i, s):
         await asyncio.sleep(i * ramp)
@@ -300,6 +336,9 @@ def main(argv=None) -> int:
     ap.add_argument("--settle", type=float, default=60.0, help="seconds to watch memory after the sessions close")
     ap.add_argument("--replicas", type=int, default=1,
                     help="K > 1: K streamlit processes behind Debian's nginx (deploy/nginx), RSS summed")
+    ap.add_argument("--vary", action="store_true",
+                    help="each reader selects a different event (all of the curated table's, 64 spread over an "
+                         "import) instead of all readers of one shared link selecting the same one")
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--keep", help="a work folder kept between runs (the import is reused)")
     args = ap.parse_args(argv)
@@ -312,32 +351,48 @@ def main(argv=None) -> int:
 
         ids = pq.read_table(data / SLUG / "events.parquet", columns=["id"]).column(0)
         event_id, query = str(ids[len(ids) // 2]), f"dataset={SLUG}"
+        spread = [str(ids[int(k * len(ids) / 64)]) for k in range(64)]
     else:
         data = work / "no-imports"
         data.mkdir(exist_ok=True)
         from events.load import load_curated
 
-        event_id, query = str(load_curated().events["id"].iloc[0]), ""
+        every = [str(v) for v in load_curated().events["id"]]
+        event_id, query, spread = every[0], "", every
     app = Replicas(data, work, args.replicas) if args.replicas > 1 else App(data, work / "streamlit.log")
     result: dict = {"dataset": f"{args.events:,} imported events" if args.events else "curated",
                     "sessions": args.sessions, "rounds": args.rounds, "think_s": args.think, "ramp_s": args.ramp,
-                    "replicas": args.replicas}
+                    "replicas": args.replicas, "vary": args.vary}
     try:
         time.sleep(2)
         base = app.rss_mb()
-        # First a session per process: loads the dataset into it (what every later session shares).
+        # First a session per process: loads the dataset into it (what every later session shares),
+        # then one reader doing each step once, so that what a process builds once whoever asks
+        # (the other pages' imports, Altair's schema, the query engine's first plans) is in the
+        # base that memory must come back to; that base is `rss_loaded_mb`.
         warm = Stats()
         for a in getattr(app, "apps", [app]):
             asyncio.run(run_sessions(a.url, 1, 0, 0, query, event_id, warm))
         result["warm_up_first_load_s"] = round(warm.times.get("first_load", [float("nan")])[0], 2)
         time.sleep(2)
+        result["rss_first_page_mb"] = round(app.rss_mb(), 1)
+        for a in getattr(app, "apps", [app]):
+            asyncio.run(run_sessions(a.url, 1, 1, 0, query, event_id, warm))
+        if warm.errors:
+            log(f"warm-up error: {warm.errors[0]}")
+        # A large stored dataset's frames go on loading in the background after its first page
+        # (events.store.open_dataset): measure the steady state, once the server has gone quiet.
+        result["warm_up_quiet_after_s"] = wait_quiet(app)
         loaded = app.rss_mb()
         stats = Stats()
+        cpu0 = server_cpu_s(app)
         with Sampler(app) as sampler:
             t0 = time.perf_counter()
-            held = asyncio.run(run_sessions(app.url, args.sessions, args.rounds, args.ramp, query, event_id, stats,
+            held = asyncio.run(run_sessions(app.url, args.sessions, args.rounds, args.ramp, query,
+                                            spread if args.vary else event_id, stats,
                                             args.think))
             wall = time.perf_counter() - t0
+            cpu = server_cpu_s(app) - cpu0
             closed_at = time.monotonic()
             time.sleep(args.settle)
         during = [m for t, m in sampler.samples if t <= closed_at]
@@ -355,12 +410,20 @@ def main(argv=None) -> int:
             "rss_base_mb": round(base, 1), "rss_loaded_mb": round(loaded, 1),
             "rss_peak_mb": round(max(during), 1) if during else None,
             "rss_after_mb": round(after[-1], 1) if after else None, "settle_s": args.settle,
+            # RSS 15, 30, 45... s after the sessions closed (the last sample before each mark).
+            "rss_after_curve_mb": {f"{s}s": round([m for t, m in sampler.samples if t <= closed_at + s][-1], 1)
+                                   for s in range(15, int(args.settle) + 1, 15)},
+            # The server's CPU time (user + system, every process of it) per rerun and first load:
+            # what one reader action costs, whatever else the machine runs.
+            "server_cpu_s": round(cpu, 1),
+            "server_cpu_ms_per_run": round(1000 * cpu / max(1, len(reruns) + len(first)), 1),
             "load_avg_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
         })
         log(f"{result['dataset']}: {held}/{args.sessions} sessions held, {len(reruns)} reruns "
             f"p50 {result['rerun_p50_s']} s p95 {result['rerun_p95_s']} s max {result['rerun_max_s']} s; "
             f"first load p95 {result['first_load_p95_s']} s; errors {len(stats.errors)}; RSS base {base:.0f} MB, "
-            f"loaded {loaded:.0f}, peak {result['rss_peak_mb']}, {args.settle:.0f} s after {result['rss_after_mb']}")
+            f"loaded {loaded:.0f}, peak {result['rss_peak_mb']}, {args.settle:.0f} s after {result['rss_after_mb']}; "
+            f"server CPU {result['server_cpu_ms_per_run']} ms per run")
         for e in stats.errors[:5]:
             log(f"error: {e}")
     finally:

@@ -4,16 +4,19 @@ the selected event beside it.
 The base map depends only on the session's home view, so st_folium keeps its component; the
 events come as ``feature_group_to_add`` layers rebuilt from the filters and the bounds and zoom
 the map sends back (pages/ui/mapview). Above what can be drawn one by one, the engine counts
-events per grid cell, and the caption above the map says so."""
+events per grid cell, and the caption above the map says so.
+
+Readers in the same state (a shared link: same dataset, filters, view and selection) get the map
+rendered once per process (pages/ui/rendercache: the folium objects are built and rendered to
+st_folium's component arguments only on a cache miss)."""
 from __future__ import annotations
 
 import json
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from events.engine import Bounds
-from pages.ui import mapview, panel, share, shell, state, timebar
+from pages.ui import mapview, panel, rendercache, share, shell, state, timebar
 from pages.ui.datasets import URL_KEY, _stamp, load_stored_cached
 from pages.ui.mapview import areas, overlay
 from pages.ui.html_safe import md, safe
@@ -82,62 +85,66 @@ with left:
     homes = ss.setdefault(_HOME, {})
     home = homes.get(home_key)
     if home is None:
-        home = homes[home_key] = mapview.home_view(view.engine, view.filters)
+        home = homes[home_key] = rendercache.memo(view.engine, ("home", view.filters),
+                                                  lambda: mapview.home_view(view.engine, view.filters))
     sent = ss.get(MAP_KEY) or {}
     bounds = Bounds.from_leaflet(sent.get("bounds")) or mapview.home_bounds(home)
     zoom = sent.get("zoom") if isinstance(sent.get("zoom"), (int, float)) else mapview.home_zoom(home)
 
-    result = mapview.build_map(
-        view.ds, view.engine, view.filters, home=home, bounds=bounds, zoom=zoom,
-        selected_id=view.selected_id, online_tiles=True, actor_names=view.actor_names,
-        event_types=types, dim=dim,
-    )
-    area_stats = None
-    if layer in areas.LEVELS:  # areas instead of the events: filled by the filtered set's counts
-        area_stats = areas.area_stats(view.engine, view.filters, layer, measure)
-        result.layers = [areas.choropleth_layer(area_stats, layer, measure)] + result.layers[1:]
-        counted = int(area_stats["n"].sum())
-        result.note = (f"{counted:,} of the {result.located:,} located events fall in the "
-                       f"{areas.LEVELS[layer][3].lower()} drawn (OCHA boundaries; an event counts where its precision "
-                       f"vouches for that level); click an area to filter to it.")
-    elif layer == "heat":
-        result.layers = [areas.heat_layer(view.engine, view.filters)] + result.layers[1:]
-        result.note = f"Heat map of the {result.located:,} located events the filters keep."
-    overlay_notes, overlay_items = [], []
-    for i, slug in enumerate(ss.get(state.W_WITH) or []):
-        d = next((d for d in _stored() if d.slug == slug), None)
-        if d is None:
-            continue
-        colour = overlay.OVERLAY_COLOURS[i % len(overlay.OVERLAY_COLOURS)]
-        other = load_stored_cached(str(d.path), _stamp(d.path))
-        fg, n_note = overlay.overlay_layer(other, d.name, colour, view.filters, mapview._pad(bounds, mapview.VIEW_PAD),
-                                           zoom)
-        result.layers.insert(0, fg)  # beneath this dataset's events
-        overlay_notes.append(n_note)
-        overlay_items.append((d.name, colour))
-    note = result.note
-    if overlay_notes:
-        note += " · " + " · ".join(overlay_notes)
-    if result.unlocated:
-        note += f" · {result.unlocated:,} without coordinates (see the Table)"
-    if result.outside:
-        note += (f" · {result.outside} event{'s' if result.outside != 1 else ''} far from the others "
-                 f"{'are' if result.outside != 1 else 'is'} outside the first view: zoom out to see "
-                 f"{'them' if result.outside != 1 else 'it'}.")
-    st.caption(note)
-    # The map's height follows the window (layout.css: the time histogram stays in view under it
-    # on a 900-pixel-high screen); this is its largest height.
-    with st.container(key="cm-map"):
-        out = st_folium(
-            result.map,
-            key=MAP_KEY,
-            height=560 if embed else 620,
-            use_container_width=True,
-            returned_objects=CLICKS + (VIEW if (result.located > mapview.LARGE and layer == "events") or overlay_items
-                                       else []),
-            feature_group_to_add=result.layers or None,
-            on_change=_on_map_change,
+    # Everything the map depends on besides the dataset and its engine: readers in the same state
+    # (a shared link) get the map rendered once per process (pages/ui/rendercache).
+    with_slugs = tuple(ss.get(state.W_WITH) or [])
+    overlays = tuple((d.slug, d.name, str(d.path), _stamp(d.path)) for slug in with_slugs
+                     for d in [next((d for d in _stored() if d.slug == slug), None)] if d is not None)
+    map_state = (view.filters, home, bounds, zoom, view.selected_id, dim, tuple(types), layer, measure, overlays)
+
+    def _draw():
+        result = mapview.build_map(
+            view.ds, view.engine, view.filters, home=home, bounds=bounds, zoom=zoom,
+            selected_id=view.selected_id, online_tiles=True, actor_names=view.actor_names,
+            event_types=types, dim=dim,
         )
+        area_stats = None
+        if layer in areas.LEVELS:  # areas instead of the events: filled by the filtered set's counts
+            area_stats = areas.area_stats(view.engine, view.filters, layer, measure)
+            result.layers = [areas.choropleth_layer(area_stats, layer, measure)] + result.layers[1:]
+            counted = int(area_stats["n"].sum())
+            result.note = (f"{counted:,} of the {result.located:,} located events fall in the "
+                           f"{areas.LEVELS[layer][3].lower()} drawn (OCHA boundaries; an event counts where its "
+                           f"precision vouches for that level); click an area to filter to it.")
+        elif layer == "heat":
+            result.layers = [areas.heat_layer(view.engine, view.filters)] + result.layers[1:]
+            result.note = f"Heat map of the {result.located:,} located events the filters keep."
+        overlay_notes, overlay_items = [], []
+        for i, (slug, name, path, stamp) in enumerate(overlays):
+            colour = overlay.OVERLAY_COLOURS[i % len(overlay.OVERLAY_COLOURS)]
+            other = load_stored_cached(path, stamp)
+            fg, n_note = overlay.overlay_layer(other, name, colour, view.filters,
+                                               mapview._pad(bounds, mapview.VIEW_PAD), zoom)
+            result.layers.insert(0, fg)  # beneath this dataset's events
+            overlay_notes.append(n_note)
+            overlay_items.append((name, colour))
+        note = result.note
+        if overlay_notes:
+            note += " · " + " · ".join(overlay_notes)
+        if result.unlocated:
+            note += f" · {result.unlocated:,} without coordinates (see the Table)"
+        if result.outside:
+            note += (f" · {result.outside} event{'s' if result.outside != 1 else ''} far from the others "
+                     f"{'are' if result.outside != 1 else 'is'} outside the first view: zoom out to see "
+                     f"{'them' if result.outside != 1 else 'it'}.")
+        returned = CLICKS + (VIEW if (result.located > mapview.LARGE and layer == "events") or overlay_items else [])
+        return result.map, result.layers, returned, {"note": note, "area_stats": area_stats,
+                                                     "overlay_items": overlay_items}
+
+    drawn = rendercache.drawn_map(map_state, (view.ds, view.engine), _draw, key=MAP_KEY,
+                                  height=560 if embed else 620)
+    area_stats, overlay_items = drawn.info["area_stats"], drawn.info["overlay_items"]
+    st.caption(drawn.info["note"])
+    # The map's height follows the window (layout.css: the time histogram stays in view under it
+    # on a 900-pixel-high screen); the height given here is its largest.
+    with st.container(key="cm-map"):
+        out = rendercache.show_map(drawn, key=MAP_KEY, on_change=_on_map_change)
     # A click on a marker: the clicked feature's properties carry its event id. Act only on a
     # new click (the returned value persists across reruns), so filters and links still win.
     value = ss.get(MAP_KEY) or out or {}

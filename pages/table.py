@@ -6,7 +6,7 @@ import streamlit as st
 
 from events import vocab
 from events.filters import Filters
-from pages.ui import panel, shell, state, tableview
+from pages.ui import panel, rendercache, shell, state, tableview
 
 TABLE_KEY = "events_table"
 SORT_KEY, DESC_KEY, PAGE_KEY = "tbl_sort", "tbl_desc", "tbl_page"
@@ -29,7 +29,8 @@ descending = c_dir.toggle("Descending", key=DESC_KEY)
 # A selection made elsewhere (map, timeline, link): open the page that holds it, once.
 if view.selected_id and ss.get(_SYNCED) != (view.selected_id, f, sort_col, descending):
     ss[_SYNCED] = (view.selected_id, f, sort_col, descending)
-    pos = engine.position(f, view.selected_id, sort=sort_col, descending=descending)
+    pos = rendercache.memo(engine, ("position", f, view.selected_id, sort_col, descending),
+                           lambda: engine.position(f, view.selected_id, sort=sort_col, descending=descending))
     if pos is not None:
         ss[PAGE_KEY] = pos // tableview.PAGE_SIZE + 1
 if not isinstance(ss.get(PAGE_KEY), int) or not 1 <= ss[PAGE_KEY] <= pages:
@@ -38,8 +39,11 @@ page = c_page.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages,
 first = (page - 1) * tableview.PAGE_SIZE
 c_info.caption(f"Rows {min(first + 1, total):,}–{min(first + tableview.PAGE_SIZE, total):,} of {total:,}")
 
-rows = tableview.page_rows(engine, f, sort=sort_col, descending=descending, page=page - 1)
-frame = tableview.table_frame(engine, rows, view.actor_names, f.actors)
+# The same page of the same filtered set is the same frame for every reader: built once per process
+# (read-only from here on; pages/ui/rendercache).
+frame = rendercache.memo(engine, ("table", f, sort_col, descending, page), lambda: tableview.table_frame(
+    engine, tableview.page_rows(engine, f, sort=sort_col, descending=descending, page=page - 1),
+    view.actor_names, f.actors))
 colour_of = {vocab.STATUS_LABELS[s]: c for s, c in vocab.STATUS_COLOURS.items()}
 text_on = {vocab.STATUS_LABELS[s]: ("#1F2328" if s == "disputed" else "#FFFFFF") for s in vocab.STATUSES}
 styled = frame.style.map(

@@ -94,6 +94,10 @@ def run_app() -> None:
     page = st.navigation(list(pages.values()), position="hidden" if embed else "sidebar")
     page_name = next((k for k, p in pages.items() if p.url_path == page.url_path), "map")
 
+    from . import memory  # noqa: PLC0415
+
+    memory.note_run()
+    memory.start_janitor()
     _local.depth = getattr(_local, "depth", 0) + 1
     try:
         ds = active_dataset()
@@ -109,6 +113,9 @@ def run_app() -> None:
                      "re-import it with `python -m events import`.", icon=":material/error:")
         if not embed:  # an embed is the map, its legend and the histogram (the map keeps its credits)
             footer.render(ds)  # pages never st.stop(), so every page gets it
+        from .datasets import dataset_info  # noqa: PLC0415
+
+        memory.settle(ds, shared=dataset_info().get("origin") in ("curated", "stored"))
     finally:
         _local.depth -= 1
 

@@ -29,7 +29,7 @@ from events.engine import Engine, engine_of
 from events.filters import Filters
 from events.urlstate import KEYS, SILENT_KEYS, area_name, parse_query, to_query
 
-from . import fmt
+from . import fmt, rendercache
 from .html_safe import md
 
 # url_path of every page but the map (the default page, served at the app's root).
@@ -128,7 +128,8 @@ class View:
             return False
         if self._shown is not None:
             return self.selected_id in set(self._shown["id"])
-        return bool(self.engine.ids_in(self.filters, [self.selected_id]))
+        return rendercache.memo(self.engine, ("ids_in", self.filters, self.selected_id),
+                                lambda: bool(self.engine.ids_in(self.filters, [self.selected_id])))
 
     def actor(self, actor_id: str) -> str:
         return self.actor_names.get(actor_id, actor_id)
@@ -163,7 +164,8 @@ def embedded() -> bool:
 
 def default_colour(ds: Dataset) -> str:
     """Claim status, unless every event shares one status (most imported datasets): event type."""
-    return "status" if len(engine_of(ds).values("status")) > 1 else "type"
+    eng = engine_of(ds)
+    return rendercache.memo(eng, ("default_colour",), lambda: "status" if len(eng.values("status")) > 1 else "type")
 
 
 def _apply_view_params(ds: Dataset, params: dict[str, list[str]]) -> list[str]:
@@ -517,11 +519,11 @@ def setup(ds: Dataset, page: str = "") -> View:
     # A selected event must exist in this dataset.
     engine = engine_of(ds)
     eid = ss.get(_EVENT)
-    if eid is not None and not engine.contains_id(eid):
+    if eid is not None and not rendercache.memo(engine, ("contains_id", eid), lambda: engine.contains_id(eid)):
         notify(f"Event {eid!r} is not in this dataset.")
         ss[_EVENT] = eid = None
 
-    count = engine.count(f) if f.active else engine.n_events
+    count = rendercache.memo(engine, ("count", f), lambda: engine.count(f)) if f.active else engine.n_events
     v = View(
         ds=ds,
         filters=f,

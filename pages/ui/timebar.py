@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from . import state
+from . import rendercache, state
 from .mapview.symbols import DIM_TITLES, colour_scale
 
 HIST_KEY = "map_histogram"
@@ -141,13 +141,18 @@ def _step(view: state.View, direction: int) -> None:
 
 def render(view: state.View, dim: str) -> None:
     """The histogram with its brush, and the play control, under the map."""
-    h, unit = counts(view, dim)
-    if h.empty:
+    window = (view.filters.date_from, view.filters.date_to)
+
+    def build():
+        h, unit = counts(view, dim)
+        return None if h.empty else chart(h, unit, dim, window)
+
+    # The same filters and colour draw the same histogram for every reader: built once per process.
+    spec = rendercache.vega_spec(("histogram", view.filters, dim), (view.ds, view.engine), build)
+    if spec is None:
         st.caption("No dated event matches the filters: no time histogram.")
         return
-    window = (view.filters.date_from, view.filters.date_to)
-    result = st.altair_chart(chart(h, unit, dim, window), key=HIST_KEY, on_select="rerun",
-                             selection_mode="brush", width="stretch")
+    result = rendercache.show_chart(spec, key=HIST_KEY, on_select="rerun", selection_mode="brush", width="stretch")
     picked = brushed_dates(result)
     ss = st.session_state
     if picked is not None and ss.get(_SEEN) != picked:
