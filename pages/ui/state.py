@@ -408,6 +408,14 @@ def _actor_options(ds: Dataset) -> list[str]:
     return sorted(used, key=lambda a: (names.get(a, a).casefold(), a))
 
 
+def _keeping_chosen(options, key: str) -> list:
+    """A multiselect's options plus any value its state already holds that they lack (a value from
+    the URL or another dataset): Streamlit refuses a default outside the options."""
+    opts = list(options)
+    opts += [v for v in dict.fromkeys(st.session_state.get(key) or []) if v not in opts]
+    return opts
+
+
 def render_sidebar(ds: Dataset, f: Filters) -> None:
     """The shared filter widgets (their state already holds ``f``)."""
     ss = st.session_state
@@ -430,10 +438,7 @@ def render_sidebar(ds: Dataset, f: Filters) -> None:
         format="YYYY-MM-DD",
         help="Keeps events whose date range overlaps the chosen range.",
     )
-    actor_opts = _actor_options(ds)
-    for a in ss.get(W_ACTORS) or []:
-        if a not in actor_opts:
-            actor_opts.append(a)
+    actor_opts = _keeping_chosen(_actor_options(ds), W_ACTORS)
     sb.multiselect(
         "Actors",
         options=actor_opts,
@@ -449,10 +454,7 @@ def render_sidebar(ds: Dataset, f: Filters) -> None:
         key=W_STATUS,
         placeholder="Any status",
     )
-    type_opts = type_options(ds)
-    for t in ss.get(W_TYPES) or []:
-        if t not in type_opts:
-            type_opts.append(t)
+    type_opts = _keeping_chosen(type_options(ds), W_TYPES)
     sb.multiselect(
         "Event type",
         options=type_opts,
@@ -460,10 +462,7 @@ def render_sidebar(ds: Dataset, f: Filters) -> None:
         key=W_TYPES,
         placeholder="Any type",
     )
-    area_opts = list(area_options())
-    for a in ss.get(W_AREAS) or []:
-        if a not in area_opts:
-            area_opts.append(a)
+    area_opts = _keeping_chosen(area_options(), W_AREAS)
     sb.multiselect(
         "Area",
         options=area_opts,
