@@ -96,12 +96,14 @@ with left:
     with_slugs = tuple(ss.get(state.W_WITH) or [])
     overlays = tuple((d.slug, d.name, str(d.path), _stamp(d.path)) for slug in with_slugs
                      for d in [next((d for d in _stored() if d.slug == slug), None)] if d is not None)
-    map_state = (view.filters, home, bounds, zoom, view.selected_id, dim, tuple(types), layer, measure, overlays)
+    # The selection is not part of it: its ring is a layer of its own, drawn per reader over the
+    # cached map (rendercache.show_map), so readers who select different events share one map.
+    map_state = (view.filters, home, bounds, zoom, dim, tuple(types), layer, measure, overlays)
 
     def _draw():
         result = mapview.build_map(
             view.ds, view.engine, view.filters, home=home, bounds=bounds, zoom=zoom,
-            selected_id=view.selected_id, online_tiles=True, actor_names=view.actor_names,
+            selected_id=None, online_tiles=True, actor_names=view.actor_names,
             event_types=types, dim=dim,
         )
         area_stats = None
@@ -137,6 +139,17 @@ with left:
         return result.map, result.layers, returned, {"note": note, "area_stats": area_stats,
                                                      "overlay_items": overlay_items}
 
+    def _selection_script(drawn) -> str:
+        """The selected event's ring, a layer over the cached map (once per state and process)."""
+        n = rendercache.layer_count(drawn)
+
+        def render() -> str:
+            ring = mapview.selected_layer(view.ds, view.engine, view.filters, view.selected_id)
+            return rendercache.layer_script(ring, n) if ring is not None else ""
+        if view.selected_id is None:
+            return ""
+        return rendercache.memo(view.engine, ("selection ring", view.filters, view.selected_id, n), render)
+
     drawn = rendercache.drawn_map(map_state, (view.ds, view.engine), _draw, key=MAP_KEY,
                                   height=560 if embed else 620)
     area_stats, overlay_items = drawn.info["area_stats"], drawn.info["overlay_items"]
@@ -144,7 +157,8 @@ with left:
     # The map's height follows the window (layout.css: the time histogram stays in view under it
     # on a 900-pixel-high screen); the height given here is its largest.
     with st.container(key="cm-map"):
-        out = rendercache.show_map(drawn, key=MAP_KEY, on_change=_on_map_change)
+        out = rendercache.show_map(drawn, key=MAP_KEY, on_change=_on_map_change,
+                                   extra_script=_selection_script(drawn))
     # A click on a marker: the clicked feature's properties carry its event id. Act only on a
     # new click (the returned value persists across reruns), so filters and links still win.
     value = ss.get(MAP_KEY) or out or {}

@@ -255,3 +255,31 @@ def test_allocator_tuning_applies_on_glibc():
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("glibc's mallopt only")
     assert memory.tune_allocator() is True
+
+
+def test_readers_who_select_different_events_share_one_map_and_each_sees_its_own_ring(monkeypatch):
+    """The selection is a layer of its own over the cached map of a filter state: a second reader
+    selecting another event costs no new map, and each reader's ring is at their own event."""
+    from app_support import ALEPPO_ID, HELI_ID, click_marker
+
+    first = make_app(monkeypatch).run()
+    no_exceptions(first)
+    plain = folium_args(first)["feature_group"]
+    assert "ev-selected" not in plain
+    click_marker(first, HELI_ID)
+    maps_built = rendercache.stats()["maps"]["misses"]
+    second = make_app(monkeypatch).run()
+    click_marker(second, ALEPPO_ID)
+    no_exceptions(second)
+    assert rendercache.stats()["maps"]["misses"] == maps_built  # the same filter state: no map drawn anew
+    a, b = folium_args(first)["feature_group"], folium_args(second)["feature_group"]
+    assert a.startswith(plain) and b.startswith(plain)  # the shared layers, then each reader's ring
+    ring_a, ring_b = a[len(plain):], b[len(plain):]
+    assert "ev-selected" in ring_a and "ev-selected" in ring_b and ring_a != ring_b
+    ds = load_curated(APP_FIXTURE)
+    for ring, event_id in ((ring_a, HELI_ID), (ring_b, ALEPPO_ID)):
+        row = ds.event(event_id)
+        assert f"[{float(row['lat'])}, {float(row['lon'])}]" in ring
+    # The ring's layer comes after the cached ones: numbered past them, added to st_folium's map.
+    n = plain.count("window.feature_group.push(")
+    assert f"feature_group_feature_group_{n}" in ring_a and "map_div.addLayer" in ring_a

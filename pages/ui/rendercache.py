@@ -191,12 +191,33 @@ def drawn_map(state: tuple, owners: tuple, build: Callable[[], tuple], *, key: s
     return drawn
 
 
-def show_map(drawn: DrawnMap, *, key: str, on_change: Callable[[], None] | None = None):
-    """Draw a DrawnMap as st_folium(..., key=key, on_change=on_change) would; returns its value."""
+def layer_script(fg, idx: int) -> str:
+    """`fg` (a folium FeatureGroup) as st_folium's feature_group script, added after `idx` cached
+    layers. Rendered against a throwaway map: st_folium names the map `map_div` in that script
+    whatever map it was rendered with, and a cached map is never touched again."""
+    import folium
+    import streamlit_folium as sf
+
+    return sf._get_feature_group_string(fg, map=folium.Map(tiles=None), idx=idx)
+
+
+def layer_count(drawn: DrawnMap) -> int:
+    """How many feature groups the cached map's script adds (the index of a layer drawn over them)."""
+    return (drawn.args["feature_group"] or "").count("window.feature_group.push(")
+
+
+def show_map(drawn: DrawnMap, *, key: str, on_change: Callable[[], None] | None = None, extra_script: str = ""):
+    """Draw a DrawnMap as st_folium(..., key=key, on_change=on_change) would; returns its value.
+    `extra_script` (`layer_script` of a layer numbered `layer_count(drawn)`, e.g. the selection
+    ring) is drawn over the cached layers for this reader only: the map of a filter state is shared
+    by readers who selected different events, and the component's key depends on the base map
+    alone, so a new selection never remounts the map."""
     import streamlit_folium as sf
 
     args = dict(drawn.args)
     args["default"] = copy.deepcopy(args["default"])  # shared by every reader: never handed out
+    if extra_script:
+        args["feature_group"] = (args["feature_group"] or "") + extra_script
     hash_key = args["key"]
 
     def _changed() -> None:  # st_folium's own callback: the value under the caller's key
