@@ -283,3 +283,18 @@ def test_readers_who_select_different_events_share_one_map_and_each_sees_its_own
     # The ring's layer comes after the cached ones: numbered past them, added to st_folium's map.
     n = plain.count("window.feature_group.push(")
     assert f"feature_group_feature_group_{n}" in ring_a and "map_div.addLayer" in ring_a
+
+
+def test_render_caches_are_dropped_once_nobody_is_connected(monkeypatch):
+    """After the sessions' time to live, with no session left, the janitor drops what the render
+    caches kept (memory back to its base); with readers still there, or when the count is unknown
+    (no server: Streamlit's internals unreachable), the caches stay."""
+    ds = load_curated(APP_FIXTURE)
+    eng = engine_of(ds)
+    assert memory._sessions() is None  # no Streamlit server in this process
+    rendercache.memo(eng, ("t",), lambda: 1)
+    runs = memory._activity["runs"]
+    for held, kept in ((None, 1), (3, 1), (0, 0)):
+        monkeypatch.setattr(memory, "_sessions", lambda held=held: held)
+        memory._after_ttl(runs)
+        assert rendercache.stats()["answers"]["entries"] == kept

@@ -158,7 +158,25 @@ def _janitor() -> None:
 
 def _after_ttl(runs: int) -> None:
     if _activity["runs"] == runs:  # still nobody: the disconnected sessions have expired now
+        _expire_disconnected_sessions()  # (Streamlit counts them until they are dropped)
+        if _sessions() == 0:
+            # Nobody is connected: what the render caches kept for the readers' states serves no
+            # one now. The next reader draws their state again (a rerun's old cost, once).
+            from pages.ui import rendercache
+
+            rendercache.clear()
+            log.info("idle: no session left, render caches dropped")
         cleanup()
+
+
+def _sessions() -> int | None:
+    """Sessions the server holds (connected or kept for their browser), None if unknown."""
+    try:
+        from streamlit.runtime import Runtime
+
+        return int(Runtime.instance()._session_mgr.num_sessions())
+    except Exception:  # noqa: BLE001 - Streamlit internals (1.67, pinned): unknown, keep the caches
+        return None
 
 
 def tune_allocator() -> bool:
