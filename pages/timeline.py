@@ -10,7 +10,7 @@ import streamlit as st
 
 from events import vocab
 from pages.ui import fmt, panel, shell, state
-from pages.ui.timebar import STEP, histogram_unit, stack
+from pages.ui.timebar import STEP, histogram_unit, stack, stacked_rects
 
 CHART_KEY = "timeline"
 HIST_KEY = "timeline_histogram"
@@ -48,20 +48,11 @@ def draw_histogram() -> None:
     h["period"] = [fmt_period(b, unit) for b in h["bucket"]]
     h["end"] = h["bucket"] + STEP[unit]  # each bar spans its day / week / month
     h = stack(h)  # base/top per rectangle (see pages.ui.timebar.stack)
-    chart = (
-        alt.Chart(h)
-        .mark_rect()
-        .encode(
-            x=alt.X("bucket:T", title=None),
-            x2="end:T",
-            y=alt.Y("base:Q", title=f"Events per {unit}", scale=alt.Scale(zero=True)),
-            y2="top:Q",
-            color=colour,
-            tooltip=[alt.Tooltip("period:N", title=unit.capitalize()), alt.Tooltip("label:N", title=by_label),
-                     alt.Tooltip("n:Q", title="Events", format=",")],
-        )
-        .properties(height=360)
-    )
+    chart = stacked_rects(
+        h, unit, color=colour,
+        tooltip=[alt.Tooltip("period:N", title=unit.capitalize()), alt.Tooltip("label:N", title=by_label),
+                 alt.Tooltip("n:Q", title="Events", format=",")],
+    ).properties(height=360)
     st.altair_chart(chart, key=HIST_KEY, width="stretch")
     st.caption(f"{dated:,} dated events per {unit} of their start date ({int(h['n'].sum()):,} counted), "
                f"stacked by {by_label.lower()}. Narrow the filters to {MAX_BARS:,} events or fewer to see "

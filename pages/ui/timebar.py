@@ -54,6 +54,19 @@ def counts(view: state.View, dim: str) -> tuple[pd.DataFrame, str]:
     return stack(h, [order.get(lab, 99) for lab in h["label"]]), unit
 
 
+def stacked_rects(h: pd.DataFrame, unit: str, *, color, tooltip) -> alt.Chart:
+    """The histogram's bars: one rectangle per bucket and value, from `bucket` to `end` and from
+    `base` to `top` (a frame `stack` made), for the map's time bar and the Timeline page alike."""
+    return alt.Chart(h).mark_rect().encode(
+        x=alt.X("bucket:T", title=None),
+        x2="end:T",
+        y=alt.Y("base:Q", title=f"Events per {unit}", scale=alt.Scale(zero=True)),
+        y2="top:Q",
+        color=color,
+        tooltip=tooltip,
+    )
+
+
 def stack(h: pd.DataFrame, order=None) -> pd.DataFrame:
     """``h`` (bucket, end, label, n) with ``base`` and ``top`` of each rectangle, stacked within
     each bucket in ``order`` (one sort key per row; the label's by default). Stacked here, not by
@@ -73,24 +86,16 @@ def chart(h: pd.DataFrame, unit: str, dim: str, window: tuple[dt.date | None, dt
     domain = [lab for _, lab, _ in scale if lab in present]
     colours = [c for _, lab, c in scale if lab in present]
     brush = alt.selection_interval(name="brush", encodings=["x"])
-    bars = (
-        alt.Chart(h)
-        .mark_rect()
-        .encode(
-            x=alt.X("bucket:T", title=None),
-            x2="end:T",
-            y=alt.Y("base:Q", title=f"Events per {unit}", scale=alt.Scale(zero=True)),
-            y2="top:Q",
-            color=alt.Color("label:N", scale=alt.Scale(domain=domain, range=colours),
-                            # no legend title (the legend strip names the dimension): the bars keep the height
-                            legend=alt.Legend(title=None, orient="top",
-                                              columns=6 if max(map(len, domain), default=0) <= 14 else 4)),
-            tooltip=[alt.Tooltip("bucket:T", title=f"{unit.capitalize()} from", format="%Y-%m-%d"),
-                     alt.Tooltip("label:N", title=DIM_TITLES.get(dim, dim)),
-                     alt.Tooltip("n:Q", title="Events", format=",")],
-        )
-        .add_params(brush)
-    )
+    bars = stacked_rects(
+        h, unit,
+        color=alt.Color("label:N", scale=alt.Scale(domain=domain, range=colours),
+                        # no legend title (the legend strip names the dimension): the bars keep the height
+                        legend=alt.Legend(title=None, orient="top",
+                                          columns=6 if max(map(len, domain), default=0) <= 14 else 4)),
+        tooltip=[alt.Tooltip("bucket:T", title=f"{unit.capitalize()} from", format="%Y-%m-%d"),
+                 alt.Tooltip("label:N", title=DIM_TITLES.get(dim, dim)),
+                 alt.Tooltip("n:Q", title="Events", format=",")],
+    ).add_params(brush)
     layers = [bars]
     lo, hi = window
     if lo or hi:  # the chosen date range, shaded
