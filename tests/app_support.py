@@ -41,12 +41,19 @@ def html_bodies(at: AppTest) -> list[str]:
 
 
 def all_text(at: AppTest) -> str:
-    """Every text the app rendered (markdown, captions, html bodies, alerts, code)."""
+    """Every text the app rendered (markdown, captions, html bodies, alerts, code, and the texts the
+    copy buttons show: pages/ui/copylink.js puts them on the page)."""
+    import json
+
     parts = []
     for n in walk(at._tree):
         t = getattr(n, "type", None)
         if t == "html":
             parts.append(n.proto.body)
+        elif t == "bidi_component" and n.proto.component_name == "conflict_map_copy_link":
+            data = json.loads(n.proto.json)
+            if data.get("show"):
+                parts.append(str(data.get("text", "")))
         elif t in ("markdown", "caption", "alert", "info", "warning", "error", "success", "code", "header",
                    "subheader", "title", "text", "latex"):
             parts.append(str(getattr(n, "value", "") or ""))

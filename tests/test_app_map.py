@@ -24,7 +24,7 @@ def test_map_page_draws_every_located_event_offline(monkeypatch):
     assert "bootstrap" not in " ".join(links) and "awesome" not in " ".join(links)
     assert not re.search(r"https?://", args["header"])
     assert args["returned_objects"] == ["last_active_drawing"]  # all drawn: one run on load, one per click
-    assert "/app/static/vendor/app/conflictmap.js" in args["js_links"]
+    assert args["js_links"] == ["/app/static/vendor/app/map-bundle.js"]  # Leaflet & co. and ours: one file
     assert "/app/static/vendor/app/conflictmap.css" in args["css_links"]
     assert "4 events on the map" in all_text(at)
 

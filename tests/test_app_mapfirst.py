@@ -107,34 +107,42 @@ def test_colour_from_url_and_hostile_colour_stays_text(monkeypatch):
 
 def test_share_link_and_embed_snippet(monkeypatch):
     at = make_app(monkeypatch, {"status": "denied", "color": "type"}).run()
-    codes = [c.value for c in at.code]
-    assert any(c.startswith("/?") and "status=denied" in c and "color=type" in c for c in codes), codes
-    snippet = next(c for c in codes if c.startswith("<iframe"))
-    assert "embed=true" in snippet and "status=denied" in snippet
+    shown = {b["label"]: b for b in _copy_buttons(at) if b["show"]}  # the share box: text shown, a copy button
+    link, snippet = shown["Copy"]["text"], shown["Copy embed code"]["text"]
+    assert link.startswith("/?") and "status=denied" in link and "color=type" in link, link
+    assert snippet.startswith("<iframe") and "embed=true" in snippet and "status=denied" in snippet
+    assert shown["Copy"]["link"] and not shown["Copy embed code"]["link"]  # only an address is made absolute
     # The "Copy link" button is given the same address (its script copies it: tests/browser).
     button = _copy_button(at)
-    assert button["url"] == next(c for c in codes if c.startswith("/?")) and button["label"] == "Copy link"
+    assert button["text"] == link and button["label"] == "Copy link" and not button["show"]
+    assert not at.code  # no st.code: its syntax highlighter is a 1.5 MB script (pages/ui/share.py)
 
 
-def _copy_button(at) -> dict:
+def _copy_buttons(at) -> list[dict]:
     import json
 
     from app_support import walk
 
     found = [n for n in walk(at._tree) if getattr(n, "type", None) == "bidi_component"
              and n.proto.component_name == "conflict_map_copy_link"]
+    assert all("navigator.clipboard.writeText" in n.proto.js_content for n in found)  # read from pages/ui/copylink.js
+    return [json.loads(n.proto.json) for n in found]
+
+
+def _copy_button(at) -> dict:
+    """The "Copy link" button of the view (the one beside the map, its text not shown)."""
+    found = [b for b in _copy_buttons(at) if b["label"] == "Copy link"]
     assert len(found) == 1
-    assert "navigator.clipboard.writeText" in found[0].proto.js_content  # read from pages/ui/copylink.js
-    return json.loads(found[0].proto.json)
+    return found[0]
 
 
 def test_copy_link_follows_the_filters_and_hostile_text_is_data(monkeypatch):
     at = make_app(monkeypatch, {"q": "<img src=x onerror=alert(1)>"}).run()
     no_exceptions(at)
-    url = _copy_button(at)["url"]
+    url = _copy_button(at)["text"]
     assert url.startswith("/?") and "%3Cimg" in url and "<img" not in url  # URL-encoded, and set as text by the script
     at = _click_area(make_app(monkeypatch, {"layer": "governorate"}).run(), "SY02", "governorate")
-    assert "area=SY02" in _copy_button(at)["url"] and "layer=governorate" in _copy_button(at)["url"]
+    assert "area=SY02" in _copy_button(at)["text"] and "layer=governorate" in _copy_button(at)["text"]
 
 
 def test_embed_view_is_map_legend_and_histogram(monkeypatch):
@@ -145,7 +153,7 @@ def test_embed_view_is_map_legend_and_histogram(monkeypatch):
     assert _legend_strip(at)
     assert shown_count(at)[0] < shown_count(at)[1]  # the filters of the address apply
     assert not [r for r in at.radio if r.key == "view_color"]  # no controls beside the map
-    assert not at.code  # no share box, no side panel
+    assert not _copy_buttons(at)  # no share box, no side panel
     assert "Select an event" not in all_text(at)
 
 
@@ -239,7 +247,7 @@ def test_heat_layer_is_served_offline(monkeypatch):
     at = make_app(monkeypatch, {"layer": "heat"}).run()
     no_exceptions(at)
     args = folium_args(at)
-    assert "/app/static/vendor/heat/leaflet-heat.js" in args["js_links"]
+    assert args["js_links"] == ["/app/static/vendor/app/map-bundle.js"]  # Leaflet.heat is in the bundle
     assert "L.heatLayer(" in args["feature_group"]
 
 

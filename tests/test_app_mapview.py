@@ -52,7 +52,8 @@ def test_map_uses_only_local_assets(ds):
     srcs = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert srcs and all(s.startswith("/app/static/vendor/") for s in srcs), srcs
     assert "cdn" not in " ".join(srcs)
-    assert assets.CONFLICTMAP_JS in srcs and assets.CONFLICTMAP_CSS in srcs
+    assert assets.MAP_BUNDLE_JS in srcs and assets.CONFLICTMAP_CSS in srcs
+    assert srcs.count(assets.MAP_BUNDLE_JS) == 1  # Leaflet, jQuery, markercluster, heat and ours: one script
     for rule in (".ev-icon {", ".ev-legend {", ".gov-label", ".cm-cell"):  # our styles live in conflictmap.css
         assert rule not in html, rule
 
@@ -252,8 +253,24 @@ def test_vendor_assets_are_copied_idempotently(tmp_path):
     assert (vendor / "jquery" / "jquery.min.js").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".vendor")]
     for url in (assets.LEAFLET_JS, assets.JQUERY_JS, assets.MARKERCLUSTER_JS, assets.MARKERCLUSTER_CSS,
-                assets.CONFLICTMAP_JS, assets.CONFLICTMAP_CSS):
+                assets.CONFLICTMAP_JS, assets.CONFLICTMAP_CSS, assets.MAP_BUNDLE_JS):
         assert (tmp_path / url.removeprefix("/app/static/")).is_file()
+
+
+def test_map_bundle_holds_every_script_in_order(tmp_path):
+    vendor = assets.ensure_vendor_assets(tmp_path)
+    bundle = (vendor / "app" / assets.MAP_BUNDLE_NAME).read_text(encoding="utf-8")
+    starts = []
+    for rel in assets.MAP_BUNDLE:
+        part = (vendor / rel).read_text(encoding="utf-8")
+        body = next(line for line in part.splitlines() if len(line) > 40 and not line.startswith("//#"))
+        assert body in bundle, rel  # each file whole ...
+        starts.append(bundle.index(f"/* ---- {rel} ---- */"))
+    assert starts == sorted(starts)  # ... Leaflet first, the plugins after it, our script last
+    assert "sourceMappingURL" not in bundle
+    (vendor / "app" / assets.MAP_BUNDLE_NAME).unlink()
+    assets.ensure_vendor_assets(tmp_path)  # a missing bundle is made again
+    assert (vendor / "app" / assets.MAP_BUNDLE_NAME).read_text(encoding="utf-8") == bundle
 
 
 ODD_IDS = ("acled-a&b1", "acled-a&amp;b2", "x</script><script>alert(1)//3", "q\"uote'4", "ls\u2028sep\u20295",

@@ -92,10 +92,16 @@ def test_upload_of_an_unknown_format_says_why(monkeypatch, data_folder):
 
 
 def _event_link(at) -> str:
-    # The side panel's "link to this event" (the map's "Share or embed this view" box has the view's).
-    shared = {id(c) for e in at.expander if "Share or embed" in e.label for c in e.code}
-    links = [c.value for c in at.code if "event=" in c.value and id(c) not in shared]
-    assert len(links) == 1, [c.value for c in at.code]
+    # The side panel's "link to this event" (shown, with its "Copy event link" button).
+    import json
+
+    from app_support import walk
+
+    data = [json.loads(n.proto.json) for n in walk(at._tree) if getattr(n, "type", None) == "bidi_component"
+            and n.proto.component_name == "conflict_map_copy_link"]
+    links = [d["text"] for d in data if d["label"] == "Copy event link"]
+    assert len(links) == 1, data
+    assert "event=" in links[0]
     return links[0]
 
 

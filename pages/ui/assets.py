@@ -56,6 +56,29 @@ def _heat_source(name: str) -> Path:
     return Path(importlib.import_module(pkg).__file__).parent / rel
 CONFLICTMAP_CSS = f"{URL_ROOT}/app/conflictmap.css"
 
+# Every script the map needs, in one file, in the order they depend on each other. Why: st_folium
+# loads a map's scripts one after another, each waiting for the last (five round trips, ~0.3 s of a
+# first map on a busy 2-core machine; benchmarks/e2e.py); one file is one round trip. The files
+# above stay in place too (licences, other uses). Written by ensure_vendor_assets from the copies.
+MAP_BUNDLE = ("leaflet/leaflet.js", "jquery/jquery.min.js", "markercluster/leaflet.markercluster.js",
+              "heat/leaflet-heat.js", "app/conflictmap.js")
+MAP_BUNDLE_NAME = "map-bundle.js"
+MAP_BUNDLE_JS = f"{URL_ROOT}/app/{MAP_BUNDLE_NAME}"
+
+
+def write_bundle(vendor: Path) -> Path:
+    """Concatenate MAP_BUNDLE (copied into `vendor`) into vendor/app/map-bundle.js. Each part keeps
+    its own licence header and is named in a comment; source-map comments are left out (they would
+    point the browser's tools at the wrong file)."""
+    parts = []
+    for rel in MAP_BUNDLE:
+        text = (vendor / rel).read_text(encoding="utf-8")
+        text = "\n".join(line for line in text.splitlines() if not line.startswith("//# sourceMappingURL="))
+        parts.append(f"/* ---- {rel} ---- */\n{text}\n;\n")
+    out = vendor / "app" / MAP_BUNDLE_NAME
+    out.write_text("".join(parts), encoding="utf-8")
+    return out
+
 
 def _modules():
     import importlib
@@ -89,7 +112,7 @@ def vendor_ok(static_dir: Path | str = STATIC_DIR) -> bool:
     if recorded != _stamp(mods):
         return False
     return (all((vendor / sub / name).exists() for sub, (_m, files) in mods.items() for name in files)
-            and all((vendor / "app" / name).exists() for name in APP_FILES)
+            and all((vendor / "app" / name).exists() for name in (*APP_FILES, MAP_BUNDLE_NAME))
             and all((vendor / "heat" / name).exists() for name in HEAT_FILES))
 
 
@@ -117,6 +140,7 @@ def ensure_vendor_assets(static_dir: Path | str = STATIC_DIR) -> Path:
         (tmp / "heat").mkdir()
         for name in HEAT_FILES:
             shutil.copy2(_heat_source(name), tmp / "heat" / name)
+        write_bundle(tmp)
         (tmp / STAMP).write_text(json.dumps(_stamp(mods), sort_keys=True))
         os.chmod(tmp, 0o755)
         if vendor.exists():

@@ -13,7 +13,7 @@ import streamlit as st
 from events import status as ev_status
 from events import vocab
 
-from . import fmt, state
+from . import fmt, share, state
 from .html_safe import md, safe, safe_lines
 
 STANCE_LABELS = {
@@ -269,7 +269,7 @@ def render_event(view: state.View, event_id: str | None, *, key: str = "panel", 
 
     link = state.event_link(event_id, view.filters)
     st.caption("Link to this event")
-    st.code(link, language=None, wrap_lines=True)
+    share.copy_button(link, key=f"{key}-event-link", label="Copy event link", show=True, what="the link to this event")
 
     cols_btn = st.columns(2 if show_map_button else 1)
     if cols_btn[0].button("Clear selection", key=f"{key}-clear", width="stretch"):

@@ -3,9 +3,11 @@ an ``<iframe>`` snippet of its embedded view (``&embed=true``: map, legend and t
 sidebar).
 
 "Copy link" is a small st.components.v2 component (copylink.js + copylink.css, read from their
-files): a real button that copies the URL it is given with the Clipboard API, says "Copied", and
-when the browser refuses shows the link selected for Ctrl+C. It sends nothing back (no rerun).
-The expander keeps the link and the snippet in st.code blocks too."""
+files): a real button that copies the text it is given with the Clipboard API, says "Copied", and
+when the browser refuses shows the text selected for Ctrl+C. It sends nothing back (no rerun).
+The expander shows the link and the embed snippet with the same component (`show=True`), not
+st.code: st.code's syntax highlighter is a 1.5 MB script that every reader of the map page would
+download and run before the map appears (about 0.3 s of a first map; benchmarks/e2e.py)."""
 from __future__ import annotations
 
 import functools
@@ -46,9 +48,12 @@ def _copy_component():
     )
 
 
-def copy_button(url: str, *, key: str = "copy-link", label: str = "Copy link") -> None:
-    """The "Copy link" button for `url` (text only: the script sets it as a value, never as HTML)."""
-    _copy_component()(data={"url": url, "label": label}, key=key)
+def copy_button(text: str, *, key: str = "copy-link", label: str = "Copy link", show: bool = False,
+                link: bool = True, what: str = "the link to this view") -> None:
+    """A button that copies `text` (text only: the script sets it as a value, never as HTML).
+    `show`: the text is shown above the button; `link`: a relative address is copied whole;
+    `what` names the text in the button's messages ("Copied: <what> is on your clipboard")."""
+    _copy_component()(data={"text": text, "label": label, "show": show, "link": link, "what": what}, key=key)
 
 
 def render(view: state.View) -> None:
@@ -56,6 +61,7 @@ def render(view: state.View) -> None:
     copy_button(url)
     with st.expander("Share or embed this view", icon=":material/share:"):
         st.caption("Link to this map with these filters, colours and dates:")
-        st.code(url, language=None, wrap_lines=True)
+        copy_button(url, key="share-link", label="Copy", show=True)
         st.caption("Embed on a web page: the map, its legend and the time histogram, without the sidebar.")
-        st.code(iframe_snippet(view_url(embed=True)), language="html", wrap_lines=True)
+        copy_button(iframe_snippet(view_url(embed=True)), key="share-embed", label="Copy embed code", show=True,
+                    link=False, what="the embed code")

@@ -267,6 +267,6 @@ def test_copy_link_falls_back_to_a_selected_link_when_the_clipboard_is_refused(c
     assert field.input_value() == page.url
     selected = field.evaluate("el => el.value.substring(el.selectionStart, el.selectionEnd)")
     assert selected == page.url  # selected, ready for Ctrl+C
-    status = page.locator(".cm-copy-status").inner_text()
+    status = page.locator(".cm-copy-status").first.inner_text()
     assert "Copied" in status or "Ctrl+C" in status, status
     shot(page, "copy-link-fallback")

@@ -163,7 +163,7 @@ class HeatLayer(JSCSSMixin, MacroElement):
         {% endmacro %}
         """
     )
-    default_js = [("leaflet-heat.js", assets.LEAFLET_HEAT_JS)]
+    default_js = [("conflictmap-bundle", assets.MAP_BUNDLE_JS)]  # Leaflet.heat is in the map's one bundle
 
     def __init__(self, points: list[list[float]]):
         super().__init__()
