@@ -448,6 +448,22 @@ class Engine:
         w, p = self._located(f, bounds)
         return int(self._scalar(f"SELECT count(*) FROM events WHERE {w}", p))
 
+    def counts(self, f: Filters, bounds: Optional[Bounds] = None) -> tuple[int, int, int]:
+        """(kept, located, located inside `bounds`) in one scan: the map asks all three for every
+        view, and at 1,000,000 events each scan costs 10-60 ms (more with a text search)."""
+        w, p = self.where(f)
+        lw, lp = self._located(Filters(), bounds)  # the located/in-view part of the condition alone
+        located = "lat IS NOT NULL AND lon IS NOT NULL AND isfinite(lat) AND isfinite(lon)"
+        cur = self._query(f"SELECT count(*), count(*) FILTER (WHERE {located}), count(*) FILTER (WHERE {lw}) "
+                          f"FROM events WHERE {w}", [*lp, *p])
+        try:
+            kept, n_located, n_view = cur.fetchone()
+        except Exception as exc:  # noqa: BLE001
+            raise self._unreadable(exc) from exc
+        finally:
+            cur.close()
+        return int(kept), int(n_located or 0), int(n_view or 0)
+
     def in_view(self, f: Filters, bounds: Optional[Bounds], columns: Sequence[str], limit: int) -> pd.DataFrame:
         """Up to `limit` kept, located events inside `bounds` (dataset order)."""
         w, p = self._located(f, bounds)

@@ -130,6 +130,12 @@ def test_grid_cells_sum_to_the_filtered_located_count(ged):
         inside = kept[kept["lat"].between(b.south, b.north) & kept["lon"].between(b.west, b.east)]
         assert int(engine.grid(f, b, 0.25)["n"].sum()) == len(inside) == engine.located_count(f, b)
         assert sorted(engine.in_view(f, b, ["id"], 10**6)["id"]) == sorted(inside["id"])
+        # The map's one-scan counts: kept, located, located in the view (and across the antimeridian).
+        assert engine.counts(f, b) == (len(kept), located, len(inside))
+        assert engine.counts(f) == (len(kept), located, located)
+        wrap = Bounds(south=33.0, west=170.0, north=35.0, east=38.0)
+        assert engine.counts(f, wrap)[2] == engine.located_count(f, wrap) == int(
+            (kept["lat"].between(33.0, 35.0) & ((kept["lon"] >= 170.0) | (kept["lon"] <= 38.0))).sum())
 
 
 def test_pages_sort_and_paginate(ged):

@@ -158,8 +158,8 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
     """The dynamic layers for the filtered events and the view (see the module docstring); the
     result's ``map`` is left None for the caller (build_map) to fill."""
     actor_names = actor_names or {}
-    located = engine.located_count(f)
-    kept = engine.count(f)
+    view = _pad(bounds, VIEW_PAD) if bounds is not None else None
+    kept, located, in_view = engine.counts(f, view)  # one scan for the three
     res = MapResult(map=None, located=located, unlocated=kept - located)  # type: ignore[arg-type]
     fg = folium.FeatureGroup(name="Events", control=False)
     if located == 0:
@@ -178,8 +178,6 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
         layers.ModeMark("all", res.drawn).add_to(fg)
         res.layers = [fg]
         return res
-    view = _pad(bounds, VIEW_PAD) if bounds is not None else None
-    in_view = engine.located_count(f, view)
     res.in_view = in_view
     # At the deepest zooms, many events can share one place (ACLED's fixed locations): counting
     # them per cell would never end, so the first VIEW_EVENTS (by date) are drawn and the note says so.
