@@ -103,7 +103,10 @@ def test_event_link_opens_that_event_and_bad_parameters_give_a_notice(curated_ap
     wait_map(page)
     text = _panel_text(page)
     assert curated_ds.event(eid)["title"] in text
-    assert "Link to this event" in text and f"event={eid}" in text
+    assert "Link to this event" in text
+    link = page.locator("pre.cm-copy-text").first.inner_text()  # shown by the copy component (pages/ui/copylink.js)
+    assert link.startswith(curated_app.url) and f"event={eid}" in link, link
+    assert page.get_by_role("button", name="Copy event link").is_visible()
     ex = curated_ds.claims_of(eid)["excerpts"].iloc[0][0]
     assert _first_words(ex) in " ".join(text.split())
     notice = page.locator("[data-testid='stAlert']").first.inner_text()
