@@ -59,6 +59,7 @@ BREAKDOWNS = ("status", "event_type")
 TEXT_CACHE = 16  # text searches whose matching rows are kept (see Engine._text_rows)
 IN_LIST = 2000  # up to this many ids go into a query as a list of values (see Engine._of)
 RECENT = 256  # single-event look-ups kept (see Engine._recent)
+TOTALS = 1024  # filter states whose (kept, located) counts are kept (see Engine.totals)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class Engine:
         self._texts: "OrderedDict[tuple[str, ...], str]" = OrderedDict()  # see _text_rows
         self._graveyard: list[str] = []
         self._lookups: "OrderedDict[tuple, pd.DataFrame]" = OrderedDict()  # see _recent
+        self._totals: "OrderedDict[Filters, tuple[int, int]]" = OrderedDict()  # see totals
         self._serial = 0
         cols = [r[0] for r in self._query("SELECT column_name FROM (DESCRIBE events)").fetchall()]
         self.columns = set(cols)
@@ -464,6 +466,22 @@ class Engine:
             cur.close()
         return int(kept), int(n_located or 0), int(n_view or 0)
 
+    def totals(self, f: Filters) -> tuple[int, int]:
+        """(kept, located) for `f`, kept for the last TOTALS filter states: the sidebar's count and
+        the map ask for them on every rerun of every session, and the data never changes under an
+        engine (two small integers per state)."""
+        with self._lock:
+            hit = self._totals.get(f)
+            if hit is not None:
+                self._totals.move_to_end(f)
+                return hit
+        kept, located, _ = self.counts(f)
+        with self._lock:
+            self._totals[f] = (kept, located)
+            while len(self._totals) > TOTALS:
+                self._totals.popitem(last=False)
+        return kept, located
+
     def in_view(self, f: Filters, bounds: Optional[Bounds], columns: Sequence[str], limit: int) -> pd.DataFrame:
         """Up to `limit` kept, located events inside `bounds` (dataset order)."""
         w, p = self._located(f, bounds)
@@ -479,19 +497,13 @@ class Engine:
         if not (cell_deg > 0 and math.isfinite(cell_deg)):
             raise EngineError(f"bad cell size {cell_deg!r}")
         w, p = self._located(f, bounds)
+        # One pass: DuckDB's histogram() aggregate gives each cell's status and type counts as maps.
         sql = f"""
-            WITH kept AS (
-                SELECT floor(lat / ?)::BIGINT AS gy, floor(lon / ?)::BIGINT AS gx, lat, lon, status, event_type
-                FROM events WHERE {w}),
-            cells AS (SELECT gy, gx, count(*) AS n, avg(lat) AS lat, avg(lon) AS lon FROM kept GROUP BY gy, gx),
-            st AS (SELECT gy, gx, map(list(status ORDER BY status), list(c ORDER BY status)) AS status
-                   FROM (SELECT gy, gx, coalesce(status, '') AS status, count(*) AS c FROM kept GROUP BY ALL)
-                   GROUP BY gy, gx),
-            ty AS (SELECT gy, gx, map(list(event_type ORDER BY event_type), list(c ORDER BY event_type)) AS event_type
-                   FROM (SELECT gy, gx, coalesce(event_type, '') AS event_type, count(*) AS c FROM kept GROUP BY ALL)
-                   GROUP BY gy, gx)
-            SELECT cells.gy, cells.gx, n, lat, lon, st.status, ty.event_type
-            FROM cells JOIN st USING (gy, gx) JOIN ty USING (gy, gx)
+            SELECT floor(lat / ?)::BIGINT AS gy, floor(lon / ?)::BIGINT AS gx, count(*) AS n,
+                   avg(lat) AS lat, avg(lon) AS lon,
+                   histogram(coalesce(status, '')) AS status, histogram(coalesce(event_type, '')) AS event_type
+            FROM events WHERE {w}
+            GROUP BY gy, gx
             ORDER BY n DESC, gy, gx"""
         df = self._df(sql, [cell_deg, cell_deg, *p])
         if len(df):

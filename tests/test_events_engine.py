@@ -133,6 +133,7 @@ def test_grid_cells_sum_to_the_filtered_located_count(ged):
         # The map's one-scan counts: kept, located, located in the view (and across the antimeridian).
         assert engine.counts(f, b) == (len(kept), located, len(inside))
         assert engine.counts(f) == (len(kept), located, located)
+        assert engine.totals(f) == (len(kept), located)  # kept per filter state: asked again, no query
         wrap = Bounds(south=33.0, west=170.0, north=35.0, east=38.0)
         assert engine.counts(f, wrap)[2] == engine.located_count(f, wrap) == int(
             (kept["lat"].between(33.0, 35.0) & ((kept["lon"] >= 170.0) | (kept["lon"] <= 38.0))).sum())
@@ -244,3 +245,18 @@ def test_text_searches_are_kept_then_dropped_and_stay_right(ged, monkeypatch):
     tables = engine._df("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'text_rows_%'")["table_name"]
     assert len(engine._texts) == 2 and 2 <= len(tables) <= 3  # kept + at most one waiting to be dropped
     assert set(engine._texts.values()) <= set(tables)
+
+
+def test_totals_are_kept_per_filter_state_and_bounded(ged, monkeypatch):
+    from events import engine as engine_module
+
+    ds, engine, _ = ged
+    f = Filters(q="killed")
+    first = engine.totals(f)
+    monkeypatch.setattr(engine, "counts", lambda *a, **k: (_ for _ in ()).throw(AssertionError("asked again")))
+    assert engine.totals(f) == first  # from the engine's own record
+    monkeypatch.undo()
+    monkeypatch.setattr(engine_module, "TOTALS", 3)
+    for y in range(2000, 2010):
+        engine.totals(Filters(date_from=dt.date(y, 1, 1)))
+    assert len(engine._totals) <= 3

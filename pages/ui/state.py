@@ -522,7 +522,7 @@ def setup(ds: Dataset, page: str = "") -> View:
         notify(f"Event {eid!r} is not in this dataset.")
         ss[_EVENT] = eid = None
 
-    count = rendercache.memo(engine, ("count", f), lambda: engine.count(f)) if f.active else engine.n_events
+    count = engine.totals(f)[0] if f.active else engine.n_events  # kept by the engine per filter state
     v = View(
         ds=ds,
         filters=f,

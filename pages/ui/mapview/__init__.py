@@ -159,7 +159,7 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
     result's ``map`` is left None for the caller (build_map) to fill."""
     actor_names = actor_names or {}
     view = _pad(bounds, VIEW_PAD) if bounds is not None else None
-    kept, located, in_view = engine.counts(f, view)  # one scan for the three
+    kept, located = engine.totals(f)  # kept per filter state by the engine (the sidebar asked first)
     res = MapResult(map=None, located=located, unlocated=kept - located)  # type: ignore[arg-type]
     fg = folium.FeatureGroup(name="Events", control=False)
     if located == 0:
@@ -178,10 +178,14 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
         layers.ModeMark("all", res.drawn).add_to(fg)
         res.layers = [fg]
         return res
-    res.in_view = in_view
+    # The grid first: its cells' counts add up to the events in view, which decide between cells and
+    # single events, so a view of many events (the usual case at this size) costs one scan, not two.
     # At the deepest zooms, many events can share one place (ACLED's fixed locations): counting
     # them per cell would never end, so the first VIEW_EVENTS (by date) are drawn and the note says so.
     deepest = zoom is not None and zoom >= MAX_ZOOM - 1
+    cell = geometry.cell_degrees(zoom)
+    grid = engine.grid(f, view, cell)
+    in_view = res.in_view = int(grid["n"].sum())
     if in_view <= VIEW_EVENTS or deepest:
         rows = engine.in_view(f, view, LIGHT_COLUMNS, VIEW_EVENTS)
         res.mode, res.drawn = "events", len(rows)
@@ -195,8 +199,6 @@ def event_layers(ds, engine: Engine, f: Filters, *, bounds: Bounds | None, zoom:
             res.note = (f"{in_view:,} event{'s' if in_view != 1 else ''} in this view, drawn one by one "
                         f"({located:,} located events match the filters). Zoom out to see counts for a wider area.")
     else:
-        cell = geometry.cell_degrees(zoom)
-        grid = engine.grid(f, view, cell)
         cells = layers.cell_payload(grid, dim, types)
         layers.GridCells(cells).add_to(fg)
         res.mode, res.drawn = "grid", len(cells)
