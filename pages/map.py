@@ -101,11 +101,11 @@ with left:
     map_state = (view.filters, home, bounds, zoom, dim, tuple(types), layer, measure, overlays)
 
     def _draw():
-        result = mapview.build_map(
-            view.ds, view.engine, view.filters, home=home, bounds=bounds, zoom=zoom,
-            selected_id=None, online_tiles=True, actor_names=view.actor_names,
-            event_types=types, dim=dim,
-        )
+        # The layers only: the base map under them is rendered once per (home, colours, types)
+        # and shared by every filter state and view drawn over it (rendercache.drawn_map's `base`).
+        result = mapview.event_layers(view.ds, view.engine, view.filters, bounds=bounds, zoom=zoom,
+                                      actor_names=view.actor_names, dim=dim, types=types)
+        result.outside = home.outside
         area_stats = None
         if layer in areas.LEVELS:  # areas instead of the events: filled by the filtered set's counts
             area_stats = areas.area_stats(view.engine, view.filters, layer, measure)
@@ -136,8 +136,7 @@ with left:
                      f"{'are' if result.outside != 1 else 'is'} outside the first view: zoom out to see "
                      f"{'them' if result.outside != 1 else 'it'}.")
         returned = CLICKS + (VIEW if (result.located > mapview.LARGE and layer == "events") or overlay_items else [])
-        return result.map, result.layers, returned, {"note": note, "area_stats": area_stats,
-                                                     "overlay_items": overlay_items}
+        return None, result.layers, returned, {"note": note, "area_stats": area_stats, "overlay_items": overlay_items}
 
     def _selection_script(drawn) -> str:
         """The selected event's ring, a layer over the cached map (once per state and process)."""
@@ -151,7 +150,9 @@ with left:
         return rendercache.memo(view.engine, ("selection ring", view.filters, view.selected_id, n), render)
 
     drawn = rendercache.drawn_map(map_state, (view.ds, view.engine), _draw, key=MAP_KEY,
-                                  height=560 if embed else 620)
+                                  height=560 if embed else 620,
+                                  base=((home, dim, tuple(types)),
+                                        lambda: mapview.base_map(home, online_tiles=True, event_types=types, dim=dim)))
     area_stats, overlay_items = drawn.info["area_stats"], drawn.info["overlay_items"]
     st.caption(drawn.info["note"])
     # The map's height follows the window (layout.css: the time histogram stays in view under it

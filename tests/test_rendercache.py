@@ -98,6 +98,42 @@ def test_same_state_is_built_once_and_another_state_is_built_anew():
     assert draw(disputed).args == other.args
 
 
+def test_the_base_map_is_rendered_once_and_the_layers_per_state():
+    """pages/map.py's way: the base map rendered once per base state, each filter state's layers
+    over it; what is drawn is what rendering the whole map gives."""
+    ds = load_curated(APP_FIXTURE)
+    eng = engine_of(ds)
+    from pages.ui import mapview
+
+    home = mapview.home_view(eng, Filters())
+    bases = []
+
+    def make_base():
+        bases.append(1)
+        return mapview.base_map(home, online_tiles=True, dim="status")
+
+    def layers_of(f):
+        return mapview.event_layers(ds, eng, f, bounds=mapview.home_bounds(home), zoom=mapview.home_zoom(home),
+                                    dim="status").layers
+
+    def draw(f):
+        return rendercache.drawn_map((f,), (ds, eng), lambda: (None, layers_of(f), ["last_active_drawing"], {}),
+                                     key="map", height=620, base=(("home", "status"), make_base))
+
+    everything, disputed = Filters(), Filters(statuses=("disputed",))
+    a, b = draw(everything), draw(disputed)
+    assert len(bases) == 1  # the base once, for both states
+    assert a.args["script"] == b.args["script"] and a.args["key"] == b.args["key"]  # the same component: no remount
+    assert a.args["feature_group"] != b.args["feature_group"]
+    for f, drawn in ((everything, a), (disputed, b)):
+        whole = rendercache.render_folium(mapview.base_map(home, online_tiles=True, dim="status"), key="map",
+                                          height=620, returned_objects=["last_active_drawing"],
+                                          feature_group_to_add=layers_of(f))
+        assert drawn.args == whole
+    b.args["default"]["last_active_drawing"] = "changed by a caller"
+    assert draw(Filters(statuses=("denied",))).args["default"]["last_active_drawing"] is None  # never shared
+
+
 def test_an_entry_of_a_replaced_dataset_is_never_served():
     """Keys hold ids; entries hold weak references: another object at the same key is a miss."""
     lru = rendercache._LRU()
