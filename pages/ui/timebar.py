@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from . import rendercache, state
 from .mapview.symbols import DIM_TITLES, colour_scale
+
+if TYPE_CHECKING:
+    import altair as alt
 
 HIST_KEY = "map_histogram"
 _SEEN = "_map_brush_seen"
@@ -57,6 +60,10 @@ def counts(view: state.View, dim: str) -> tuple[pd.DataFrame, str]:
 def stacked_rects(h: pd.DataFrame, unit: str, *, color, tooltip) -> alt.Chart:
     """The histogram's bars: one rectangle per bucket and value, from `bucket` to `end` and from
     `base` to `top` (a frame `stack` made), for the map's time bar and the Timeline page alike."""
+    # Altair is imported here, not with the module: on a server's first run its import (~0.3 s)
+    # then comes after the map has been sent, not before it.
+    import altair as alt  # noqa: PLC0415
+
     return alt.Chart(h).mark_rect().encode(
         x=alt.X("bucket:T", title=None),
         x2="end:T",
@@ -80,6 +87,8 @@ def stack(h: pd.DataFrame, order=None) -> pd.DataFrame:
 
 
 def chart(h: pd.DataFrame, unit: str, dim: str, window: tuple[dt.date | None, dt.date | None]) -> alt.LayerChart:
+    import altair as alt  # noqa: PLC0415 - see stacked_rects
+
     values = h["value"].unique().tolist()
     scale = colour_scale(dim, values)
     present = set(h["label"])
