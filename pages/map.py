@@ -189,7 +189,11 @@ with left:
             st.rerun()
     # Time directly under the map: the histogram (brush to choose dates) and the play control;
     # the legend strip (the map's own legend is in its corner too) after them.
-    timebar.render(view, dim)
+    # A map that reports its view (large sets) reruns the page as soon as it has drawn: the
+    # histogram waits for that rerun. Why: its chart code (~1 MB of Vega) and drawing otherwise run
+    # in the reader's browser before the map's own, ~0.3 s of a first map (benchmarks/e2e.py).
+    reports_view = VIEW[0] in (drawn.args.get("returned_objects") or [])
+    timebar.render(view, dim, wait=reports_view and not sent.get("bounds"))
     if overlay_items:
         st.html(f'<div class="lg-strip">{overlay.overlay_legend_html(overlay_items)}</div>')
     if area_stats is not None:

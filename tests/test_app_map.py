@@ -183,6 +183,32 @@ def test_bounds_and_zoom_round_trip_turn_counts_into_events(monkeypatch, big_fol
     assert at.query_params["event"] == sorted(ids)[0]
 
 
+def test_a_large_map_is_drawn_before_its_time_histogram(monkeypatch, big_folder):
+    """A map that reports its view: the first run sends the map and a place for the histogram;
+    the rerun that the map's first report of its view makes draws the histogram there."""
+    from app_support import elements, html_bodies
+
+    at = make_app(monkeypatch, {"dataset": "synthetic"}).run()
+    no_exceptions(at)
+    assert folium_args(at)["feature_group"]  # the map and its layer
+    assert not elements(at, "vega_lite_chart")
+    assert any("drawn once the map has loaded" in b for b in html_bodies(at))
+    assert at.selectbox(key="view_win")  # the play controls are there from the start
+    _send_view(at, 31.0, 34.0, 38.5, 43.5, 6)  # the map's first report
+    no_exceptions(at)
+    assert len(elements(at, "vega_lite_chart")) == 1
+    assert not any("drawn once the map has loaded" in b for b in html_bodies(at))
+    at.run()  # and it stays
+    assert len(elements(at, "vega_lite_chart")) == 1
+
+
+def test_a_small_map_and_its_histogram_come_together(monkeypatch):
+    from app_support import elements
+
+    at = make_app(monkeypatch).run()  # the fixture: every event drawn, no view reported
+    assert elements(at, "vega_lite_chart") and folium_args(at)["feature_group"]
+
+
 def test_panel_says_in_words_why_the_event_has_its_status(monkeypatch):
     # The fixture's Al-Quds event: a counter-free denial.
     at = make_app(monkeypatch, {"event": ALEPPO_ID}).run()

@@ -153,9 +153,15 @@ def _step(view: state.View, direction: int) -> None:
     state.set_dates(start, start + dt.timedelta(days=days - 1))
 
 
-def render(view: state.View, dim: str) -> None:
-    """The histogram with its brush, and the play control, under the map."""
+def render(view: state.View, dim: str, wait: bool = False) -> None:
+    """The histogram with its brush, and the play control, under the map. `wait`: a space of the
+    chart's height instead of the chart, this run (see pages/map.py: the map first)."""
     window = (view.filters.date_from, view.filters.date_to)
+    if wait:
+        st.html('<div class="cm-timebar-wait" role="status">The time histogram is drawn once the map has '
+                'loaded.</div>')
+        _play_controls(view)
+        return
 
     def build():
         h, unit = counts(view, dim)

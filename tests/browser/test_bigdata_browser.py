@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from harness import AppServer, leaflet_frame, map_frame, shot, wait_ready
+from harness import AppServer, leaflet_frame, map_frame, shot, wait_ready, wait_rerun
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +69,11 @@ def test_pan_and_zoom_turn_grid_counts_into_events(big_app, page):
     in_view = int(re.match(r"([\d,]+) events in this view", caption.inner_text()).group(1).replace(",", ""))
     assert in_view == grid["count"] > 1000
     iframe_before = page.locator('iframe[title="streamlit_folium.st_folium"]').element_handle()
+    # The time histogram follows the map (pages/map.py: drawn in the rerun the map's first report makes).
+    page.wait_for_selector("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg",
+                           timeout=60_000)
+    assert page.locator(".cm-timebar-wait").count() == 0
+    wait_rerun(page)
     shot(page, "big-grid")
 
     # Pan (at the same zoom) far enough that part of the data leaves the view (the map-first page
