@@ -272,10 +272,13 @@ def outline_geojson() -> dict:
     ``label_lat``/``label_lon`` (a point inside the governorate, for its label)."""
     with open(GEOJSON_PATH, encoding="utf-8") as f:
         fc = json.load(f)
-    inside = {g.pcode: (g.lat, g.lon) for g in governorates()}
+    # The label points are stored in the file (write_simplified): the map's first draw then needs
+    # no shapely (~0.15 s to import on a server's first run). A file without them: computed.
+    stored = all("LABEL_LAT" in feat["properties"] for feat in fc["features"])
+    inside = {} if stored else {g.pcode: (g.lat, g.lon) for g in governorates()}
     for feat in fc["features"]:
         p = feat["properties"]
-        lat, lon = inside.get(p["PCODE"], (None, None))
+        lat, lon = (p["LABEL_LAT"], p["LABEL_LON"]) if stored else inside.get(p["PCODE"], (None, None))
         feat["properties"] = {"name": p["NAME_EN"], "name_ar": p.get("NAME_ARA", ""), "pcode": p["PCODE"],
                               "admin1": p["NAME_EN"], "label_lat": lat, "label_lon": lon}
     fc["attribution"] = "Governorate boundaries: OCHA, via HDX (CC BY 3.0 IGO), simplified"
@@ -290,4 +293,16 @@ def write_simplified(src: Path | str, dst: Path | str = GEOJSON_PATH, tolerance_
     out["features"].sort(key=lambda f: f["properties"]["PCODE"])
     text = json.dumps(out, ensure_ascii=False, separators=(",", ":"))
     Path(dst).write_text(text + "\n", encoding="utf-8")
+    return add_label_points(dst)
+
+
+def add_label_points(path: Path | str = GEOJSON_PATH) -> int:
+    """Store each governorate's label point (a point inside it, as `load` computes it) in the
+    file's properties as LABEL_LAT/LABEL_LON, for outline_geojson; returns the bytes written."""
+    fc = json.loads(Path(path).read_text(encoding="utf-8"))
+    points = {g.pcode: (g.lat, g.lon) for g in load(path)}
+    for feat in fc["features"]:
+        feat["properties"]["LABEL_LAT"], feat["properties"]["LABEL_LON"] = points[feat["properties"]["PCODE"]]
+    text = json.dumps(fc, ensure_ascii=False, separators=(",", ":"))
+    Path(path).write_text(text + "\n", encoding="utf-8")
     return len(text.encode("utf-8")) + 1

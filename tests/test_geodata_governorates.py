@@ -145,6 +145,21 @@ def test_outline_geojson_for_display():
     assert len(gv.outline_geojson()["features"]) == 14
 
 
+def test_outline_label_points_are_stored_and_match_the_computed_ones():
+    """The file keeps each governorate's label point (geodata.governorates.add_label_points), so the
+    map's outlines need no shapely; they are the points `load` computes from the polygons."""
+    import subprocess
+    import sys
+
+    stored = {f["properties"]["pcode"]: (f["properties"]["label_lat"], f["properties"]["label_lon"])
+              for f in gv.outline_geojson()["features"]}
+    assert stored == {g.pcode: (g.lat, g.lon) for g in gv.governorates()}
+    code = ("import sys; from geodata import governorates as g; fc = g.outline_geojson(); "
+            "assert len(fc['features']) == 14; print('shapely' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_by_name_knows_common_spellings():
     assert gv.by_name("Hasakah").name == "Al-Hasakeh"
     assert gv.by_name("Deir ez-Zor").name == "Deir-ez-Zor"
