@@ -313,3 +313,18 @@ def test_at_the_deepest_zoom_events_sharing_places_are_drawn_up_to_the_limit(mon
     deepest = mapview.build_map(big, eng, Filters(), bounds=aleppo, zoom=mapview.MAX_ZOOM)
     assert deepest.mode == "events" and deepest.drawn == 50 < deepest.in_view == at_13.in_view
     assert f"50 of the {deepest.in_view:,} events in this view" in deepest.note
+
+
+def test_the_base_map_draws_its_labels_without_shapely():
+    """The governorate names sit at geodata's stored label points: a server's first map imports no
+    shapely (its import and the polygons' geometry cost ~0.15 s of that first run)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pages.ui import mapview, rendercache; from pages.ui.mapview import layers; "
+            "m = mapview.base_map(mapview.Home(bounds=((32.3, 35.7), (37.3, 42.4)), max_zoom=12)); "
+            "fc, labels = layers._label_outlines(layers.offline_outlines()); "
+            "assert len(labels) == 14 and all(l['lat'] and l['lon'] for l in labels); "
+            "rendercache.render_base(m, key='map', height=600); print('shapely' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("False"), out.stdout + out.stderr

@@ -95,7 +95,11 @@ def _label_outlines(data: dict) -> tuple[dict, list[dict]]:
         name = props.get("name") or props.get("NAME_EN") or props.get("admin1") or ""
         kind = str(props.get("kind") or props.get("level") or "")
         feats.append({"type": "Feature", "geometry": f.get("geometry"), "properties": {"kind": kind}})
-        at = geometry.label_point(f.get("geometry") or {})
+        # geodata's own label point (inside the governorate, stored with the outlines: no shapely
+        # at a server's first map); a polygon's centroid for outlines that come without one.
+        lat, lon = props.get("label_lat"), props.get("label_lon")
+        at = (float(lat), float(lon)) if isinstance(lat, (int, float)) and isinstance(lon, (int, float)) \
+            else geometry.label_point(f.get("geometry") or {})
         if name and kind != "country" and at:
             labels.append({"lat": round(at[0], 4), "lon": round(at[1], 4), "html": safe(name)})
     return {"type": "FeatureCollection", "features": feats}, labels
