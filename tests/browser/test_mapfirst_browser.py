@@ -154,13 +154,19 @@ def test_embed_view(curated_app, page):
     shot(page, "embed-view")
 
 
-def test_choropleth_by_district_and_a_click_on_an_area(curated_app, page):
+def _open_choropleth(page, url: str, level: str):
+    """The map page with areas filled by level, at 1440x900, once its areas are drawn: its map frame."""
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(curated_app.url + "/?layer=district")
+    page.goto(f"{url}/?layer={level}")
     wait_ready(page)
     frame = map_frame(page)
     frame.locator(".leaflet-overlay-pane path.leaflet-interactive").first.wait_for(state="attached", timeout=30_000)
     page.wait_for_timeout(800)
+    return frame
+
+
+def test_choropleth_by_district_and_a_click_on_an_area(curated_app, page):
+    frame = _open_choropleth(page, curated_app.url, "district")
     filled = frame.locator(".leaflet-overlay-pane path.leaflet-interactive[fill-opacity='0.7']")
     assert filled.count() >= 1  # districts with events are filled
     assert "Districts: events" in page.locator("[data-testid='stMain']").inner_text()
@@ -181,12 +187,7 @@ def test_clicking_a_governorate_filters_to_it(curated_app, curated_ds, page):
     want = engine_of(curated_ds).count(Filters(areas=("SY02",)))
     total = len(curated_ds.events)
     assert 0 < want < total
-    page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(curated_app.url + "/?layer=governorate")
-    wait_ready(page)
-    frame = map_frame(page)
-    frame.locator(".leaflet-overlay-pane path.leaflet-interactive").first.wait_for(state="attached", timeout=30_000)
-    page.wait_for_timeout(800)
+    frame = _open_choropleth(page, curated_app.url, "governorate")
     assert sidebar_count(page) == (total, total)
     lf = leaflet_frame(page)
     lf.evaluate("window.__mounted = 'yes'")  # gone if the component's frame were rebuilt
