@@ -85,8 +85,7 @@ with left:
     homes = ss.setdefault(_HOME, {})
     home = homes.get(home_key)
     if home is None:
-        home = homes[home_key] = rendercache.memo(view.engine, ("home", view.filters),
-                                                  lambda: mapview.home_view(view.engine, view.filters))
+        home = homes[home_key] = rendercache.home_of(view.engine, view.filters)
     sent = ss.get(MAP_KEY) or {}
     bounds = Bounds.from_leaflet(sent.get("bounds")) or mapview.home_bounds(home)
     zoom = sent.get("zoom") if isinstance(sent.get("zoom"), (int, float)) else mapview.home_zoom(home)

@@ -140,7 +140,10 @@ def show_broken(broken: list[store.BrokenDataset]) -> None:
         st.caption("Re-import it with `python -m events import`; `python -m events health` checks every dataset.")
 
 
-@st.cache_resource(show_spinner="Loading the dataset…", max_entries=3)
+STORED_KEPT = 3  # stored datasets open at once per process (pages/ui/warmup.py opens the newest)
+
+
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=STORED_KEPT)
 def load_stored_cached(path: str, stamp: tuple = ()) -> Dataset:
     # `stamp` (no leading underscore: part of the cache key) changes when a file of the folder is replaced.
     # One per process, shared read-only by every session: a LazyDataset (events.store) served by

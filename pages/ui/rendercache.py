@@ -306,6 +306,14 @@ def _size_of(value) -> int:
     return 256
 
 
+def home_of(engine, f):
+    """Where a map of `f` opens (mapview.home_view), once per engine and filter state in the
+    process: every new reader's map asks it, and pages/ui/warmup.py asks it before the first one."""
+    from .mapview import home_view  # noqa: PLC0415
+
+    return memo(engine, ("home", f), lambda: home_view(engine, f))
+
+
 def memo(owner, key: tuple, compute: Callable[[], Any]):
     """`compute()` once per (owner, key): answers of a read-only dataset's query engine that every
     rerun asks again (the count of a filter state, whether an event id exists, a page of the
