@@ -2,7 +2,7 @@
 `streamlit run` of the app, with several sessions open.
 
     python benchmarks/e2e.py [--events 100000] [--sessions 10] [--seed N] [--keep DIR] [--no-naive]
-                             [--dataset DATA_FOLDER]
+                             [--dataset DATA_FOLDER] [--cold]
 
 ``--dataset`` reuses a data folder an earlier run imported (``<keep>/data``, holding the stored
 dataset ``synthetic``): no generation or import (no ``import_s`` figure), the app part only.
@@ -13,8 +13,11 @@ Steps (progress on stderr; the last stdout line is one JSON object):
    peak resident memory, sampled every 50 ms);
 2. `streamlit run app.py` with that data folder; one browser session opens
    ``/?dataset=<slug>``: ``first_map_s`` = navigation start until the map's event layer is on the
-   map (conflictmap.js records when it adds the layer), for this first session of a cold server
-   (module imports, the engine's first queries);
+   map (conflictmap.js records when it adds the layer), for this first session after a server
+   start. The server warms its process before it answers (pages/ui/warmup.py: imports, the
+   datasets opened, the map's first questions): ``server_ready_s``, from the process start until
+   its health check answers. ``--cold`` turns the warm-up off (CONFLICT_MAP_WARM=0), so that
+   first session pays for it;
 3. a filter change until the new layer is on the map: the sidebar's search box (a new word, Enter),
    ``filter_s``; an event type chosen in its multiselect, ``filter_type_s``; then zooming the map
    into one town until single events replace the counts: ``zoom_to_events_s``;
@@ -103,7 +106,7 @@ def run_sampled(cmd: list[str], env: dict) -> tuple[subprocess.CompletedProcess,
 # --------------------------------------------------------------------------- the app
 
 class App:
-    def __init__(self, data_folder: Path, log_path: Path):
+    def __init__(self, data_folder: Path, log_path: Path, warm: bool = True):
         import socket
 
         with socket.socket() as sock:
@@ -114,7 +117,9 @@ class App:
         env.pop("EVENTS_DATA_DIR", None)
         env["CONFLICT_MAP_DATA"] = str(data_folder)
         env["PYTHONUNBUFFERED"] = "1"
+        env["CONFLICT_MAP_WARM"] = "1" if warm else "0"
         self.logf = open(log_path, "w")
+        started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
@@ -129,8 +134,9 @@ class App:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"streamlit exited; see {log_path}")
             try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=30) as r:
                     if r.status == 200:
+                        self.ready_s = round(time.monotonic() - started, 2)
                         return
             except OSError:
                 time.sleep(0.25)
@@ -385,6 +391,7 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", help="keep the generated files in this folder")
     ap.add_argument("--no-naive", action="store_true", help="skip the one-folium.Marker-per-event page")
     ap.add_argument("--dataset", help="a data folder already imported (holding 'synthetic/'): skip generation and import")
+    ap.add_argument("--cold", action="store_true", help="no warm-up of the server process (CONFLICT_MAP_WARM=0)")
     args = ap.parse_args(argv)
 
     work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="e2e-bench-"))
@@ -402,7 +409,9 @@ def main(argv=None) -> int:
         else:
             data, result = _generate_and_import(args, work)
 
-        app = App(data, work / "streamlit.log")
+        app = App(data, work / "streamlit.log", warm=not args.cold)
+        result["server_ready_s"] = app.ready_s
+        result["warm_up"] = not args.cold
         time.sleep(1)
         result["rss_idle_mb"] = round(app.rss_mb(), 1)
         result.update(browser_part(app, args.sessions))
