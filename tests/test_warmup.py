@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -110,10 +111,26 @@ def test_a_damaged_dataset_is_logged_and_the_others_are_warmed(tmp_path, stored)
 
 
 def _lifespan_once() -> None:
+    """Enter and leave the lifespan as the server does, on an event loop of its own (in a thread:
+    the browser tests' Playwright keeps a loop running in this one)."""
     async def go():
         async with warmup.lifespan(None):
             return "served"
-    assert asyncio.run(go()) == "served"
+
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = asyncio.run(go())
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, in the test's thread
+            out["error"] = exc
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=60)
+    if "error" in out:
+        raise out["error"]
+    assert out.get("value") == "served"
 
 
 def test_the_lifespan_warms_once_and_serves(monkeypatch):
