@@ -32,7 +32,8 @@ _PACKAGES = {
 APP_SOURCE = Path(__file__).resolve().parent / "mapview" / "static"
 APP_FILES = ("conflictmap.js", "conflictmap.css")
 
-# The URLs folium is pointed at (see pages.ui.mapview).
+# The copies' URLs. folium is pointed at the stylesheets and at MAP_BUNDLE_JS (below), which holds
+# the scripts; the scripts' own copies stay in place beside their licences.
 LEAFLET_JS = f"{URL_ROOT}/leaflet/leaflet.js"
 LEAFLET_CSS = f"{URL_ROOT}/leaflet/leaflet.css"
 JQUERY_JS = f"{URL_ROOT}/jquery/jquery.min.js"
@@ -42,7 +43,6 @@ MARKERCLUSTER_DEFAULT_CSS = f"{URL_ROOT}/markercluster/MarkerCluster.Default.css
 CONFLICTMAP_JS = f"{URL_ROOT}/app/conflictmap.js"
 # Leaflet.heat (BSD-2-Clause, Vladimir Agafonkin), as folium ships it in its templates; its licence
 # (pages/ui/mapview/static/LICENSE-leaflet-heat.txt) is copied beside it.
-LEAFLET_HEAT_JS = f"{URL_ROOT}/heat/leaflet-heat.js"
 HEAT_FILES = {"leaflet-heat.js": ("folium", "templates/leaflet_heat.min.js"),
               "LICENSE.txt": (None, "LICENSE-leaflet-heat.txt")}
 
