@@ -42,6 +42,7 @@ def _imports() -> None:
     import folium  # noqa: F401
     import folium.plugins  # noqa: F401
     import pyarrow.parquet  # noqa: F401
+    import pyproj  # noqa: F401  (the uncertainty circles')
     # Not streamlit_folium: its component is registered with the runtime only when it is imported
     # inside a script run (streamlit.components.v1.declare_component), so imported here the map's
     # component would be missing (a 404) for every session. Its own import is ~30 ms.
