@@ -6,6 +6,8 @@
         claims.parquet
         roles.parquet
         actors.parquet
+        words.parquet    the word index of events.parquet's search_text (events.wordindex)
+        postings.parquet
 
 Tuple columns (participants, via, excerpts, aliases) are Arrow list<string> columns; `extra`
 (a dict per event) is one string column per key ("extra.<key>"). `status_derived` is a string
@@ -43,6 +45,7 @@ import os
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -209,7 +212,8 @@ class DatasetWriter:
     several, each is written as Parquet parts (``NNNNN.events.parquet``, ``.claims``, ``.roles``)
     that ``finish`` combines with DuckDB (``COPY ... ORDER BY date_start``, which spills to
     disk past ``DUCKDB_MEMORY``), the events sorted by start date (ties in the file's order) in
-    ROW_GROUP-row groups, claims and roles in the file's order."""
+    ROW_GROUP-row groups, claims and roles in the file's order. Either way ``finish`` then writes
+    the word index of the events (events.wordindex) in the same temporary folder."""
 
     def __init__(self, folder: Optional[Path | str] = None, slug: str = "dataset"):
         self.folder = Path(folder) if folder is not None else data_folder()
@@ -284,6 +288,7 @@ class DatasetWriter:
                 raise ValueError("DatasetWriter.finish: no chunk was added")
             else:
                 self._combine()
+            self._index_words()
             actors = self.actors if self.actors is not None else pd.DataFrame({c: [] for c in ACTOR_COLUMNS})
             pq.write_table(_arrow_table(actors, FRAMES["actors"]), self.tmp / "actors.parquet", compression="zstd",
                            row_group_size=ROW_GROUP, write_statistics=True)
@@ -316,26 +321,40 @@ class DatasetWriter:
 
     def _combine(self) -> None:
         """The parts -> events.parquet (sorted by date), claims.parquet, roles.parquet."""
-        import duckdb
-
         def files(frame: str) -> str:
             return "[" + ", ".join(_sql_text(str(self._part(i, frame))) for i in range(self.parts)) + "]"
+        with self._duckdb() as con:
+            self._copy(con, files)
+        for i in range(self.parts):
+            for frame in ("events", "claims", "roles"):
+                self._part(i, frame).unlink(missing_ok=True)
+
+    def _index_words(self) -> None:
+        """words.parquet and postings.parquet (events.wordindex) from the events.parquet just written."""
+        from . import wordindex
+
+        with self._duckdb() as con:
+            wordindex.build(self.tmp, con)
+
+    @contextmanager
+    def _duckdb(self):
+        """A DuckDB connection that spills into the temporary folder past DUCKDB_MEMORY; a full disk
+        while writing or spilling comes out as an OSError, like pyarrow's."""
+        import duckdb
+
         spill = self.tmp / "spill"
         con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": str(spill),
                                      "preserve_insertion_order": True})
         try:
-            self._copy(con, files)
-        except duckdb.IOException as exc:  # a full disk while writing or spilling: an OSError like pyarrow's
+            yield con
+        except duckdb.IOException as exc:
             import errno
 
             full = "space left" in str(exc).lower()
             raise OSError(errno.ENOSPC if full else errno.EIO, f"DuckDB: {_reason(exc)}") from exc
         finally:
             con.close()
-        for i in range(self.parts):
-            for frame in ("events", "claims", "roles"):
-                self._part(i, frame).unlink(missing_ok=True)
-        shutil.rmtree(spill, ignore_errors=True)
+            shutil.rmtree(spill, ignore_errors=True)
 
     def _copy(self, con, files) -> None:
         cols = [_sql_name(c) for c in EVENT_COLUMNS if c not in JSON_COLUMNS]
