@@ -215,3 +215,26 @@ def test_postings_that_fail_when_read_are_dropped_and_the_search_scans(ged, tmp_
         _same(ds, engine, "aleppo")
     assert engine._words is None
     assert any("word index failed" in r.getMessage() for r in caplog.records)
+
+
+def test_health_says_how_each_import_is_searched_without_failing(ged, tmp_path):
+    """`python -m events health`: the index's state is said on the dataset's line; exit 0 either
+    way, as the app answers every search without it."""
+    import os
+    import subprocess
+    import sys
+
+    _, folder = ged
+    data = tmp_path / "data"
+    for slug in ("indexed", "older", "damaged"):
+        _copy(folder, data).rename(data / slug)
+    for name in (wordindex.WORDS, wordindex.POSTINGS):
+        (data / "older" / name).unlink()
+    (data / "damaged" / wordindex.POSTINGS).write_bytes(b"PAR1 not really")
+    out = subprocess.run([sys.executable, "-m", "events", "health", "--data", str(data)], capture_output=True,
+                         text=True, timeout=120, cwd=Path(__file__).parents[1], env={**os.environ})
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = {ln.split(":")[0]: ln for ln in out.stdout.splitlines()}
+    assert "word index of" in lines["ok   imported indexed"]
+    assert "no word index" in lines["ok   imported older"] and "import the file again" in lines["ok   imported older"]
+    assert "word index unusable (postings.parquet" in lines["ok   imported damaged"]
