@@ -345,6 +345,7 @@ class DatasetWriter:
         spill = self.tmp / "spill"
         con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": str(spill),
                                      "preserve_insertion_order": True})
+        con.execute("SET enable_progress_bar = false")  # (a long sort would draw one on the CLI's terminal)
         try:
             yield con
         except duckdb.IOException as exc:
