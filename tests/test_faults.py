@@ -484,3 +484,25 @@ def test_a_damaged_file_of_a_large_dataset_read_in_the_background_is_named_by_th
     at = make_app(monkeypatch, query={"dataset": "ged"}, data_dir=CURATED).run()
     no_exceptions(at)
     assert any("ged/claims.parquet" in plain(e.value) for e in at.error), [e.value for e in at.error]
+
+
+def test_the_server_log_follows_stderr_when_it_is_replaced():
+    """A record logged after stderr was swapped (pytest's captures, closed at the end of a test)
+    goes to the stderr of that moment, never to a closed file."""
+    code = textwrap.dedent("""
+        import io, logging, sys
+        from pages.ui import logs
+        logs.setup()
+        first = sys.stderr
+        sys.stderr = io.StringIO()
+        old = sys.stderr
+        sys.stderr = io.StringIO()
+        old.close()
+        logging.getLogger("pages.ui.memory").info("idle: later")
+        text = sys.stderr.getvalue()
+        sys.stderr = first
+        print(repr(text))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "Logging error" not in out.stderr, out.stderr
+    assert "INFO pages.ui.memory: idle: later" in out.stdout

@@ -31,11 +31,28 @@ class SafeFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
+class _Stderr(logging.StreamHandler):
+    """A handler on whatever ``sys.stderr`` is when a record is written, not the one it was made
+    with: a test runner swaps stderr for its captures and closes them, and a daemon thread (the
+    memory janitor) that logs later would write to a closed file ("--- Logging error ---")."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):  # (StreamHandler sets it; the current stderr is always used)
+        pass
+
+
 def setup(stream=None) -> logging.Handler:
-    """Once per process: our packages' records to stderr (or `stream`), escaped."""
+    """Once per process: our packages' records to stderr (the current one, see _Stderr) or `stream`, escaped."""
     if _done:
         return _done[0]
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     level = os.environ.get("CONFLICT_MAP_LOG_LEVEL", "INFO").upper()
     for name in PACKAGES:
