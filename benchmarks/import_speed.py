@@ -3,7 +3,8 @@
 `python -m events import` does (events.importers.stream into store.DatasetWriter), in this
 process, and prints one JSON line: the wall time of each phase (the encoding scan and header,
 the first pass over ids and dates, reading the chunks, the row logic per chunk, writing the
-Parquet parts, DuckDB's sort into the dataset's files), the total and the peak resident memory.
+Parquet parts, DuckDB's sort into the dataset's files, the word index), the total and the peak
+resident memory.
 Run it under the benchmark lock: `flock /work/wt/bench.lock python benchmarks/import_speed.py ...`.
 """
 from __future__ import annotations
@@ -62,6 +63,7 @@ def main() -> None:
         timed(m, "import_table", "row logic (import_table)")
     timed(store.DatasetWriter, "add", "write parts")
     timed(store.DatasetWriter, "_combine", "DuckDB sort + combine")
+    timed(store.DatasetWriter, "_index_words", "word index (events.wordindex)")
     t0, c0 = time.perf_counter(), time.process_time()
     imports_s = t0 - t_start
     writer = store.DatasetWriter(tmp / "data", "bench")
@@ -70,7 +72,7 @@ def main() -> None:
     t_finish = time.perf_counter()
     path = writer.finish("bench", report.format, report=report, source_file=src.name)
     spent["finish (actors, dataset.json, rename)"] = time.perf_counter() - t_finish - spent.get(
-        "DuckDB sort + combine", 0)
+        "DuckDB sort + combine", 0) - spent.get("word index (events.wordindex)", 0)
     total = time.perf_counter() - t0
     inside = sum(v for k, v in spent.items() if k != "finish (actors, dataset.json, rename)")
     reading_s = total - inside - spent["finish (actors, dataset.json, rename)"]
@@ -82,6 +84,7 @@ def main() -> None:
         "phases_s": {**{k: round(v, 1) for k, v in spent.items()}, "reading chunks (rest)": round(reading_s, 1)},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "events_parquet_mb": round((path / "events.parquet").stat().st_size / 1e6, 1),
+        "word_index_mb": round(sum((path / f).stat().st_size for f in ("words.parquet", "postings.parquet")) / 1e6, 1),
     }
     print(json.dumps(out))
     import shutil
