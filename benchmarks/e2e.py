@@ -2,7 +2,7 @@
 `streamlit run` of the app, with several sessions open.
 
     python benchmarks/e2e.py [--events 100000] [--sessions 10] [--seed N] [--keep DIR] [--no-naive]
-                             [--dataset DATA_FOLDER] [--cold] [--maps-only]
+                             [--dataset DATA_FOLDER] [--cold] [--maps-only] [--real-words N]
 
 ``--dataset`` reuses a data folder an earlier run imported (``<keep>/data``, holding the stored
 dataset ``synthetic``): no generation or import (no ``import_s`` figure), the app part only. Any
@@ -10,7 +10,8 @@ import can be measured that way (`python -m events import FILE --out DIR/synthet
 ``--maps-only`` then skips steps 3 and 4, which use the synthetic set's words, types and towns.
 
 Steps (progress on stderr; the last stdout line is one JSON object):
-1. generate N synthetic ACLED events (benchmarks/synthetic.py) and import them with the CLI,
+1. generate N synthetic ACLED events (benchmarks/synthetic.py; ``--real-words N`` appends N words
+   of real data to each event's notes, for a realistic vocabulary) and import them with the CLI,
    `python -m events import`, in a child process: ``import_s``, ``import_peak_mb`` (the child's
    peak resident memory, sampled every 50 ms);
 2. `streamlit run app.py` with that data folder; one browser session opens
@@ -398,7 +399,7 @@ def _generate_and_import(args, work: Path) -> tuple[Path, dict]:
     csv_path = work / "synthetic_acled.csv"
     if not csv_path.exists():
         log(f"generating {args.events:,} synthetic ACLED events")
-        csv_path.write_bytes(synthetic_acled(args.events, seed=args.seed))
+        csv_path.write_bytes(synthetic_acled(args.events, seed=args.seed, real_words=args.real_words))
     data = work / "data"
     env = dict(os.environ, CONFLICT_MAP_DATA=str(data))
     log("importing with `python -m events import`")
@@ -418,6 +419,9 @@ def main(argv=None) -> int:
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--seed", type=int, default=20240501)
+    ap.add_argument("--real-words", type=int, default=0, metavar="N",
+                    help="append N words of real data to each event's notes (benchmarks/synthetic.py): a "
+                         "realistic vocabulary for the import and the word index")
     ap.add_argument("--keep", help="keep the generated files in this folder")
     ap.add_argument("--no-naive", action="store_true", help="skip the one-folium.Marker-per-event page")
     ap.add_argument("--dataset", help="a data folder already imported (holding 'synthetic/'): skip generation and import")

@@ -26,6 +26,8 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--file", help="an export to import instead of synthetic rows")
     ap.add_argument("--chunk-rows", type=int, default=None)
+    ap.add_argument("--real-words", type=int, default=0, metavar="N",
+                    help="append N words of real data to each event's notes (a realistic vocabulary)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="import-speed-"))
     if args.file:
@@ -34,7 +36,7 @@ def main() -> None:
         from benchmarks.synthetic import synthetic_acled
 
         src = tmp / f"synthetic_{args.events}.csv"
-        src.write_bytes(synthetic_acled(args.events))
+        src.write_bytes(synthetic_acled(args.events, real_words=args.real_words))
 
     t_start = time.perf_counter()
     from events import store

@@ -9,18 +9,15 @@ postings, so that the limit, MAX_POSTINGS, can be chosen from these figures), ag
 `contains(search_text, term)` over events.parquet; the two must give the same rows. With --stress
 (or --rebuild) it also times `wordindex.build` and reports its peak memory and the files' sizes.
 
-The stress set: N search texts of 45 words each, drawn (Zipf, s=1.15) from the words of data no one
-here wrote: the UCDP GED sample's text columns and every name in ../shared/data/gazetteer (English,
-Arabic and other spellings), plus the numbers 0-99,999; 15 % of the words carry a comma, a full stop
-or brackets, as ACLED notes do. Its vocabulary is ~440,000 words (the synthetic import's is ~12,000),
-closer to what a real ACLED export's notes hold. Only the search_text column is written.
+The stress set: N search texts of 45 words each (benchmarks/synthetic.py's `real_word_texts`: words of
+data no one here wrote, the UCDP GED sample's texts and the gazetteer's names, drawn Zipf-wise). Its
+vocabulary is ~440,000 words (the synthetic import's is ~12,000), closer to what a real ACLED export's
+notes hold. Only the search_text column is written.
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import re
 import sys
 import tempfile
 import time
@@ -30,38 +27,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SHARED = ROOT.parent / "shared" / "data"
+from benchmarks.synthetic import real_word_texts  # noqa: E402
+
 TERMS = ["aleppo", "homs", "idlib", "village", "killed", "armed", "shel", "march", "2013", "5167", "al-", "ma",
          "x", "حلب", "zzzz", "a", "e", "1", "s"]
-
-
-def stress_texts(n: int, seed: int = 7) -> list[str]:
-    words: set[str] = set()
-
-    def add(text: str) -> None:
-        words.update(w for w in re.split(r"\s+", (text or "").lower()) if w)
-    with open(SHARED / "ucdp_ged231_sample1000.csv", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            for c in ("source_article", "source_headline", "source_original", "where_description", "dyad_name",
-                      "adm_1", "adm_2", "side_a", "side_b", "conflict_name"):
-                add(r[c])
-    for name in ("ocha_communities", "ocha_neighbourhoods", "opensyria_admin", "wof_localities"):
-        with open(SHARED / "gazetteer" / f"{name}.csv", encoding="utf-8") as f:
-            for r in csv.DictReader(f):
-                for c, v in r.items():
-                    if c and ("name" in c or c.endswith(("_en", "_ar"))):
-                        add((v or "").replace("|", " ").replace(";", " "))
-    words |= {str(i) for i in range(100_000)}
-    vocab = np.array(sorted(words), dtype=object)
-    rng = np.random.default_rng(seed)
-    rng.shuffle(vocab)
-    v = len(vocab)
-    forms = np.concatenate([vocab, vocab + ",", vocab + ".", "(" + vocab + ")"])
-    per = 45
-    ranks = np.minimum(rng.zipf(1.15, size=n * per) - 1, v - 1)
-    form = rng.choice(4, size=n * per, p=[0.85, 0.05, 0.05, 0.05])
-    toks = forms[ranks + v * form]
-    return [" ".join(toks[i * per:(i + 1) * per]) for i in range(n)]
 
 
 BUILD = """
@@ -107,7 +76,7 @@ def main() -> None:
     if args.stress:
         folder = Path(tempfile.mkdtemp(prefix="wordindex-"))
         t = time.perf_counter()
-        texts = stress_texts(args.stress)
+        texts = real_word_texts(args.stress, 45)
         pq.write_table(pa.table({"search_text": pa.array(texts, pa.string())}), folder / "events.parquet",
                        compression=store.EVENTS_COMPRESSION, row_group_size=store.ROW_GROUP)
         del texts
