@@ -35,14 +35,10 @@ TERMS = ["aleppo", "homs", "idlib", "village", "killed", "armed", "shel", "march
 
 BUILD = """
 import json, sys, time
-import duckdb
 from events import store, wordindex
-folder = sys.argv[1]
-con = duckdb.connect(config={"memory_limit": store.DUCKDB_MEMORY, "temp_directory": folder + "/spill",
-                             "preserve_insertion_order": True})
-con.execute("SET enable_progress_bar = false")
 t = time.perf_counter()
-n = wordindex.build(folder, con)
+with store.spilling_duckdb(sys.argv[1]) as con:  # as an import does (store.DatasetWriter)
+    n = wordindex.build(sys.argv[1], con)
 # (VmHWM, not ru_maxrss: on Linux an exec'd child's ru_maxrss starts at its parent's)
 hwm = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM:"))
 print(json.dumps({"postings": n, "build_s": round(time.perf_counter() - t, 1), "build_peak_mb": round(hwm / 1024)}))

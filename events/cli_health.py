@@ -3,7 +3,7 @@
 Checks what the app would serve: the curated folder (every file loads; the problems the app's
 notice would list), every imported dataset in the data folder (dataset.json, each Parquet file's
 footer and columns, row counts; `--deep` reads every column; whether its word index is usable, which
-is said, not failed: searches scan without it), and with `--url` that the Streamlit
+is said, not failed: searches scan without it; `--deep` reads its postings too), and with `--url` that the Streamlit
 server answers on /_stcore/health. Prints one line per dataset ("ok ..." or "FAIL ...", naming the
 file) and exits 1 when anything the app would have to leave out or cannot reach is found, else 0.
 The Docker image's HEALTHCHECK and compose.yaml call it; it reads, never writes.
@@ -82,17 +82,19 @@ def run(args) -> int:
             for p in problems:
                 print(f"FAIL imported {d.slug}: {p}")
         else:
-            print(f"ok   imported {d.slug}: {d.events:,} events; {word_index_state(d.path, d.events)}")
+            print(f"ok   imported {d.slug}: {d.events:,} events; {word_index_state(d.path, d.events, args.deep)}")
     return 1 if failed else 0
 
 
-def word_index_state(path: Path, n_events: int) -> str:
+def word_index_state(path: Path, n_events: int, deep: bool = False) -> str:
     """How the app will answer a text search in this import: not a fault either way (a search
     without the index scans search_text, slower at scale), so it is said, not failed."""
     from .wordindex import IndexUnreadable, WordIndex
 
     try:
         wi = WordIndex.open(path, n_events)
+        if wi is not None:
+            wi.check(deep)
     except IndexUnreadable as exc:
         return f"word index unusable ({exc}): searches scan search_text; import the file again to rebuild it"
     if wi is None:

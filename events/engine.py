@@ -28,7 +28,8 @@ statuses / types, an area's P-code in any of the admin1-3 P-code columns, and ev
 matching rows of the last TEXT_CACHE searches are kept in small tables, so the several questions
 a page asks find them once). A stored import's word index (events.wordindex) gives a term's rows
 without reading search_text; without one (an older import, an in-memory dataset, a damaged index,
-which is logged) or for a term matching too many words, the column is scanned.
+which is logged) or for a term whose words have too many postings (wordindex.MAX_POSTINGS), the
+column is scanned.
 
 Threads: Streamlit runs sessions in threads; each query runs on its own cursor (DuckDB's
 cursors are separate connections to the same database, safe to use from different threads).
@@ -125,6 +126,8 @@ class Engine:
     def from_parquet(cls, folder: Path | str) -> "Engine":
         import duckdb
 
+        from .store import _sql_text
+
         folder = Path(folder)
         con = duckdb.connect(":memory:")
         _settings(con)
@@ -133,7 +136,7 @@ class Engine:
         for name, cols in views.items():
             file = str(folder / f"{name}.parquet")
             try:  # (reads the file's footer: a damaged one is named at once)
-                con.execute(f"CREATE VIEW {name} AS SELECT {cols} FROM read_parquet({_lit(file)}, file_row_number = true)")
+                con.execute(f"CREATE VIEW {name} AS SELECT {cols} FROM read_parquet({_sql_text(file)}, file_row_number = true)")
             except duckdb.Error as exc:
                 from .store import Unreadable, _reason
 
@@ -317,6 +320,8 @@ class Engine:
         terms left to a scan). A failing index is logged and dropped: searches go on by scanning."""
         if self._words is None:
             return None, list(terms)
+        import pyarrow as pa
+
         rows, scanned = None, []
         try:
             for term in terms:
@@ -325,7 +330,9 @@ class Engine:
                     scanned.append(term)
                 else:
                     rows = found if rows is None else np.intersect1d(rows, found, assume_unique=True)
-        except Exception as exc:  # noqa: BLE001 (a damaged postings file: answer by scanning)
+                    if not len(rows):  # no row holds every term: the rest cannot add any
+                        return rows, []
+        except (OSError, pa.ArrowException, IndexUnreadable) as exc:  # a damaged postings file
             log.warning("%s: the word index failed (%s); text searches scan search_text from now on",
                         Path(self.origin).name, exc)
             self._words = None
@@ -664,10 +671,6 @@ def _settings(con) -> None:
     # Two cores on the target machine, shared by every session: a query must not take both.
     con.execute("SET threads = 2")
     con.execute("SET preserve_insertion_order = true")
-
-
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def _day(d) -> dt.datetime:

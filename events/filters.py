@@ -64,8 +64,13 @@ class FilterResult:
 
 
 def query_terms(q: str) -> list[str]:
-    """The search terms of a query: normalised like the search text, lower-cased, split on white space."""
-    return normalise_text(q or "").lower().split()
+    """The search terms of a query: normalised like the search text, lower-cased, split on white space.
+    A lone surrogate (no character; it cannot be encoded, so no engine could search for it) becomes
+    U+FFFD, the replacement character."""
+    q = q or ""
+    if any("\ud800" <= c <= "\udfff" for c in q):
+        q = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in q)
+    return normalise_text(q).lower().split()
 
 
 def _as_timestamp(d) -> pd.Timestamp:

@@ -323,7 +323,7 @@ class DatasetWriter:
         """The parts -> events.parquet (sorted by date), claims.parquet, roles.parquet."""
         def files(frame: str) -> str:
             return "[" + ", ".join(_sql_text(str(self._part(i, frame))) for i in range(self.parts)) + "]"
-        with self._duckdb() as con:
+        with spilling_duckdb(self.tmp) as con:
             self._copy(con, files)
         for i in range(self.parts):
             for frame in ("events", "claims", "roles"):
@@ -333,29 +333,8 @@ class DatasetWriter:
         """words.parquet and postings.parquet (events.wordindex) from the events.parquet just written."""
         from . import wordindex
 
-        with self._duckdb() as con:
+        with spilling_duckdb(self.tmp) as con:
             wordindex.build(self.tmp, con)
-
-    @contextmanager
-    def _duckdb(self):
-        """A DuckDB connection that spills into the temporary folder past DUCKDB_MEMORY; a full disk
-        while writing or spilling comes out as an OSError, like pyarrow's."""
-        import duckdb
-
-        spill = self.tmp / "spill"
-        con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": str(spill),
-                                     "preserve_insertion_order": True})
-        con.execute("SET enable_progress_bar = false")  # (a long sort would draw one on the CLI's terminal)
-        try:
-            yield con
-        except duckdb.IOException as exc:
-            import errno
-
-            full = "space left" in str(exc).lower()
-            raise OSError(errno.ENOSPC if full else errno.EIO, f"DuckDB: {_reason(exc)}") from exc
-        finally:
-            con.close()
-            shutil.rmtree(spill, ignore_errors=True)
 
     def _copy(self, con, files) -> None:
         cols = [_sql_name(c) for c in EVENT_COLUMNS if c not in JSON_COLUMNS]
@@ -373,6 +352,29 @@ class DatasetWriter:
 
 DUCKDB_MEMORY = "700MB"  # DuckDB's memory while it sorts a streamed import's events (spills past it): with
 # the importer's own ~600 MB, a 1,000,000-row import stays well under 2 GB
+
+
+@contextmanager
+def spilling_duckdb(folder: Path):
+    """A DuckDB connection for writing a dataset's files: at most DUCKDB_MEMORY, spilling into
+    `folder`/spill (removed after); a full disk while writing or spilling comes out as an OSError,
+    like pyarrow's."""
+    import duckdb
+
+    spill = Path(folder) / "spill"
+    con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": str(spill),
+                                 "preserve_insertion_order": True})
+    con.execute("SET enable_progress_bar = false")  # (a long sort would draw one on the CLI's terminal)
+    try:
+        yield con
+    except duckdb.IOException as exc:
+        import errno
+
+        full = "space left" in str(exc).lower()
+        raise OSError(errno.ENOSPC if full else errno.EIO, f"DuckDB: {_reason(exc)}") from exc
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _sql_text(s: str) -> str:

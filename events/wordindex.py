@@ -13,20 +13,27 @@ search is answered where there is no index (older imports, in-memory datasets) a
 matches so many postings that scanning is cheaper (`WordIndex.rows` returns None).
 
 Files, written by `build` into an import's folder before it is renamed into place:
-    words.parquet     word (string, distinct, in DuckDB's byte order), n (int64: its rows)
+    words.parquet     word (string, distinct, in DuckDB's byte order), n (int64: its rows); its
+                      metadata ties it to one events.parquet (`EVENTS_KEY`: that file's row count
+                      and the SHA-256 of its Parquet footer, which holds every row group's sizes
+                      and statistics)
     postings.parquet  row (int32): for each word in that order, the events.parquet row numbers
                       (file_row_number, ascending) whose text holds it; word i's rows are rows
                       [sum(n[:i]), sum(n[:i + 1])) of this file
 - `build(folder, con) -> int`: writes both files from ``folder/events.parquet`` with a DuckDB
   connection (the caller's memory limit and spill folder); returns the number of postings.
 - `WordIndex.open(folder, n_rows) -> WordIndex | None`: None when the files are absent (an import
-  made before the index existed); raises `IndexUnreadable` when they are damaged or disagree with
-  each other or with the `n_rows` rows of events.parquet.
+  made before the index existed); raises `IndexUnreadable` (naming the file) for anything else that
+  is wrong: a file missing, unreadable or of the wrong columns, counts that disagree with the
+  postings, an index written for another events.parquet (a copied or stale one).
+- `WordIndex.check(deep)`: reads every postings row group when `deep` (python -m events health --deep).
 - `WordIndex.rows(term) -> numpy int64 array | None`: the sorted distinct row numbers whose text
   holds `term`; None when the matching words' postings exceed `max_postings` (scan instead).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from pathlib import Path
 from typing import Optional
@@ -35,6 +42,7 @@ import numpy as np
 
 WORDS = "words.parquet"
 POSTINGS = "postings.parquet"
+EVENTS_KEY = b"conflict_map.events"  # words.parquet's metadata: which events.parquet the index is of
 POSTINGS_GROUP = 131_072  # postings per row group: a rare word costs one group's read
 # Above this many postings for one term, scanning search_text is about as cheap as reading them.
 # Measured at 1,000,000 events (benchmarks/wordindex.py): 1.4 million postings 0.05 s, 5.9 million
@@ -53,7 +61,9 @@ class IndexUnreadable(Exception):
 def build(folder: Path | str, con) -> int:
     """Write words.parquet and postings.parquet beside ``folder/events.parquet``."""
     folder = Path(folder)
-    events = _lit(str(folder / "events.parquet"))
+    from .store import _sql_text
+
+    events = _sql_text(str(folder / "events.parquet"))
     # One (word, row) pair per distinct word of a row; "" (an empty text, or two spaces) is no word.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _postings AS "
@@ -61,19 +71,39 @@ def build(folder: Path | str, con) -> int:
         f"CAST(file_row_number AS INTEGER) AS row FROM read_parquet({events}, file_row_number = true)) "
         "WHERE word <> ''")
     try:
-        con.execute(f"COPY (SELECT word, count(*) AS n FROM _postings GROUP BY word ORDER BY word) "
-                    f"TO {_lit(str(folder / WORDS))} (FORMAT parquet, COMPRESSION zstd)")
-        con.execute(f"COPY (SELECT row FROM _postings ORDER BY word, row) TO {_lit(str(folder / POSTINGS))} "
+        import pyarrow.parquet as pq
+
+        # The vocabulary is small (a word per distinct piece of text): written by pyarrow, with the
+        # metadata that ties it to this events.parquet.
+        vocab = con.sql("SELECT word, count(*) AS n FROM _postings GROUP BY word ORDER BY word").to_arrow_table()
+        vocab = vocab.replace_schema_metadata({EVENTS_KEY: json.dumps(events_identity(folder / "events.parquet"))})
+        pq.write_table(vocab, folder / WORDS, compression="zstd")
+        con.execute(f"COPY (SELECT row FROM _postings ORDER BY word, row) TO {_sql_text(str(folder / POSTINGS))} "
                     f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {POSTINGS_GROUP})")
         return int(con.execute("SELECT count(*) FROM _postings").fetchone()[0])
     finally:
         con.execute("DROP TABLE IF EXISTS _postings")
 
 
+def events_identity(path: Path) -> dict:
+    """{rows, footer_sha256} of a Parquet file: its footer (schema, every row group's offsets, sizes
+    and statistics) changes whenever its rows do."""
+    import pyarrow.parquet as pq
+
+    with open(path, "rb") as fh:
+        fh.seek(-8, 2)
+        tail = fh.read(8)
+        length = int.from_bytes(tail[:4], "little")
+        fh.seek(-8 - length, 2)
+        footer = fh.read(length)
+    return {"rows": pq.ParquetFile(path).metadata.num_rows, "footer_sha256": hashlib.sha256(footer).hexdigest()}
+
+
 class WordIndex:
     """The vocabulary of one stored import (in memory) and its postings file (read on demand)."""
 
-    def __init__(self, words, counts: np.ndarray, postings_file, max_postings: int = MAX_POSTINGS):
+    def __init__(self, words, counts: np.ndarray, postings_file, n_rows: int, max_postings: int = MAX_POSTINGS):
+        self.n_rows = n_rows  # events.parquet's rows: every posting is below
         self.words = words  # pyarrow StringArray, DuckDB's byte order
         self.counts = counts  # int64, postings per word
         self.starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -86,34 +116,34 @@ class WordIndex:
 
     @classmethod
     def open(cls, folder: Path | str, n_rows: int) -> Optional["WordIndex"]:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         folder = Path(folder)
         if not (folder / WORDS).exists() and not (folder / POSTINGS).exists():
             return None
         for name in (WORDS, POSTINGS):
             if not (folder / name).exists():
                 raise IndexUnreadable(name, "missing (the other index file is there)")
+        words, counts, tied = _read_words(folder / WORDS)
         try:
-            vocab = pq.read_table(folder / WORDS, columns=["word", "n"])
-            words = vocab.column("word").combine_chunks()
-            if words.type != pa.string():
-                words = words.cast(pa.string())
-            counts = vocab.column("n").to_numpy().astype(np.int64)
-        except Exception as exc:  # noqa: BLE001 (any damage: named, not raised as pyarrow's own)
-            raise IndexUnreadable(WORDS, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
-        try:
-            postings = pq.ParquetFile(folder / POSTINGS)
-            total = postings.metadata.num_rows
-        except Exception as exc:  # noqa: BLE001
-            raise IndexUnreadable(POSTINGS, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
-        if int(counts.sum()) != total or (len(counts) and counts.min() < 1):
+            here = events_identity(folder / "events.parquet")
+        except Exception as exc:  # noqa: BLE001 (events.parquet's own faults are reported by the store)
+            raise IndexUnreadable(WORDS, f"cannot check it against events.parquet: {_why(exc)}") from exc
+        if tied != here or here["rows"] != n_rows:
+            raise IndexUnreadable(WORDS, "written for another events.parquet (a copied or stale index)")
+        postings = _open_postings(folder / POSTINGS)
+        total = postings.metadata.num_rows
+        if int(counts.sum()) != total:
             raise IndexUnreadable(POSTINGS, f"{total:,} rows, but {WORDS} counts {int(counts.sum()):,}")
-        top = _max_row(postings)
-        if top is not None and top >= n_rows:  # written for another events.parquet
-            raise IndexUnreadable(POSTINGS, f"names row {top:,}, but events.parquet has {n_rows:,} rows")
-        return cls(words, counts, postings)
+        return cls(words, counts, postings, n_rows)
+
+    def check(self, deep: bool = False) -> None:
+        """With `deep`, read every postings row group (raises IndexUnreadable naming the file)."""
+        if not deep:
+            return
+        try:
+            for i in range(self._file.metadata.num_row_groups):
+                self._file.read_row_group(i, columns=["row"], use_threads=False)
+        except Exception as exc:  # noqa: BLE001 (pyarrow raises several types for damaged data)
+            raise IndexUnreadable(POSTINGS, _why(exc)) from exc
 
     def matching_words(self, term: str) -> np.ndarray:
         """Positions of the words that contain `term` (a literal substring, bytes as they are)."""
@@ -149,28 +179,65 @@ class WordIndex:
         shift[groups] = self.group_starts[groups] - (np.cumsum(sizes) - sizes)
         if len(hits) == 1:  # one word: its rows are ascending and distinct already
             a = int(lo[0] - shift[first[0]])
-            return values[a: a + int(hi[0] - lo[0])].astype(np.int64)
+            rows = values[a: a + int(hi[0] - lo[0])].astype(np.int64)
+            self._within(rows)
+            return rows
         # Several words: every position of every range at once, then their union through a bitmap
         # of the rows (numpy's unique sorts, ~10x slower).
         lens = hi - lo
         out_start = np.cumsum(lens) - lens
         pos = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(lo - shift[first] - out_start, lens)
         rows = values[pos]
-        seen = np.zeros(int(rows.max()) + 1, dtype=bool)
+        self._within(rows)
+        seen = np.zeros(self.n_rows, dtype=bool)
         seen[rows] = True
         return np.flatnonzero(seen).astype(np.int64)
 
-
-def _max_row(postings) -> Optional[int]:
-    """The largest row number in the postings, from the row groups' statistics (None if absent)."""
-    meta, top = postings.metadata, None
-    for i in range(meta.num_row_groups):
-        st = meta.row_group(i).column(0).statistics
-        if st is None or not st.has_min_max:
-            return None
-        top = st.max if top is None else max(top, st.max)
-    return top
+    def _within(self, rows: np.ndarray) -> None:
+        """Postings name rows of events.parquet only (a damaged file could name any number)."""
+        if len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= self.n_rows):
+            raise IndexUnreadable(POSTINGS, f"names rows outside events.parquet's {self.n_rows:,}")
 
 
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
+def _read_words(path: Path):
+    """(words as a pyarrow string array, counts as int64, the events.parquet identity it was
+    written for); IndexUnreadable naming the file for any fault."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+        tied = json.loads((table.schema.metadata or {}).get(EVENTS_KEY, b"null"))
+    except Exception as exc:  # noqa: BLE001 (any damage: named, not raised as pyarrow's own)
+        raise IndexUnreadable(WORDS, _why(exc)) from exc
+    types = {f.name: f.type for f in table.schema}
+    if not (pa.types.is_string(types.get("word")) or pa.types.is_large_string(types.get("word"))) \
+            or not pa.types.is_integer(types.get("n")):
+        raise IndexUnreadable(WORDS, "not a word index (columns word: string and n: integer expected)")
+    if not isinstance(tied, dict):
+        raise IndexUnreadable(WORDS, "does not say which events.parquet it was written for")
+    words = table.column("word").combine_chunks().cast(pa.string())
+    counts = table.column("n").to_numpy().astype(np.int64)
+    if words.null_count or (len(counts) and counts.min() < 1):
+        raise IndexUnreadable(WORDS, "empty words or counts below 1")
+    return words, counts, tied
+
+
+def _open_postings(path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        postings = pq.ParquetFile(path)
+        field = postings.schema_arrow.field("row")
+    except Exception as exc:  # noqa: BLE001
+        raise IndexUnreadable(POSTINGS, _why(exc)) from exc
+    if not pa.types.is_integer(field.type) or postings.schema_arrow.names != ["row"]:
+        raise IndexUnreadable(POSTINGS, "not a postings file (one integer column, row, expected)")
+    return postings
+
+
+def _why(exc: BaseException) -> str:
+    from .store import _reason
+
+    return _reason(exc)

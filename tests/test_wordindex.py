@@ -80,6 +80,28 @@ def test_a_streamed_import_of_several_chunks_writes_the_index(tmp_path):
         _same(back, engine, q)
 
 
+def test_a_failure_while_the_index_is_written_keeps_the_previous_import(ged, tmp_path, monkeypatch):
+    """A full disk in the middle of the index: nothing half-written is listed, the dataset that was
+    there is still served, and the error says the disk is full."""
+    import errno
+
+    ds, _ = import_csv(GED)
+    data = tmp_path / "data"
+    first = store.save_dataset(ds, data, slug="ged")
+    before = (first / "events.parquet").read_bytes()
+
+    def full_disk(folder, con):
+        (Path(folder) / wordindex.WORDS).write_bytes(b"PAR1 half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(wordindex, "build", full_disk)
+    with pytest.raises(OSError) as err:
+        store.save_dataset(ds, data, slug="ged")
+    assert err.value.errno == errno.ENOSPC
+    assert sorted(p.name for p in data.iterdir()) == ["ged"]  # no hidden temporary folder left
+    assert (data / "ged" / "events.parquet").read_bytes() == before
+    assert wordindex.WordIndex.open(data / "ged", len(ds.events)) is not None
+
+
 # --------------------------------------------------------------------------- exact answers
 
 def _terms_of(ds) -> list[str]:
@@ -102,6 +124,28 @@ def test_every_term_gives_the_rows_of_a_scan_on_the_ged_sample(ged):
         assert np.array_equal(got, _scan(folder, term)), term
 
     check()
+
+
+def test_words_whose_rows_span_several_row_groups(tmp_path, monkeypatch):
+    """Postings in small row groups (DuckDB's smallest: about one vector, ~2,000 postings, ~20 here):
+    many words' rows cross a group boundary, and a term's words lie in many groups."""
+    monkeypatch.setattr(wordindex, "POSTINGS_GROUP", 7)
+    ds, _ = import_csv(GED)
+    folder = store.save_dataset(ds, tmp_path, slug="small-groups")
+    wi = wordindex.WordIndex.open(folder, len(ds.events))
+    assert len(wi.group_starts) > 10
+    wi.max_postings = 10**9
+    for term in _terms_of(ds)[::5]:
+        assert np.array_equal(wi.rows(term), _scan(folder, term)), term
+
+
+def test_a_lone_surrogate_in_a_query_neither_fails_nor_turns_the_index_off(ged):
+    ds, folder = ged
+    engine = Engine.from_parquet(folder)
+    for q in ("\ud800", "killed \udfff"):
+        _same(ds, engine, q)
+        assert engine.count(Filters(q=q)) == 0
+    assert engine._words is not None
 
 
 def test_a_term_matching_too_many_postings_is_left_to_a_scan(ged):
@@ -175,29 +219,68 @@ def test_an_import_without_the_index_is_searched_by_scanning(ged, tmp_path, capl
         _same(ds, engine, q)
 
 
-@pytest.mark.parametrize("damage", ["words missing", "postings truncated", "another dataset's index"])
-def test_a_damaged_index_is_named_in_the_log_and_searches_scan(ged, tmp_path, caplog, damage):
+DAMAGES = ["words missing", "postings truncated", "another dataset's index", "a stale index of as many rows",
+           "words without their events.parquet", "postings of strings", "words of the wrong columns"]
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_or_foreign_index_is_named_in_the_log_and_searches_scan(ged, tmp_path, caplog, damage):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     ds, folder = ged
     bad = _copy(folder, tmp_path)
+    words, postings = bad / wordindex.WORDS, bad / wordindex.POSTINGS
+    named = "words.parquet"
     if damage == "words missing":
-        (bad / wordindex.WORDS).unlink()
-        named = "words.parquet"
+        words.unlink()
     elif damage == "postings truncated":
-        data = (bad / wordindex.POSTINGS).read_bytes()
-        (bad / wordindex.POSTINGS).write_bytes(data[: len(data) // 2])
+        data = postings.read_bytes()
+        postings.write_bytes(data[: len(data) // 2])
         named = "postings.parquet"
-    else:  # the index of a dataset with more rows than this one
-        bigger = dataclasses.replace(ds, events=ds.events.iloc[np.r_[0:len(ds.events), 0:50]].reset_index(drop=True))
-        other = store.save_dataset(bigger, tmp_path / "other", slug="other")
+    elif damage in ("another dataset's index", "a stale index of as many rows"):
+        # A bigger dataset's index, or the index of the same events in another order (as many rows,
+        # so only the tie to events.parquet can tell): its rows would be the wrong events.
+        rows = np.r_[0:len(ds.events), 0:50] if damage.startswith("another") else np.arange(len(ds.events))[::-1]
+        other_ds = dataclasses.replace(ds, events=ds.events.iloc[rows].reset_index(drop=True))
+        other = store.save_dataset(other_ds, tmp_path / "other", slug="other")
+        if not damage.startswith("another"):  # (stored sorted by date: make the order differ for sure)
+            assert not np.array_equal(pq.read_table(other / "events.parquet", columns=["id"]).column(0),
+                                      pq.read_table(folder / "events.parquet", columns=["id"]).column(0))
         for name in (wordindex.WORDS, wordindex.POSTINGS):
             shutil.copy(other / name, bad / name)
+    elif damage == "words without their events.parquet":
+        pq.write_table(pq.read_table(words).replace_schema_metadata(None), words)
+    elif damage == "postings of strings":
+        n = pq.ParquetFile(postings).metadata.num_rows
+        pq.write_table(pa.table({"row": ["1"] * n}), postings)
         named = "postings.parquet"
+    else:
+        t = pq.read_table(words)
+        pq.write_table(pa.table({"word": t.column("n"), "n": t.column("word")}, metadata=t.schema.metadata), words)
     with caplog.at_level(logging.WARNING, logger="events.engine"):
         engine = Engine.from_parquet(bad)
     assert engine._words is None
-    assert any(named in r.getMessage() and "scan" in r.getMessage() for r in caplog.records)
+    assert any(named in r.getMessage() and "scan" in r.getMessage() for r in caplog.records), caplog.text
     for q in ("killed", "aleppo army"):
         _same(ds, engine, q)
+
+
+def test_postings_naming_rows_outside_the_events_are_dropped_at_the_first_search(ged, tmp_path, caplog):
+    """A postings file of the right shape and count whose numbers are garbage: refused when read,
+    never used to index (or to size a bitmap)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ds, folder = ged
+    bad = _copy(folder, tmp_path)
+    n = pq.ParquetFile(bad / wordindex.POSTINGS).metadata.num_rows
+    pq.write_table(pa.table({"row": pa.array([2_000_000_000] * n, pa.int32())}), bad / wordindex.POSTINGS)
+    engine = Engine.from_parquet(bad)
+    assert engine._words is not None
+    with caplog.at_level(logging.WARNING, logger="events.engine"):
+        _same(ds, engine, "killed")
+    assert engine._words is None and "outside events.parquet" in caplog.text
 
 
 def test_postings_that_fail_when_read_are_dropped_and_the_search_scans(ged, tmp_path, caplog):
@@ -226,15 +309,27 @@ def test_health_says_how_each_import_is_searched_without_failing(ged, tmp_path):
 
     _, folder = ged
     data = tmp_path / "data"
-    for slug in ("indexed", "older", "damaged"):
+    for slug in ("indexed", "older", "damaged", "pages"):
         _copy(folder, data).rename(data / slug)
     for name in (wordindex.WORDS, wordindex.POSTINGS):
         (data / "older" / name).unlink()
     (data / "damaged" / wordindex.POSTINGS).write_bytes(b"PAR1 not really")
-    out = subprocess.run([sys.executable, "-m", "events", "health", "--data", str(data)], capture_output=True,
-                         text=True, timeout=120, cwd=Path(__file__).parents[1], env={**os.environ})
-    assert out.returncode == 0, out.stdout + out.stderr
-    lines = {ln.split(":")[0]: ln for ln in out.stdout.splitlines()}
+    pages = data / "pages" / wordindex.POSTINGS  # its data pages destroyed, the footer intact
+    raw = bytearray(pages.read_bytes())
+    raw[4:400] = b"\xff" * 396
+    pages.write_bytes(bytes(raw))
+
+    def health(*extra):
+        out = subprocess.run([sys.executable, "-m", "events", "health", "--data", str(data), *extra],
+                             capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[1],
+                             env={**os.environ})
+        assert out.returncode == 0, out.stdout + out.stderr
+        return {ln.split(":")[0]: ln for ln in out.stdout.splitlines()}
+    lines = health()
     assert "word index of" in lines["ok   imported indexed"]
     assert "no word index" in lines["ok   imported older"] and "import the file again" in lines["ok   imported older"]
     assert "word index unusable (postings.parquet" in lines["ok   imported damaged"]
+    assert "word index of" in lines["ok   imported pages"]  # only its footer is read ...
+    deep = health("--deep")
+    assert "word index unusable (postings.parquet" in deep["ok   imported pages"]  # ... unless --deep
+    assert "word index of" in deep["ok   imported indexed"]

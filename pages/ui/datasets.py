@@ -26,7 +26,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from events import store
+from events import store, wordindex
 from events.dataset import Dataset
 from events.engine import engine_of
 from events.load import load_curated
@@ -172,7 +172,7 @@ def _stamp(path: Path) -> tuple:
     """Changes when any of the folder's files is replaced (a re-import, a damaged copy), so the
     cached Dataset and its engine are read again and a fault is reported instead of served."""
     out = []
-    for name in (store.META, *(f"{f}.parquet" for f in store.FRAMES)):
+    for name in (store.META, *(f"{f}.parquet" for f in store.FRAMES), wordindex.WORDS, wordindex.POSTINGS):
         try:
             st_ = (path / name).stat()
             out.append((st_.st_mtime_ns, st_.st_size, st_.st_ino))
