@@ -63,3 +63,31 @@ def test_normalise_text():
 def test_longest_found_prefix():
     assert longest_found_prefix("has denied reports of the victory", TEXT) == "has denied reports of the "
     assert longest_found_prefix("zzz", TEXT) == ""
+
+
+def _every_step(text: str) -> str:
+    """The normalisation as first written: every step on every text."""
+    import unicodedata
+
+    from events.sources import _SPACE, _TABLE
+
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text).translate(_TABLE))
+
+
+def test_normalising_only_where_a_step_changes_something_gives_the_same_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from events.sources import _TABLE, normalised_unstripped
+
+    tricky = st.sampled_from(
+        list(map(chr, _TABLE)) + list(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u2028\u202f\u3000")
+        + ["e\u0301", "\u0301", "\u00e9", "\u0130", "\u062d\u0644\u0628", "\u1e9b\u0323", "a", " ", "  "])
+
+    @settings(max_examples=800, deadline=None)
+    @given(st.one_of(st.text(), st.lists(tricky, max_size=30).map("".join)))
+    def check(text):
+        assert normalised_unstripped(text) == _every_step(text)
+        assert normalise_text(text) == _every_step(text).strip()
+
+    check()

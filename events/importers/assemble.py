@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Optional
 
 import numpy as np
@@ -256,7 +255,7 @@ def lower_join(*parts: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ..sources import _SPACE, _TABLE
+    from ..sources import normalised_unstripped
 
     cols = [_arrow_text(p) for p in parts]
     arr = pc.binary_join_element_wise(*cols, " ") if len(cols) > 1 else cols[0]
@@ -267,7 +266,7 @@ def lower_join(*parts: pd.Series) -> pd.Series:
         ascii_only = False
         idx = np.flatnonzero(needs.to_numpy(zero_copy_only=False))
         vals = arr.take(pa.array(idx)).to_pylist()
-        fixed = [_SPACE.sub(" ", unicodedata.normalize("NFC", v).translate(_TABLE)) for v in vals]
+        fixed = [normalised_unstripped(v) for v in vals]
         arr = pc.replace_with_mask(arr, needs, pa.array(fixed, type=pa.string()))
     # Runs of white space -> one space: the regex only where there is such a run (few rows).
     runs = pc.match_substring_regex(arr, r"[\t\n\f\r\v]|  ")
