@@ -93,8 +93,8 @@ def word_index_state(path: Path, n_events: int, deep: bool = False) -> str:
 
     try:
         wi = WordIndex.open(path, n_events)
-        if wi is not None:
-            wi.check(deep)
+        if wi is not None and deep:
+            wi.read_all()
     except IndexUnreadable as exc:
         return f"word index unusable ({exc}): searches scan search_text; import the file again to rebuild it"
     if wi is None:

@@ -26,7 +26,7 @@ Files, written by `build` into an import's folder before it is renamed into plac
   made before the index existed); raises `IndexUnreadable` (naming the file) for anything else that
   is wrong: a file missing, unreadable or of the wrong columns, counts that disagree with the
   postings, an index written for another events.parquet (a copied or stale one).
-- `WordIndex.check(deep)`: reads every postings row group when `deep` (python -m events health --deep).
+- `WordIndex.read_all()`: reads every postings row group (python -m events health --deep).
 - `WordIndex.rows(term) -> numpy int64 array | None`: the sorted distinct row numbers whose text
   holds `term`; None when the matching words' postings exceed `max_postings` (scan instead).
 """
@@ -135,10 +135,8 @@ class WordIndex:
             raise IndexUnreadable(POSTINGS, f"{total:,} rows, but {WORDS} counts {int(counts.sum()):,}")
         return cls(words, counts, postings, n_rows)
 
-    def check(self, deep: bool = False) -> None:
-        """With `deep`, read every postings row group (raises IndexUnreadable naming the file)."""
-        if not deep:
-            return
+    def read_all(self) -> None:
+        """Read every postings row group (raises IndexUnreadable naming the file): health --deep."""
         try:
             for i in range(self._file.metadata.num_row_groups):
                 self._file.read_row_group(i, columns=["row"], use_threads=False)
