@@ -3,8 +3,8 @@
 `python -m events import` does (events.importers.stream into store.DatasetWriter), in this
 process, and prints one JSON line: the wall time of each phase (the encoding scan and header,
 the first pass over ids and dates, reading the chunks, the row logic per chunk, writing the
-Parquet parts, DuckDB's sort into the dataset's files, the word index), the total and the peak
-resident memory.
+parts (each sorted by date), their merge into events.parquet with the word index built alongside
+(its last step also on its own), the rest of finish), the total and the peak resident memory.
 Run it under the benchmark lock: `flock /work/wt/bench.lock python benchmarks/import_speed.py ...`.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main() -> None:
         src.write_bytes(synthetic_acled(args.events, real_words=args.real_words))
 
     t_start = time.perf_counter()
-    from events import store
+    from events import store, wordindex
     from events.importers import acled, reading, ucdp
     from events.importers.stream import import_stream
 
@@ -63,9 +63,9 @@ def main() -> None:
     for m in (acled, ucdp):
         timed(m, "prepare", "whole-file decisions")
         timed(m, "import_table", "row logic (import_table)")
-    timed(store.DatasetWriter, "add", "write parts")
-    timed(store.DatasetWriter, "_combine", "DuckDB sort + combine")
-    timed(store.DatasetWriter, "_index_words", "word index (events.wordindex)")
+    timed(store.DatasetWriter, "add", "write parts (sorted by date)")
+    timed(store.DatasetWriter, "_write_events", "merge into events.parquet + word index")
+    timed(wordindex.Builder, "write", "word index: last step (lay out, write)")
     t0, c0 = time.perf_counter(), time.process_time()
     imports_s = t0 - t_start
     writer = store.DatasetWriter(tmp / "data", "bench")
@@ -73,11 +73,12 @@ def main() -> None:
     report = import_stream(src, writer, name="bench", **kw)
     t_finish = time.perf_counter()
     path = writer.finish("bench", report.format, report=report, source_file=src.name)
-    spent["finish (actors, dataset.json, rename)"] = time.perf_counter() - t_finish - spent.get(
-        "DuckDB sort + combine", 0) - spent.get("word index (events.wordindex)", 0)
+    spent["finish (claims, roles, actors, dataset.json, rename)"] = time.perf_counter() - t_finish - spent.get(
+        "merge into events.parquet + word index", 0)
     total = time.perf_counter() - t0
-    inside = sum(v for k, v in spent.items() if k != "finish (actors, dataset.json, rename)")
-    reading_s = total - inside - spent["finish (actors, dataset.json, rename)"]
+    nested = ("finish (claims, roles, actors, dataset.json, rename)", "word index: last step (lay out, write)")
+    inside = sum(v for k, v in spent.items() if k not in nested)
+    reading_s = total - inside - spent[nested[0]]
     out = {
         "rows": report.rows_read, "loaded": report.rows_loaded, "total_s": round(total, 1),
         "total_cpu_s": round(time.process_time() - c0, 1),

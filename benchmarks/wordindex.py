@@ -35,10 +35,9 @@ TERMS = ["aleppo", "homs", "idlib", "village", "killed", "armed", "shel", "march
 
 BUILD = """
 import json, sys, time
-from events import store, wordindex
+from events import wordindex
 t = time.perf_counter()
-with store.spilling_duckdb(sys.argv[1]) as con:  # as an import does (store.DatasetWriter)
-    n = wordindex.build(sys.argv[1], con)
+n = wordindex.build(sys.argv[1])  # what an import does while it writes events.parquet, from the file
 # (VmHWM, not ru_maxrss: on Linux an exec'd child's ru_maxrss starts at its parent's)
 hwm = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM:"))
 print(json.dumps({"postings": n, "build_s": round(time.perf_counter() - t, 1), "build_peak_mb": round(hwm / 1024)}))
@@ -46,8 +45,7 @@ print(json.dumps({"postings": n, "build_s": round(time.perf_counter() - t, 1), "
 
 
 def _build(folder: Path) -> dict:
-    """wordindex.build in a process of its own, so that its peak memory is its own (as in an import,
-    with the import's DuckDB settings)."""
+    """wordindex.build in a process of its own, so that its peak memory is its own."""
     import subprocess
 
     done = subprocess.run([sys.executable, "-c", BUILD, str(folder)], cwd=ROOT, capture_output=True, text=True,

@@ -45,7 +45,6 @@ import os
 import re
 import shutil
 import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -208,69 +207,102 @@ class DatasetWriter:
     (``.<slug>-*``, never listed) that is renamed into place at the end, so a half-written
     dataset is never listed; on any error (a full disk) the temporary folder is removed.
 
-    A lone chunk is written by ``finish`` as the dataset's files (events sorted by Arrow); with
-    several, each is written as Parquet parts (``NNNNN.events.parquet``, ``.claims``, ``.roles``)
-    that ``finish`` combines with DuckDB (``COPY ... ORDER BY date_start``, which spills to
-    disk past ``DUCKDB_MEMORY``), the events sorted by start date (ties in the file's order) in
-    ROW_GROUP-row groups, claims and roles in the file's order. Either way ``finish`` then writes
-    the word index of the events (events.wordindex) in the same temporary folder."""
+    A lone chunk is written by ``finish`` as the dataset's files (events sorted by date); with
+    several, each is written as a part, its events sorted by date (events.partsort), and
+    ``finish`` merges them: events sorted by start date (ties in the file's order, undated last)
+    in ROW_GROUP-row groups, claims and roles in the file's order. The word index of the events
+    (events.wordindex) is built from the row groups as they are written, on worker threads."""
 
     def __init__(self, folder: Optional[Path | str] = None, slug: str = "dataset"):
+        from .partsort import Parts
+
         self.folder = Path(folder) if folder is not None else data_folder()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.slug = slug
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=self.folder))
-        self.parts = 0
+        self.parts = Parts(self.tmp)
         self.counts = {"events": 0, "claims": 0, "roles": 0}
         self.extra_keys: dict[str, None] = {}  # "extra.<key>" in order of first appearance
         self.actors: Optional[pd.DataFrame] = None
         self._held: Optional[dict] = None
 
-    def _part(self, i: int, frame: str) -> Path:
-        return self.tmp / f"{i:05d}.{frame}.parquet"
-
     def add(self, ds: Dataset) -> None:
         """One chunk. The first is held in memory (as Arrow tables): if it stays the only one,
-        finish() writes it sorted as the dataset's files; a second chunk writes both as parts,
-        unsorted (DuckDB sorts them all at the end)."""
+        finish() writes it as the dataset's files; a second chunk writes both as parts."""
         try:
             tables = {}
             for frame in ("events", "claims", "roles"):
                 tables[frame] = _arrow_table(getattr(ds, frame), FRAMES[frame])
                 self.counts[frame] += len(tables[frame])
             self.extra_keys.update((n, None) for n in tables["events"].column_names if n.startswith(EXTRA_PREFIX))
-            if self.parts == 0:
+            if self._held is None and not self.parts.dates:
                 self._held = tables
             else:
                 if self._held is not None:
-                    self._write_part(0, self._held)
+                    self.parts.add(self._held)
                     self._held = None
-                self._write_part(self.parts, tables)
-            self.parts += 1
+                self.parts.add(tables)
         except BaseException:
             self.abort()
             raise
 
-    def _write_part(self, i: int, tables: dict) -> None:
-        import pyarrow.parquet as pq
-
-        for frame, table in tables.items():
-            # zstd's fastest level: a part is read once more, by DuckDB
-            pq.write_table(table, self._part(i, frame), compression="zstd", compression_level=1,
-                           row_group_size=ROW_GROUP, write_statistics=True)
+    def _event_columns(self) -> list[str]:
+        return [c for c in EVENT_COLUMNS if c not in JSON_COLUMNS] + list(self.extra_keys)
 
     def _write_one(self, tables: dict) -> None:
-        """The only chunk: its events sorted by date (Arrow's sort is stable: ties keep the file's
-        order), each frame written as the dataset's file."""
-        import pyarrow.compute as pc
+        """The only chunk: its events sorted by date, each frame written as the dataset's file."""
         import pyarrow.parquet as pq
+        from .partsort import date_order
 
         events = tables["events"]
-        if len(events):
-            events = events.take(pc.sort_indices(events, sort_keys=[("date_start", "ascending", "at_end")]))
-        for frame, table in (("events", events), ("claims", tables["claims"]), ("roles", tables["roles"])):
-            pq.write_table(table, self.tmp / f"{frame}.parquet", row_group_size=ROW_GROUP, write_statistics=True,
-                           compression=EVENTS_COMPRESSION if frame == "events" else "zstd")
+        events = events.take(date_order(events.column("date_start"))).select(self._event_columns())
+        self._write_events(events.slice(lo, ROW_GROUP) for lo in range(0, max(len(events), 1), ROW_GROUP))
+        for frame in ("claims", "roles"):
+            pq.write_table(tables[frame], self.tmp / f"{frame}.parquet", row_group_size=ROW_GROUP,
+                           write_statistics=True, compression="zstd")
+
+    def _combine(self) -> None:
+        """The parts -> events.parquet (merged by date), claims.parquet, roles.parquet."""
+        import pyarrow.parquet as pq
+
+        self._write_events(self.parts.merged_events(self._event_columns(), ROW_GROUP))
+        for frame in ("claims", "roles"):
+            writer = None
+            try:
+                for table in self.parts.concatenated(frame):
+                    if writer is None:
+                        writer = pq.ParquetWriter(self.tmp / f"{frame}.parquet", table.schema, compression="zstd",
+                                                  write_statistics=True)
+                    writer.write_table(table, row_group_size=ROW_GROUP)
+            finally:
+                if writer is not None:
+                    writer.close()
+        self.parts.remove()
+
+    def _write_events(self, groups) -> None:
+        """events.parquet from `groups` (tables of ROW_GROUP events, in order, the last shorter),
+        and the word index of their search_text beside it."""
+        import pyarrow.parquet as pq
+        from . import wordindex
+
+        index = wordindex.Builder(self.tmp / "wordindex-spill")
+        writer = None
+        try:
+            first = 0
+            for group in groups:
+                if writer is None:
+                    writer = pq.ParquetWriter(self.tmp / "events.parquet", group.schema,
+                                              compression=EVENTS_COMPRESSION, write_statistics=True)
+                writer.write_table(group, row_group_size=ROW_GROUP)
+                index.add(first, group.column("search_text"))
+                first += len(group)
+            writer.close()
+            writer = None
+            index.write(self.tmp)
+        finally:
+            if writer is not None:
+                writer.close()
+            index.close()
 
     def abort(self) -> None:
         self._held = None
@@ -284,11 +316,10 @@ class DatasetWriter:
             if self._held is not None:
                 self._write_one(self._held)
                 self._held = None
-            elif self.parts == 0:
+            elif not self.parts.dates:
                 raise ValueError("DatasetWriter.finish: no chunk was added")
             else:
                 self._combine()
-            self._index_words()
             actors = self.actors if self.actors is not None else pd.DataFrame({c: [] for c in ACTOR_COLUMNS})
             pq.write_table(_arrow_table(actors, FRAMES["actors"]), self.tmp / "actors.parquet", compression="zstd",
                            row_group_size=ROW_GROUP, write_statistics=True)
@@ -318,63 +349,6 @@ class DatasetWriter:
         except BaseException:
             self.abort()
             raise
-
-    def _combine(self) -> None:
-        """The parts -> events.parquet (sorted by date), claims.parquet, roles.parquet."""
-        def files(frame: str) -> str:
-            return "[" + ", ".join(_sql_text(str(self._part(i, frame))) for i in range(self.parts)) + "]"
-        with spilling_duckdb(self.tmp) as con:
-            self._copy(con, files)
-        for i in range(self.parts):
-            for frame in ("events", "claims", "roles"):
-                self._part(i, frame).unlink(missing_ok=True)
-
-    def _index_words(self) -> None:
-        """words.parquet and postings.parquet (events.wordindex) from the events.parquet just written."""
-        from . import wordindex
-
-        with spilling_duckdb(self.tmp) as con:
-            wordindex.build(self.tmp, con)
-
-    def _copy(self, con, files) -> None:
-        cols = [_sql_name(c) for c in EVENT_COLUMNS if c not in JSON_COLUMNS]
-        cols += [f"COALESCE({_sql_name(k)}, '') AS {_sql_name(k)}" for k in self.extra_keys]
-        opts = f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
-        con.execute(
-            f"COPY (SELECT {', '.join(cols)} FROM read_parquet({files('events')}, union_by_name = true, "
-            f"filename = true, file_row_number = true) ORDER BY date_start NULLS LAST, filename, file_row_number) "
-            f"TO {_sql_text(str(self.tmp / 'events.parquet'))} "
-            f"(FORMAT parquet, COMPRESSION {EVENTS_COMPRESSION}, ROW_GROUP_SIZE {ROW_GROUP})")
-        for frame in ("claims", "roles"):
-            con.execute(f"COPY (SELECT * FROM read_parquet({files(frame)})) "
-                        f"TO {_sql_text(str(self.tmp / f'{frame}.parquet'))} {opts}")
-
-
-DUCKDB_MEMORY = "700MB"  # DuckDB's memory while it sorts a streamed import's events (spills past it): with
-# the importer's own ~600 MB, a 1,000,000-row import stays well under 2 GB
-
-
-@contextmanager
-def spilling_duckdb(folder: Path):
-    """A DuckDB connection for writing a dataset's files: at most DUCKDB_MEMORY, spilling into
-    `folder`/spill (removed after); a full disk while writing or spilling comes out as an OSError,
-    like pyarrow's."""
-    import duckdb
-
-    spill = Path(folder) / "spill"
-    con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": str(spill),
-                                 "preserve_insertion_order": True})
-    con.execute("SET enable_progress_bar = false")  # (a long sort would draw one on the CLI's terminal)
-    try:
-        yield con
-    except duckdb.IOException as exc:
-        import errno
-
-        full = "space left" in str(exc).lower()
-        raise OSError(errno.ENOSPC if full else errno.EIO, f"DuckDB: {_reason(exc)}") from exc
-    finally:
-        con.close()
-        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _sql_text(s: str) -> str:

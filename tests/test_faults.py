@@ -218,24 +218,26 @@ def test_import_killed_halfway_keeps_the_previous_version(folder, monkeypatch, w
 
 STREAM_KILLER = textwrap.dedent("""
     import os, signal, sys
-    import pyarrow.parquet as pq
-    from events import store
+    from events import partsort
     from events.cli import main
     from events.importers import reading
 
     folder, when, src = sys.argv[1], sys.argv[2], sys.argv[3]
-    reading.STREAM_CHUNK_ROWS = 4  # several chunks, so several parts and DuckDB's sort
-    if when == "parts":  # killed while the second chunk's parts are written
-        real = pq.write_table
-        def write_table(table, where, **kw):
-            if str(where).endswith("00001.events.parquet"):
+    reading.STREAM_CHUNK_ROWS = 4  # several chunks, so several parts and their merge
+    if when == "parts":  # killed while the third chunk's part is written (two are on disk)
+        real = partsort.Parts.add
+        def add(self, tables):
+            if len(self.dates) == 2:
                 os.kill(os.getpid(), signal.SIGKILL)
-            return real(table, where, **kw)
-        pq.write_table = write_table
-    else:  # killed while DuckDB sorts the parts into the dataset's files
-        def copy(self, con, files):
-            os.kill(os.getpid(), signal.SIGKILL)
-        store.DatasetWriter._copy = copy
+            return real(self, tables)
+        partsort.Parts.add = add
+    else:  # killed while the parts are merged into the dataset's files
+        real = partsort.Parts.merged_events
+        def merged_events(self, columns, rows):
+            for group in real(self, columns, rows):  # the first one merged, not yet written
+                os.kill(os.getpid(), signal.SIGKILL)
+                yield group
+        partsort.Parts.merged_events = merged_events
     main(["import", src, "--out", os.path.join(folder, "ged"), "--quiet"])
 """)
 

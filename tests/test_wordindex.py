@@ -90,10 +90,10 @@ def test_a_failure_while_the_index_is_written_keeps_the_previous_import(ged, tmp
     first = store.save_dataset(ds, data, slug="ged")
     before = (first / "events.parquet").read_bytes()
 
-    def full_disk(folder, con):
+    def full_disk(self, folder):
         (Path(folder) / wordindex.WORDS).write_bytes(b"PAR1 half")
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(wordindex, "build", full_disk)
+    monkeypatch.setattr(wordindex.Builder, "write", full_disk)
     with pytest.raises(OSError) as err:
         store.save_dataset(ds, data, slug="ged")
     assert err.value.errno == errno.ENOSPC
