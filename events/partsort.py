@@ -2,7 +2,7 @@
 date order a row group at a time.
 
 Why not DuckDB's ``COPY ... ORDER BY date_start`` over the parts (what this replaced): it sorts
-every column of every row, and at 1,000,000 rows with long notes that took 25-31 s of the import.
+every column of every row: at 1,000,000 rows with long notes, 30-36 s of a 90-111 s import.
 Each chunk is in memory when it is written, so it is sorted then (stable: ties keep the file's
 order) at little cost. The dataset's order is then a merge of sorted runs, computed from the dates
 alone; an output row group takes a contiguous stretch of each part, so every part is read once,

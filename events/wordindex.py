@@ -12,16 +12,17 @@ answer is the same set of rows as DuckDB's ``contains(search_text, term)``, whic
 search is answered where there is no index (older imports, in-memory datasets) and when a term
 matches so many postings that scanning is cheaper (`WordIndex.rows` returns None).
 
-Files, written by `build` into an import's folder before it is renamed into place:
-    words.parquet     word (string, distinct, in DuckDB's byte order), n (int64: its rows); its
+Files, written by `Builder.write` into an import's folder before it is renamed into place:
+    words.parquet     word (string, distinct, in byte order), n (int64: its rows); its
                       metadata ties it to one events.parquet (`EVENTS_KEY`: that file's row count
                       and the SHA-256 of its Parquet footer, which holds every row group's sizes
                       and statistics)
-    postings.parquet  row (int32): for each word in that order, the events.parquet row numbers
-                      (file_row_number, ascending) whose text holds it; word i's rows are rows
+    postings.parquet  row (int32, delta-encoded): for each word in that order, the events.parquet
+                      row numbers (ascending) whose text holds it; word i's rows are rows
                       [sum(n[:i]), sum(n[:i + 1])) of this file
-- `build(folder, con) -> int`: writes both files from ``folder/events.parquet`` with a DuckDB
-  connection (the caller's memory limit and spill folder); returns the number of postings.
+- `Builder(spill)`: `add(first_row, texts)` for each row group of events.parquet, in order, as it
+  is written; `write(folder) -> int` writes both files and returns the number of postings;
+  `close()` after a failure. `build(folder) -> int` does the same for an existing events.parquet.
 - `WordIndex.open(folder, n_rows) -> WordIndex | None`: None when the files are absent (an import
   made before the index existed); raises `IndexUnreadable` (naming the file) for anything else that
   is wrong: a file missing, unreadable or of the wrong columns, counts that disagree with the
@@ -62,11 +63,11 @@ class IndexUnreadable(Exception):
 class Builder:
     """The index of the texts of one events.parquet, given a row group at a time in row order
     (`add(first_row, texts)`) while the file is written; `write(folder)` then writes both files
-    beside it and returns the number of postings.
+    beside it and returns the number of postings; `close()` stops the workers after a failure.
 
-    Why not SQL (DuckDB's unnest + DISTINCT + ORDER BY over every word of every row): it took 24 s
-    of a 1,000,000-row import with long notes, after a second read of the file. Here each row group
-    is split, its words dictionary-encoded and its (word, row) pairs sorted and made distinct on a
+    Why not SQL (DuckDB's unnest + DISTINCT + ORDER BY over every word of every row, what this
+    replaced): it took 21-25 s of a 1,000,000-row import with long notes, after a second read of the
+    file. Here each batch of BATCH rows is split, its words dictionary-encoded and its (word, row) pairs sorted and made distinct on a
     worker thread (pyarrow and numpy release the GIL) while the writer goes on; the pairs wait in
     a spill folder, not in memory, until `write` lays each word's rows out in one pass (the counts
     are known by then, so every pair goes straight to its place; rows stay ascending because the
@@ -218,7 +219,7 @@ class WordIndex:
 
     def __init__(self, words, counts: np.ndarray, postings_file, n_rows: int, max_postings: int = MAX_POSTINGS):
         self.n_rows = n_rows  # events.parquet's rows: every posting is below
-        self.words = words  # pyarrow StringArray, DuckDB's byte order
+        self.words = words  # pyarrow StringArray, in byte order
         self.counts = counts  # int64, postings per word
         self.starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self._file = postings_file  # pyarrow.parquet.ParquetFile
