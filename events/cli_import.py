@@ -5,8 +5,9 @@ or a folder holding a datasheet-server's events/sources/associations files), int
 dataset folder (events/store.py) that the app's dataset picker lists. The format is detected
 from the content when not given. Numeric dates (5/9/2020) are read in the order the file
 shows; --date-order settles a file that cannot show it. A CSV export is streamed (never read
-whole): a first pass over its id and date columns, then 100,000 rows at a time into Parquet parts
-that DuckDB sorts by date into the dataset (events.importers.stream, events.store.DatasetWriter).
+whole): a first pass over its id and date columns, then 100,000 rows at a time into parts sorted
+by date, merged into the dataset (events.importers.stream, events.store.DatasetWriter,
+events.partsort).
 `--out` is the dataset's own folder; by default <data folder>/<slug of the name>, where the
 data folder is $CONFLICT_MAP_DATA or events/data/imported/. Prints a summary, the skipped rows
 (row number as a spreadsheet shows it, column, reason), the rows loaded with a substituted value

@@ -39,6 +39,15 @@ class Parts:
         self.dates: list[np.ndarray] = []  # each part's event dates, in its (sorted) order
         self.columns: dict[str, object] = {}  # every events column seen -> its Arrow type
 
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def schema(self, columns: list[str]):
+        """The merged events' schema: `columns`, each of the type it has in the first part with it."""
+        import pyarrow as pa
+
+        return pa.schema([(c, self.columns[c]) for c in columns])
+
     def path(self, i: int, frame: str) -> Path:
         return self.folder / f"{i:05d}.{frame}.arrow"
 
@@ -64,9 +73,9 @@ class Parts:
 
         if not self.dates:
             return
-        schema = pa.schema([(c, self.columns[c]) for c in columns])
+        schema = self.schema(columns)
         dates = np.concatenate(self.dates)
-        part_of = np.repeat(np.arange(len(self.dates)), [len(d) for d in self.dates])
+        part_of = np.repeat(np.arange(len(self.dates), dtype=np.int32), [len(d) for d in self.dates])
         # Stable: equal dates stay in part order, and within a part in the file's order.
         order = np.argsort(dates, kind="stable")
         runs = [_Run(self.path(i, "events")) for i in range(len(self.dates))]
@@ -143,5 +152,5 @@ def _conform(table, schema):
             col = table.column(f.name)
             arrays.append(col if col.type == f.type else col.cast(f.type))
         else:
-            arrays.append(pa.array([""] * len(table), type=f.type))
+            arrays.append(pa.repeat(pa.scalar("", f.type), len(table)))
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -45,6 +45,7 @@ import os
 import re
 import shutil
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -235,7 +236,7 @@ class DatasetWriter:
                 tables[frame] = _arrow_table(getattr(ds, frame), FRAMES[frame])
                 self.counts[frame] += len(tables[frame])
             self.extra_keys.update((n, None) for n in tables["events"].column_names if n.startswith(EXTRA_PREFIX))
-            if self._held is None and not self.parts.dates:
+            if self._held is None and not len(self.parts):
                 self._held = tables
             else:
                 if self._held is not None:
@@ -256,7 +257,7 @@ class DatasetWriter:
 
         events = tables["events"]
         events = events.take(date_order(events.column("date_start"))).select(self._event_columns())
-        self._write_events(events.slice(lo, ROW_GROUP) for lo in range(0, max(len(events), 1), ROW_GROUP))
+        self._write_events(events.schema, (events.slice(lo, ROW_GROUP) for lo in range(0, len(events), ROW_GROUP)))
         for frame in ("claims", "roles"):
             pq.write_table(tables[frame], self.tmp / f"{frame}.parquet", row_group_size=ROW_GROUP,
                            write_statistics=True, compression="zstd")
@@ -265,7 +266,8 @@ class DatasetWriter:
         """The parts -> events.parquet (merged by date), claims.parquet, roles.parquet."""
         import pyarrow.parquet as pq
 
-        self._write_events(self.parts.merged_events(self._event_columns(), ROW_GROUP))
+        columns = self._event_columns()
+        self._write_events(self.parts.schema(columns), self.parts.merged_events(columns, ROW_GROUP))
         for frame in ("claims", "roles"):
             writer = None
             try:
@@ -279,29 +281,24 @@ class DatasetWriter:
                     writer.close()
         self.parts.remove()
 
-    def _write_events(self, groups) -> None:
-        """events.parquet from `groups` (tables of ROW_GROUP events, in order, the last shorter),
-        and the word index of their search_text beside it."""
+    def _write_events(self, schema, groups) -> None:
+        """events.parquet (of `schema`) from `groups`, a generator of tables of ROW_GROUP events in
+        order (the last shorter; none for no events), and the word index of their search_text beside
+        it. On any failure the generator, the file and the index's workers are all closed."""
         import pyarrow.parquet as pq
         from . import wordindex
 
         index = wordindex.Builder(self.tmp / "wordindex-spill")
-        writer = None
         try:
-            first = 0
-            for group in groups:
-                if writer is None:
-                    writer = pq.ParquetWriter(self.tmp / "events.parquet", group.schema,
-                                              compression=EVENTS_COMPRESSION, write_statistics=True)
-                writer.write_table(group, row_group_size=ROW_GROUP)
-                index.add(first, group.column("search_text"))
-                first += len(group)
-            writer.close()
-            writer = None
+            with pq.ParquetWriter(self.tmp / "events.parquet", schema, compression=EVENTS_COMPRESSION,
+                                  write_statistics=True) as writer, closing(groups):
+                first = 0
+                for group in groups:
+                    writer.write_table(group, row_group_size=ROW_GROUP)
+                    index.add(first, group.column("search_text"))
+                    first += len(group)
             index.write(self.tmp)
         finally:
-            if writer is not None:
-                writer.close()
             index.close()
 
     def abort(self) -> None:
@@ -316,7 +313,7 @@ class DatasetWriter:
             if self._held is not None:
                 self._write_one(self._held)
                 self._held = None
-            elif not self.parts.dates:
+            elif not len(self.parts):
                 raise ValueError("DatasetWriter.finish: no chunk was added")
             else:
                 self._combine()

@@ -34,8 +34,10 @@ def _part(dates: list, first: int, extra: bool) -> dict:
 
 @FAST
 @given(parts=st.lists(st.lists(DATES, min_size=1, max_size=12), min_size=1, max_size=6),
-       rows=st.integers(1, 9), extras=st.lists(st.booleans(), min_size=6, max_size=6))
-def test_the_merge_is_a_stable_sort_by_date_with_undated_rows_last(tmp_path, parts, rows, extras):
+       rows=st.integers(1, 9), extras=st.lists(st.booleans(), min_size=6, max_size=6), batch=st.integers(1, 5))
+def test_the_merge_is_a_stable_sort_by_date_with_undated_rows_last(tmp_path, monkeypatch, parts, rows, extras,
+                                                                    batch):
+    monkeypatch.setattr(partsort, "IPC_BATCH", batch)  # a part's rows cross record batches
     folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example
     store, first = partsort.Parts(folder), 0
     for dates, extra in zip(parts, extras):
@@ -69,10 +71,11 @@ WORDS = st.one_of(st.lists(st.sampled_from(["a", "ab", "ا", "a\u00a0b", "-", ""
 
 @FAST
 @given(texts=st.lists(st.one_of(st.none(), WORDS), min_size=0, max_size=60), group=st.integers(1, 25),
-       batch=st.integers(1, 9))
+       batch=st.integers(1, 9), most=st.integers(1, 40))
 def test_the_index_built_group_by_group_lists_every_word_of_every_row_once(tmp_path, monkeypatch, texts, group,
-                                                                             batch):
+                                                                             batch, most):
     monkeypatch.setattr(wordindex.Builder, "BATCH", batch)
+    monkeypatch.setattr(wordindex.Builder, "RANGE", most)  # postings laid out in several ranges
     folder = Path(tempfile.mkdtemp(dir=tmp_path))
     pq.write_table(pa.table({"search_text": pa.array(texts, pa.string())}), folder / "events.parquet")
     builder = wordindex.Builder(folder / "spill")
@@ -119,3 +122,24 @@ def test_date_order_is_stable_and_puts_undated_rows_last():
                  pa.timestamp("us"))
     assert partsort.date_order(d).tolist() == [2, 4, 0, 1, 3]
     assert np.array_equal(partsort.date_order(pa.array([], pa.timestamp("us"))), [])
+
+
+def test_chunks_without_any_event_give_an_empty_dataset(tmp_path):
+    """Two chunks whose every row was skipped: an empty events.parquet with every column, and an
+    empty index, not a crash."""
+    import dataclasses
+
+    from events import store
+    from events.importers import import_csv
+
+    ds, _ = import_csv(Path(__file__).parent / "fixtures" / "real" / "ucdp_ged231_sample1000.csv")
+    empty = dataclasses.replace(ds, events=ds.events.iloc[0:0], claims=ds.claims.iloc[0:0], roles=ds.roles.iloc[0:0])
+    writer = store.DatasetWriter(tmp_path, "empty")
+    writer.add(empty)
+    writer.add(empty)
+    folder = writer.finish("empty", ds.kind)
+    events = pq.read_table(folder / "events.parquet")
+    assert len(events) == 0 and "search_text" in events.column_names and "date_start" in events.column_names
+    assert len(store.load_dataset(folder).events) == 0
+    assert wordindex.WordIndex.open(folder, 0) is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
