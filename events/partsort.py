@@ -24,7 +24,10 @@ from typing import Iterator
 
 import numpy as np
 
-IPC_BATCH = 8_192  # rows per record batch of a part: what the merge reads at a time from each
+# Rows per record batch of a part: what the merge reads at a time from each part, and so about what
+# it holds of each between row groups. Measured at 2,500,000 rows with long notes (25 parts): 8,192
+# peaked at 1.82 GB, 2,048 at 1.49 GB, and the merge was no slower (31.7 against 35.5 s).
+IPC_BATCH = 2_048
 
 
 def date_order(dates) -> np.ndarray:
