@@ -15,7 +15,8 @@ only once more, here.
 - `Parts(folder)`: `add(tables)` writes one chunk's frames ({"events", "claims", "roles"}: Arrow
   tables), its events sorted; `merged_events(columns, rows)` yields the events of every part in
   the dataset's order, `rows` at a time, with `columns` in that order (an "extra." column a part
-  does not have is "" there); `concatenated(frame)` yields a frame's parts in the file's order.
+  does not have is "" there); `concatenated(frame)` yields a frame's parts in the file's order,
+  with `frame_schema(frame)`.
 """
 from __future__ import annotations
 
@@ -96,15 +97,21 @@ class Parts:
             for r in runs:
                 r.close()
 
+    def frame_schema(self, frame: str):
+        """The schema of the first part's `frame` table (claims or roles: the same in every part)."""
+        import pyarrow as pa
+
+        with pa.OSFile(str(self.path(0, frame))) as src:
+            return pa.ipc.open_file(src).schema
+
     def concatenated(self, frame: str) -> Iterator:
         """Each part's `frame` table, in the file's order, cast to the first part's schema."""
         import pyarrow as pa
 
-        schema = None
+        schema = self.frame_schema(frame)
         for i in range(len(self.dates)):
             with pa.OSFile(str(self.path(i, frame))) as src:
                 table = pa.ipc.open_file(src).read_all()
-            schema = schema or table.schema
             yield table if table.schema == schema else table.select(schema.names).cast(schema)
 
     def remove(self) -> None:

@@ -269,16 +269,10 @@ class DatasetWriter:
         columns = self._event_columns()
         self._write_events(self.parts.schema(columns), self.parts.merged_events(columns, ROW_GROUP))
         for frame in ("claims", "roles"):
-            writer = None
-            try:
+            with pq.ParquetWriter(self.tmp / f"{frame}.parquet", self.parts.frame_schema(frame), compression="zstd",
+                                  write_statistics=True) as writer:
                 for table in self.parts.concatenated(frame):
-                    if writer is None:
-                        writer = pq.ParquetWriter(self.tmp / f"{frame}.parquet", table.schema, compression="zstd",
-                                                  write_statistics=True)
                     writer.write_table(table, row_group_size=ROW_GROUP)
-            finally:
-                if writer is not None:
-                    writer.close()
         self.parts.remove()
 
     def _write_events(self, schema, groups) -> None:
@@ -350,10 +344,6 @@ class DatasetWriter:
 
 def _sql_text(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
-
-
-def _sql_name(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
 
 
 # --------------------------------------------------------------------------- reading

@@ -67,11 +67,11 @@ class Builder:
 
     Why not SQL (DuckDB's unnest + DISTINCT + ORDER BY over every word of every row, what this
     replaced): it took 21-25 s of a 1,000,000-row import with long notes, after a second read of the
-    file. Here each batch of BATCH rows is split, its words dictionary-encoded and its (word, row) pairs sorted and made distinct on a
-    worker thread (pyarrow and numpy release the GIL) while the writer goes on; the pairs wait in
-    a spill folder, not in memory, until `write` lays each word's rows out in one pass (the counts
-    are known by then, so every pair goes straight to its place; rows stay ascending because the
-    groups come in row order)."""
+    file. Here each batch of BATCH rows is split, its words dictionary-encoded and its (word, row)
+    pairs sorted and made distinct on a worker thread (pyarrow and numpy release the GIL) while the
+    writer goes on; the pairs wait in a spill folder, not in memory, until `write` lays the words'
+    rows out, RANGE postings at a time (the counts are known by then, so every pair goes straight to
+    its place; rows stay ascending because the batches come in row order)."""
 
     BATCH = 16_384  # rows a worker splits at a time: its arrays stay at a few tens of MB
     RANGE = 16_000_000  # postings laid out in memory at a time (64 MB; the spill is read once per range)
